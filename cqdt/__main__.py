@@ -1,0 +1,5 @@
+import sys
+
+from cqdt.cli import main
+
+sys.exit(main())

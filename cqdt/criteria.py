@@ -1,0 +1,411 @@
+"""Criteria sets: the criteria of one level as data, read from YAML and checked.
+
+A criteria file (see ``criteria/README.md``) declares the decision it implements, its level,
+version, validity dates and status, the input fields it reads, and the parts -> groups ->
+criteria tree with maximum points, scoring methods, level thresholds, rounding and tie rules.
+
+:func:`load_criteria` reads and checks a file; every problem is reported at once in
+:class:`~cqdt.problems.CriteriaError`. :func:`find_criteria` picks the file in force for a
+level and a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cqdt.methods import METHODS, criterion_fields, format_number
+from cqdt.problems import WARNING, CriteriaError, Problem, errors_only
+
+LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
+"""Level keys and their Vietnamese names."""
+
+LEVEL_TITLES = {
+    "tinh": "Cơ quan chuyên môn thuộc UBND tỉnh (sở, ban, ngành)",
+    "huyen": "UBND huyện, thị xã, thành phố Huế",
+    "xa": "UBND xã, phường, thị trấn",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Strict):
+    min: float = Field(ge=0)
+    points: float = Field(ge=0)
+
+
+class Case(_Strict):
+    field: str
+    points: float = Field(ge=0)
+
+
+class InputField(_Strict):
+    """A column of the survey table."""
+
+    field: str
+    label: str
+    type: Literal["number", "yes_no"] = "number"
+
+
+class Criterion(_Strict):
+    """One criterion: maximum points, scoring method and the method's parameters."""
+
+    code: str
+    name: str
+    max: float = Field(gt=0)
+    method: str
+    note: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    field: str | None = None
+    steps: list[Step] | None = None
+    points_per_item: float | None = Field(default=None, gt=0)
+    cases: list[Case] | None = None
+
+
+class Group(_Strict):
+    code: str
+    name: str
+    max: float = Field(gt=0)
+    criteria: list[Criterion]
+
+
+class LevelThreshold(_Strict):
+    """A classification level and the lowest rate (0..1) that reaches it."""
+
+    level: str
+    min_rate: float = Field(ge=0, le=1)
+
+
+class Part(_Strict):
+    """A part scored, converted and classified on its own (readiness, results, ...)."""
+
+    code: str
+    name: str
+    max: float = Field(gt=0)
+    levels: list[LevelThreshold]
+    groups: list[Group]
+
+
+class Rounding(_Strict):
+    """Rounding policy: compute in full precision; publish points and rates rounded."""
+
+    points_decimals: int = Field(default=2, ge=0, le=6)
+    rate_percent_decimals: int = Field(default=2, ge=0, le=6)
+    rank_and_classify_on: Literal["published", "full"] = "published"
+
+
+class CriteriaSet(_Strict):
+    """The criteria of one level in one version, as declared in its file."""
+
+    decision: str
+    title: str
+    level: Literal["tinh", "huyen", "xa"]
+    version: str
+    valid_from: date
+    valid_to: date | None = None
+    status: Literal["reconstructed", "official"]
+    note: str = ""
+    rounding: Rounding = Rounding()
+    ties: Literal["shared"] = "shared"
+    inputs: list[InputField]
+    parts: list[Part]
+    source: str = ""
+    sha256: str = ""
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        """All criteria, in file order."""
+        return [c for p in self.parts for g in p.groups for c in g.criteria]
+
+    @property
+    def status_label(self) -> str:
+        return "bản chính thức" if self.status == "official" else "bản tái dựng (chưa chính thức)"
+
+    def covers(self, year: int) -> bool:
+        """Whether this version is in force for an evaluation year."""
+        last = self.valid_to.year if self.valid_to else math.inf
+        return self.valid_from.year <= year <= last
+
+    def criteria_table(self) -> pd.DataFrame:
+        """One row per criterion: its part, group, maximum, method and input fields."""
+        rows = [
+            {
+                "part": p.code,
+                "group": g.code,
+                "criterion": c.code,
+                "name": c.name,
+                "max": c.max,
+                "method": c.method,
+                "method_label": METHODS[c.method].label,
+                "fields": ", ".join(criterion_fields(c)),
+            }
+            for p in self.parts
+            for g in p.groups
+            for c in g.criteria
+        ]
+        return pd.DataFrame(rows)
+
+
+# --- reading and checking ----------------------------------------------------------------
+
+_PYDANTIC_MESSAGES = {
+    "missing": "thiếu (bắt buộc phải có)",
+    "extra_forbidden": "trường không được biết (gõ nhầm tên?)",
+    "float_parsing": "phải là một số",
+    "float_type": "phải là một số",
+    "int_parsing": "phải là một số nguyên",
+    "int_type": "phải là một số nguyên",
+    "string_type": "phải là chữ",
+    "list_type": "phải là một danh sách",
+    "model_type": "phải là một mục có các trường con",
+    "date_from_datetime_parsing": "phải là ngày dạng NNNN-TT-NN",
+    "date_parsing": "phải là ngày dạng NNNN-TT-NN",
+    "date_type": "phải là ngày dạng NNNN-TT-NN",
+}
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in _PYDANTIC_MESSAGES:
+        return _PYDANTIC_MESSAGES[kind]
+    if kind == "greater_than":
+        return f"phải lớn hơn {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"không được nhỏ hơn {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"không được lớn hơn {ctx.get('le')}"
+    if kind == "literal_error":
+        return f"phải là một trong: {ctx.get('expected')}"
+    return error["msg"]
+
+
+def _place(raw: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
+    """Turn a pydantic location into a Vietnamese place ("phần A › tiêu chí A1.2") and field."""
+    names = {"parts": "phần", "groups": "nhóm", "criteria": "tiêu chí", "inputs": "trường nhập"}
+    place, node, field = [], raw, ""
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if key in names and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            try:
+                node = node[key][loc[i + 1]]
+                label = node.get("code") or node.get("field") or f"thứ {loc[i + 1] + 1}"
+            except (KeyError, IndexError, TypeError, AttributeError):
+                label = f"thứ {loc[i + 1] + 1}"
+            place.append(f"{names[key]} {label}")
+            i += 2
+            continue
+        field = ".".join(str(k) for k in loc[i:])
+        break
+    return " › ".join(place), field
+
+
+def _structure_problems(raw: Any, file: str, err: ValidationError) -> list[Problem]:
+    problems = []
+    for error in err.errors():
+        place, field = _place(raw, tuple(error["loc"]))
+        problems.append(Problem(file, place, field, _pydantic_message(error)))
+    return problems
+
+
+def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
+    if crit.method not in METHODS:
+        known = ", ".join(METHODS)
+        return [
+            Problem(file, place, "method", f"phương pháp «{crit.method}» không có; dùng: {known}")
+        ]
+    method = METHODS[crit.method]
+    problems = []
+    for param in method.params:
+        if getattr(crit, param) is None:
+            problems.append(
+                Problem(file, place, param, f"thiếu tham số bắt buộc của phương pháp {crit.method}")
+            )
+    all_params = {p for m in METHODS.values() for p in m.params}
+    for param in sorted(all_params - set(method.params)):
+        if getattr(crit, param) is not None:
+            problems.append(
+                Problem(file, place, param, f"phương pháp {crit.method} không dùng tham số này")
+            )
+    for label, entries in (("steps", crit.steps), ("cases", crit.cases)):
+        for entry in entries or []:
+            if entry.points > crit.max:
+                problems.append(
+                    Problem(
+                        file,
+                        place,
+                        label,
+                        f"điểm {format_number(entry.points)} vượt điểm tối đa "
+                        f"{format_number(crit.max)} của tiêu chí",
+                    )
+                )
+        if entries is not None and not entries:
+            problems.append(Problem(file, place, label, "danh sách rỗng"))
+    if crit.steps:
+        mins = [s.min for s in crit.steps]
+        if len(set(mins)) != len(mins):
+            problems.append(Problem(file, place, "steps", "hai bậc có cùng ngưỡng «min»"))
+    return problems
+
+
+def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    declared = {f.field: f for f in cs.inputs}
+    counts = Counter(f.field for f in cs.inputs)
+    problems += [
+        Problem(file, f"trường nhập {name}", "field", f"khai báo {n} lần")
+        for name, n in counts.items()
+        if n > 1
+    ]
+    codes = Counter(
+        [p.code for p in cs.parts]
+        + [g.code for p in cs.parts for g in p.groups]
+        + [c.code for c in cs.criteria]
+    )
+    problems += [
+        Problem(file, f"mã {code}", "code", f"mã bị trùng ({n} lần)")
+        for code, n in codes.items()
+        if n > 1
+    ]
+    if cs.valid_to and cs.valid_to < cs.valid_from:
+        problems.append(Problem(file, "", "valid_to", "ngày hết hiệu lực trước ngày có hiệu lực"))
+
+    used: set[str] = set()
+    for part in cs.parts:
+        part_place = f"phần {part.code}"
+        group_sum = sum(g.max for g in part.groups)
+        if not math.isclose(group_sum, part.max, abs_tol=1e-9):
+            problems.append(
+                Problem(
+                    file,
+                    part_place,
+                    "max",
+                    f"tổng điểm tối đa các nhóm ({format_number(group_sum)}) khác điểm tối đa "
+                    f"của phần ({format_number(part.max)})",
+                )
+            )
+        rates = [t.min_rate for t in part.levels]
+        if not rates:
+            problems.append(Problem(file, part_place, "levels", "chưa khai báo mức xếp hạng"))
+        elif any(a <= b for a, b in pairwise(rates)) or rates[-1] != 0:
+            problems.append(
+                Problem(
+                    file,
+                    part_place,
+                    "levels",
+                    "ngưỡng xếp mức phải giảm dần từ mức cao nhất và mức cuối có min_rate: 0 "
+                    f"(đang là {', '.join(format_number(r) for r in rates)})",
+                )
+            )
+        for group in part.groups:
+            crit_sum = sum(c.max for c in group.criteria)
+            if not math.isclose(crit_sum, group.max, abs_tol=1e-9):
+                problems.append(
+                    Problem(
+                        file,
+                        f"{part_place} › nhóm {group.code}",
+                        "max",
+                        f"tổng điểm tối đa các tiêu chí ({format_number(crit_sum)}) khác điểm "
+                        f"tối đa của nhóm ({format_number(group.max)})",
+                    )
+                )
+            for crit in group.criteria:
+                place = f"{part_place} › nhóm {group.code} › tiêu chí {crit.code}"
+                method_problems = _method_problems(crit, file, place)
+                problems += method_problems
+                if method_problems:
+                    continue
+                wanted = "yes_no" if crit.method in ("yes_no", "highest_case") else "number"
+                for name in criterion_fields(crit):
+                    used.add(name)
+                    if name not in declared:
+                        problems.append(
+                            Problem(file, place, name, "trường nhập chưa khai báo trong «inputs»")
+                        )
+                    elif declared[name].type != wanted:
+                        problems.append(
+                            Problem(
+                                file,
+                                place,
+                                name,
+                                f"phương pháp {crit.method} cần trường kiểu «{wanted}», "
+                                f"trường này khai báo kiểu «{declared[name].type}»",
+                            )
+                        )
+    problems += [
+        Problem(
+            file, f"trường nhập {name}", "field", "khai báo nhưng không tiêu chí nào dùng", WARNING
+        )
+        for name in declared
+        if name not in used
+    ]
+    return problems
+
+
+def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Problem]]:
+    """Check a parsed criteria document; return the set (if well-formed) and every problem."""
+    if not isinstance(raw, dict):
+        return None, [Problem(file, "", "", "tệp rỗng hoặc không phải một bộ tiêu chí YAML")]
+    try:
+        cs = CriteriaSet.model_validate(raw)
+    except ValidationError as err:
+        return None, _structure_problems(raw, file, err)
+    return cs, _semantic_problems(cs, file)
+
+
+def load_criteria(path: str | Path) -> CriteriaSet:
+    """Read and check a criteria file; raise :class:`CriteriaError` listing every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        data = path.read_bytes()
+        raw = yaml.safe_load(data.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CriteriaError([Problem(file, "", "", f"không đọc được tệp: {exc}")]) from exc
+    cs, problems = check_criteria(raw, file)
+    if cs is not None and path.stem in LEVELS and cs.level != path.stem:
+        problems.append(
+            Problem(file, "", "level", f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»")
+        )
+    if cs is None or errors_only(problems):
+        raise CriteriaError(problems)
+    return cs.model_copy(update={"source": file, "sha256": hashlib.sha256(data).hexdigest()})
+
+
+def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
+    """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
+    candidates = []
+    for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        start, end = raw.get("valid_from"), raw.get("valid_to")
+        if (
+            isinstance(start, date)
+            and start.year <= year
+            and (not isinstance(end, date) or year <= end.year)
+        ):
+            candidates.append(path)
+    if len(candidates) != 1:
+        found = ", ".join(str(p) for p in candidates) or "không có"
+        raise CriteriaError(
+            [
+                Problem(
+                    str(criteria_dir),
+                    f"{LEVELS.get(level, level)}, năm {year}",
+                    "valid_from",
+                    f"cần đúng một bộ tiêu chí có hiệu lực, tìm thấy: {found}",
+                )
+            ]
+        )
+    return candidates[0]

@@ -1,0 +1,295 @@
+"""Scoring methods: how one criterion turns a unit's inputs into points.
+
+Each method is a plain vectorised function over whole columns (one value per unit), plus the
+checks its inputs must pass and a Vietnamese explanation of every number it produces. Units
+for which a criterion does not apply arrive with NaN inputs and get NaN points.
+
+The methods are the item types of this family of Vietnamese methods (reference §4):
+
+============== ======================================================================
+``rate``         numerator ÷ denominator, clipped to [0, 1], × max
+``rate_vs_best`` (numerator ÷ denominator) ÷ the best unit's ratio × max
+``steps``        points of the highest threshold reached (``steps: [{min, points}]``)
+``yes_no``       max if yes, else 0
+``per_item``     count × ``points_per_item``, capped at max
+``highest_case`` points of the highest case that applies (``cases: [{field, points}]``)
+``direct``       points entered by the assessor, 0..max
+============== ======================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from cqdt.criteria import Criterion
+
+Columns = Mapping[str, pd.Series]
+"""Input columns by field name, aligned on the unit index (NaN where not applicable)."""
+
+Check = tuple[pd.Series, str, str]
+"""A failed-row mask, the field to blame and the Vietnamese message."""
+
+
+def format_number(value: float) -> str:
+    """Vietnamese number display: comma decimal, at most 2 decimals (``41,4``, ``0,25``)."""
+    if pd.isna(value):
+        return "–"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _fmt(series: pd.Series) -> pd.Series:
+    return series.map(format_number)
+
+
+def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
+    numerator, denominator = columns[crit.numerator], columns[crit.denominator]
+    return numerator / denominator.where(denominator != 0)
+
+
+# --- rate -------------------------------------------------------------------------------
+
+
+def score_rate(columns: Columns, crit: Criterion) -> pd.Series:
+    return _ratio(columns, crit).clip(0, 1) * crit.max
+
+
+def explain_rate(columns: Columns, crit: Criterion) -> pd.Series:
+    ratio = _ratio(columns, crit).clip(0, 1)
+    return (
+        _fmt(columns[crit.numerator])
+        + "/"
+        + _fmt(columns[crit.denominator])
+        + " = "
+        + _fmt(ratio * 100)
+        + "% × "
+        + format_number(crit.max)
+    )
+
+
+def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
+    numerator, denominator = columns[crit.numerator], columns[crit.denominator]
+    return [
+        (denominator == 0, crit.denominator, "mẫu số bằng 0, không tính được tỷ lệ"),
+        (
+            numerator > denominator,
+            crit.numerator,
+            f"tử số lớn hơn mẫu số «{crit.denominator}» (tỷ lệ vượt 100%)",
+        ),
+    ]
+
+
+# --- rate_vs_best -----------------------------------------------------------------------
+
+
+def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
+    ratio = _ratio(columns, crit)
+    best = ratio.max()
+    if not best > 0:
+        return ratio * 0.0
+    return ratio / best * crit.max
+
+
+def explain_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
+    ratio = _ratio(columns, crit)
+    return (
+        "("
+        + _fmt(columns[crit.numerator])
+        + "/"
+        + _fmt(columns[crit.denominator])
+        + " = "
+        + _fmt(ratio)
+        + ") ÷ cao nhất "
+        + format_number(ratio.max())
+        + " × "
+        + format_number(crit.max)
+    )
+
+
+def check_rate_vs_best(columns: Columns, crit: Criterion) -> list[Check]:
+    return [(columns[crit.denominator] == 0, crit.denominator, "mẫu số bằng 0, không tính được")]
+
+
+# --- steps ------------------------------------------------------------------------------
+
+
+def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
+    value = columns[crit.field]
+    points = pd.Series(0.0, index=value.index).where(value.notna())
+    for step in sorted(crit.steps, key=lambda s: s.min):
+        points = points.mask(value >= step.min, step.points)
+    return points
+
+
+def explain_steps(columns: Columns, crit: Criterion) -> pd.Series:
+    ladder = "; ".join(
+        f"≥ {format_number(s.min)}: {format_number(s.points)}"
+        for s in sorted(crit.steps, key=lambda s: s.min)
+    )
+    return _fmt(columns[crit.field]) + f" theo bậc ({ladder})"
+
+
+# --- yes_no -----------------------------------------------------------------------------
+
+
+def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
+    return columns[crit.field] * crit.max
+
+
+def explain_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
+    answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
+    return answer + " → " + format_number(crit.max) + " nếu có"
+
+
+# --- per_item ---------------------------------------------------------------------------
+
+
+def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
+    return (columns[crit.field] * crit.points_per_item).clip(upper=crit.max)
+
+
+def explain_per_item(columns: Columns, crit: Criterion) -> pd.Series:
+    return (
+        _fmt(columns[crit.field])
+        + f" mục × {format_number(crit.points_per_item)}, tối đa {format_number(crit.max)}"
+    )
+
+
+# --- highest_case -----------------------------------------------------------------------
+
+
+def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
+    applicable = pd.concat([columns[c.field] for c in crit.cases], axis=1).notna().all(axis=1)
+    reached = pd.concat([columns[c.field] * c.points for c in crit.cases], axis=1)
+    return reached.max(axis=1).where(applicable)
+
+
+def explain_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
+    text = pd.Series("", index=next(iter(columns.values())).index)
+    for case in crit.cases:
+        mark = columns[case.field].map({1.0: "có", 0.0: "không"}).fillna("–")
+        text = text + f"{case.field} ({format_number(case.points)}): " + mark + "; "
+    return "cao nhất trong: " + text.str.rstrip("; ")
+
+
+# --- direct -----------------------------------------------------------------------------
+
+
+def score_direct(columns: Columns, crit: Criterion) -> pd.Series:
+    return columns[crit.field].astype(float)
+
+
+def explain_direct(columns: Columns, crit: Criterion) -> pd.Series:
+    return "tổ thẩm định chấm " + _fmt(columns[crit.field])
+
+
+def check_direct(columns: Columns, crit: Criterion) -> list[Check]:
+    return [
+        (
+            columns[crit.field] > crit.max,
+            crit.field,
+            f"điểm chấm vượt quá điểm tối đa {format_number(crit.max)} của tiêu chí {crit.code}",
+        )
+    ]
+
+
+def _no_checks(columns: Columns, crit: Criterion) -> list[Check]:
+    return []
+
+
+@dataclass(frozen=True)
+class Method:
+    """A scoring method: its parameters, scoring, checks and explanation."""
+
+    name: str
+    label: str
+    field_params: tuple[str, ...]
+    """Parameters that name input fields (``cases`` names them inside each case)."""
+    other_params: tuple[str, ...]
+    score: Callable[[Columns, Criterion], pd.Series]
+    explain: Callable[[Columns, Criterion], pd.Series]
+    check: Callable[[Columns, Criterion], list[Check]] = _no_checks
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.field_params + self.other_params
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in [
+        Method(
+            "rate",
+            "Tỷ lệ thực hiện × điểm tối đa",
+            ("numerator", "denominator"),
+            (),
+            score_rate,
+            explain_rate,
+            check_rate,
+        ),
+        Method(
+            "rate_vs_best",
+            "Tỷ lệ so với đơn vị cao nhất × điểm tối đa",
+            ("numerator", "denominator"),
+            (),
+            score_rate_vs_best,
+            explain_rate_vs_best,
+            check_rate_vs_best,
+        ),
+        Method("steps", "Theo bậc ngưỡng", ("field",), ("steps",), score_steps, explain_steps),
+        Method("yes_no", "Có/Không", ("field",), (), score_yes_no, explain_yes_no),
+        Method(
+            "per_item",
+            "Điểm theo từng mục, có mức trần",
+            ("field",),
+            ("points_per_item",),
+            score_per_item,
+            explain_per_item,
+        ),
+        Method(
+            "highest_case",
+            "Lấy trường hợp cao nhất đạt được",
+            (),
+            ("cases",),
+            score_highest_case,
+            explain_highest_case,
+        ),
+        Method(
+            "direct",
+            "Điểm do tổ thẩm định chấm trực tiếp",
+            ("field",),
+            (),
+            score_direct,
+            explain_direct,
+            check_direct,
+        ),
+    ]
+}
+
+
+def criterion_fields(crit: Criterion) -> list[str]:
+    """Input fields a criterion reads, in declaration order."""
+    method = METHODS[crit.method]
+    fields = [getattr(crit, p) for p in method.field_params]
+    fields += [c.field for c in crit.cases or []]
+    return fields
+
+
+def score_criterion(columns: Columns, crit: Criterion) -> pd.Series:
+    """Points of one criterion for every unit, NaN where its inputs are NaN (not applicable)."""
+    points = METHODS[crit.method].score(columns, crit)
+    return points.astype(float).clip(0, crit.max)
+
+
+__all__ = [
+    "METHODS",
+    "Method",
+    "criterion_fields",
+    "format_number",
+    "score_criterion",
+]

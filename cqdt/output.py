@@ -1,0 +1,53 @@
+"""Output folders: every run writes to a folder of its own, completed or clearly marked.
+
+Nothing is overwritten: a run folder is new (stamped with date and time), is filled under a
+temporary name and takes its final name only once everything in it was written. A run that
+fails leaves its partial folder behind, renamed ``*-chua-hoan-thanh``, as the record of what
+happened.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+INCOMPLETE_SUFFIX = "-chua-hoan-thanh"
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe ASCII slug: no path separators, dots or markup ever reach a path."""
+    ascii_text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    return slug or "khong-ten"
+
+
+def new_run_folder(parent: str | Path, prefix: str, now: datetime | None = None) -> Path:
+    """A run folder path that does not exist yet: ``<parent>/<prefix>-YYYYMMDD-HHMMSS[-n]``."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(parent) / f"{prefix}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists() or candidate.with_name(candidate.name + INCOMPLETE_SUFFIX).exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+@contextmanager
+def staged_folder(final: Path) -> Iterator[Path]:
+    """Fill a temporary folder; give it the final name only if the block succeeds."""
+    if final.exists():
+        raise FileExistsError(f"Thư mục kết quả đã tồn tại, không ghi đè: {final}")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.name}.dang-ghi")
+    partial.mkdir()
+    try:
+        yield partial
+    except BaseException:
+        partial.rename(final.with_name(final.name + INCOMPLETE_SUFFIX))
+        raise
+    partial.rename(final)

@@ -1,0 +1,56 @@
+"""Problems found in input files, reported to analysts in Vietnamese, all at once.
+
+Every check in the package collects :class:`Problem` records instead of stopping at the
+first one, so an analyst can fix a whole file in one pass. A problem names the file, the
+place (row and unit, or criterion), the field and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ERROR = "lỗi"
+WARNING = "cảnh báo"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    file: str
+    place: str
+    field: str
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.place:
+            parts.append(self.place)
+        if self.field:
+            parts.append(f"trường «{self.field}»")
+        return f"[{self.severity}] {', '.join(parts)}: {self.message}"
+
+
+class InputError(Exception):
+    """Raised when an input file has errors; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == ERROR]
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"Có {len(errors)} lỗi trong dữ liệu đầu vào:\n{lines}")
+
+
+class CriteriaError(InputError):
+    """A criteria file is invalid."""
+
+
+class EvidenceError(InputError):
+    """A survey (evidence) file is invalid."""
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    """Keep the problems that stop scoring (not the warnings)."""
+    return [p for p in problems if p.severity == ERROR]

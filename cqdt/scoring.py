@@ -1,0 +1,190 @@
+"""Scoring: criterion points per unit, then parts, rates, converted points, levels and ranks.
+
+:func:`score` is the one entry point: criteria + evidence -> :class:`ScoreResult`. Its heart
+is a matrix of criterion points (units x criteria, NaN where a criterion does not apply).
+:func:`aggregate` turns any such matrix into part and group tables, optionally with weight
+multipliers per criterion, so what-if scenarios and sensitivity runs re-aggregate the matrix
+without scoring the evidence again.
+
+The method (reference §5), for each unit and part:
+``required = max - excluded``; ``rate = achieved / required``; ``converted = rate x max``;
+the level is the first threshold the rate reaches; ranks share ties (1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cqdt.criteria import CriteriaSet
+from cqdt.evidence import Evidence
+from cqdt.methods import METHODS, criterion_fields, score_criterion
+
+NOT_APPLICABLE_TEXT = "không áp dụng (loại khỏi đánh giá)"
+
+
+def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float:
+    """Round halves away from zero, as Excel's ROUND and published tables do (not to even)."""
+    factor = 10.0**decimals
+    scaled = np.round(np.asarray(values, dtype=float) * factor, 6)
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor
+    if isinstance(values, pd.Series):
+        return pd.Series(rounded, index=values.index, name=values.name)
+    return float(rounded)
+
+
+def shared_rank(values: pd.Series) -> pd.Series:
+    """Rank best (highest) first; equal values share the best rank: 1, 2, 2, 4."""
+    return values.rank(method="min", ascending=False).astype("Int64")
+
+
+def classify(rate: pd.Series, thresholds: list[tuple[str, float]]) -> pd.Series:
+    """Level of each rate (0..1): the first threshold, from the best level down, it reaches."""
+    level = pd.Series(pd.NA, index=rate.index, dtype="string")
+    for name, min_rate in reversed(thresholds):
+        level = level.mask(rate >= min_rate - 1e-12, name)
+    return level
+
+
+def criterion_points(
+    criteria: CriteriaSet, evidence: Evidence
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The points matrix (units x criteria, NaN = not applicable) and its explanations.
+
+    Explanations are one row per unit and criterion: the inputs and how they became points.
+    """
+    matrix, explained = {}, []
+    for part in criteria.parts:
+        for group in part.groups:
+            for crit in group.criteria:
+                applicable = ~evidence.not_applicable[crit.code]
+                columns = {f: evidence.values[f].where(applicable) for f in criterion_fields(crit)}
+                points = score_criterion(columns, crit)
+                matrix[crit.code] = points
+                text = (
+                    METHODS[crit.method]
+                    .explain(columns, crit)
+                    .where(applicable, NOT_APPLICABLE_TEXT)
+                )
+                explained.append(
+                    pd.DataFrame(
+                        {
+                            "unit": evidence.units,
+                            "part": part.code,
+                            "group": group.code,
+                            "criterion": crit.code,
+                            "name": crit.name,
+                            "applicable": applicable.to_numpy(),
+                            "max": crit.max,
+                            "points": points.to_numpy(),
+                            "explanation": text.to_numpy(),
+                        }
+                    )
+                )
+    points = pd.DataFrame(matrix, index=evidence.units)
+    points.columns.name = "criterion"
+    return points, pd.concat(explained, ignore_index=True)
+
+
+def aggregate(
+    points: pd.DataFrame,
+    criteria: CriteriaSet,
+    multipliers: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Part and group tables from a points matrix (units x criteria, NaN = not applicable).
+
+    ``multipliers`` (per criterion code, default 1) scale a criterion's points and maximum
+    together, which is how a weight change acts; part maxima stay as declared, so converted
+    points remain on the official scale. Returns ``(parts, groups)`` in long form.
+    """
+    table = criteria.criteria_table().set_index("criterion")
+    weight = pd.Series(1.0, index=table.index)
+    if multipliers is not None:
+        weight = multipliers.reindex(table.index).fillna(1.0).astype(float)
+    points = points[table.index]
+    weighted_max = table["max"] * weight
+    achieved = points.mul(weight, axis=1).fillna(0.0)
+    excluded = points.isna().mul(weighted_max, axis=1)
+
+    group_of, part_of = table["group"], table["part"]
+    groups = pd.concat(
+        {
+            "max": pd.DataFrame(
+                [weighted_max.groupby(group_of).sum()] * len(points), index=points.index
+            ),
+            "excluded": excluded.T.groupby(group_of).sum().T,
+            "achieved": achieved.T.groupby(group_of).sum().T,
+        },
+        axis=1,
+    ).stack(level=1, future_stack=True)
+    groups = groups.reset_index().rename(columns={"level_1": "group"})
+    groups.insert(
+        1, "part", groups["group"].map(table.drop_duplicates("group").set_index("group")["part"])
+    )
+
+    rounding = criteria.rounding
+    parts = []
+    for part in criteria.parts:
+        in_part = part_of == part.code
+        total = weighted_max[in_part].sum()
+        frame = pd.DataFrame(index=points.index)
+        frame["part"] = part.code
+        frame["max"] = part.max
+        frame["excluded"] = excluded.loc[:, in_part].sum(axis=1) * part.max / total
+        frame["required"] = part.max - frame["excluded"]
+        frame["achieved"] = achieved.loc[:, in_part].sum(axis=1) * part.max / total
+        frame["rate"] = frame["achieved"] / frame["required"].where(frame["required"] > 0)
+        frame["converted"] = frame["rate"] * part.max
+        frame["rate_published"] = (
+            round_half_up(frame["rate"] * 100, rounding.rate_percent_decimals) / 100
+        )
+        frame["converted_published"] = round_half_up(frame["converted"], rounding.points_decimals)
+        on_published = rounding.rank_and_classify_on == "published"
+        rank_on = frame["converted_published"] if on_published else frame["converted"]
+        classify_on = frame["rate_published"] if on_published else frame["rate"]
+        frame["level"] = classify(classify_on, [(t.level, t.min_rate) for t in part.levels])
+        frame["rank"] = shared_rank(rank_on)
+        parts.append(frame.reset_index())
+    return pd.concat(parts, ignore_index=True), groups
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Everything one scoring run produced, and what it was produced from.
+
+    ``points`` is the matrix to re-aggregate (:func:`aggregate`); ``explanations`` says how
+    each number came about; ``parts`` and ``groups`` are the aggregated tables.
+    """
+
+    criteria: CriteriaSet
+    evidence: Evidence
+    points: pd.DataFrame
+    explanations: pd.DataFrame
+    parts: pd.DataFrame
+    groups: pd.DataFrame
+
+    @property
+    def level(self) -> str:
+        return self.criteria.level
+
+    @property
+    def year(self) -> int:
+        return self.evidence.year
+
+    def explain(self, unit: str) -> pd.DataFrame:
+        """How a unit got its points: one row per criterion with inputs and points."""
+        return self.explanations[self.explanations["unit"] == unit].reset_index(drop=True)
+
+
+def score(criteria: CriteriaSet, evidence: Evidence) -> ScoreResult:
+    """Score checked evidence against a criteria set."""
+    if evidence.level != criteria.level:
+        raise ValueError(
+            f"Dữ liệu khảo sát cấp «{evidence.level}» không dùng được với bộ tiêu chí cấp "
+            f"«{criteria.level}»"
+        )
+    points, explanations = criterion_points(criteria, evidence)
+    parts, groups = aggregate(points, criteria)
+    return ScoreResult(criteria, evidence, points, explanations, parts, groups)

@@ -1,0 +1,131 @@
+"""Shared fixtures: a small criteria set whose every number is worked out by hand in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cqdt.criteria import CriteriaSet, load_criteria
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MINI_CRITERIA = """\
+decision: "Bộ tiêu chí thử nghiệm"
+title: "Bộ tiêu chí nhỏ để kiểm thử"
+level: huyen
+version: "thu-nghiem"
+valid_from: 2018-01-01
+valid_to: 2020-12-31
+status: reconstructed
+inputs:
+  - {field: num, label: "Tử số"}
+  - {field: den, label: "Mẫu số"}
+  - {field: co, label: "Có hay không", type: yes_no}
+  - {field: so, label: "Số mục"}
+  - {field: v, label: "Giá trị theo bậc"}
+  - {field: x, label: "Tử số so với cao nhất"}
+  - {field: y, label: "Mẫu số so với cao nhất"}
+  - {field: m4, label: "Mức 4", type: yes_no}
+  - {field: m3, label: "Mức 3", type: yes_no}
+  - {field: d, label: "Điểm chấm"}
+parts:
+  - code: A
+    name: "Điều kiện sẵn sàng"
+    max: 10
+    levels: [{level: "I", min_rate: 0.9}, {level: "II", min_rate: 0.85}, {level: "III", min_rate: 0}]
+    groups:
+      - code: A1
+        name: "Hạ tầng"
+        max: 10
+        criteria:
+          - {code: A1.1, name: "Tỷ lệ", max: 4, method: rate, numerator: num, denominator: den}
+          - {code: A1.2, name: "Có/không", max: 2, method: yes_no, field: co}
+          - {code: A1.3, name: "Theo mục", max: 2, method: per_item, field: so, points_per_item: 0.5}
+          - {code: A1.4, name: "Theo bậc", max: 2, method: steps, field: v,
+             steps: [{min: 1, points: 1}, {min: 5, points: 2}]}
+  - code: B
+    name: "Kết quả"
+    max: 20
+    levels: [{level: "I", min_rate: 0.9}, {level: "II", min_rate: 0.85}, {level: "III", min_rate: 0}]
+    groups:
+      - code: B1
+        name: "Giao dịch"
+        max: 20
+        criteria:
+          - {code: B1.1, name: "So với cao nhất", max: 6, method: rate_vs_best, numerator: x, denominator: y}
+          - {code: B1.2, name: "Mức cao nhất", max: 8, method: highest_case,
+             cases: [{field: m4, points: 8}, {field: m3, points: 5}]}
+          - {code: B1.3, name: "Chấm trực tiếp", max: 6, method: direct, field: d}
+"""
+
+# Three units worked by hand in test_scoring.py.
+MINI_SURVEY = pd.DataFrame(
+    [
+        {
+            "don_vi": "Đơn vị Một",
+            "num": "45",
+            "den": "50",
+            "co": "Có",
+            "so": "3",
+            "v": "5",
+            "x": "100",
+            "y": "50",
+            "m4": "Có",
+            "m3": "Có",
+            "d": "5.5",
+            "khong_ap_dung": "",
+        },
+        {
+            "don_vi": "Đơn vị Hai",
+            "num": "20",
+            "den": "40",
+            "co": "Không",
+            "so": "10",
+            "v": "0",
+            "x": "30",
+            "y": "10",
+            "m4": "Không",
+            "m3": "Có",
+            "d": "6",
+            "khong_ap_dung": "",
+        },
+        {
+            "don_vi": "Đơn vị Ba",
+            "num": "",
+            "den": "",
+            "co": "x",
+            "so": "4",
+            "v": "1",
+            "x": "10",
+            "y": "10",
+            "m4": "không",
+            "m3": "0",
+            "d": "3",
+            "khong_ap_dung": "A1.1",
+        },
+    ]
+)
+
+
+def write_survey(path: Path, table: pd.DataFrame) -> Path:
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mini_criteria_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("criteria") / "huyen.yaml"
+    path.write_text(MINI_CRITERIA, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mini_criteria(mini_criteria_file: Path) -> CriteriaSet:
+    return load_criteria(mini_criteria_file)
+
+
+@pytest.fixture
+def mini_survey_file(tmp_path: Path) -> Path:
+    return write_survey(tmp_path / "survey.csv", MINI_SURVEY)

@@ -1,0 +1,110 @@
+"""Criteria files: the shipped reconstruction loads; a faulty file reports every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cqdt.criteria import LEVELS, find_criteria, load_criteria
+from cqdt.problems import CriteriaError
+from tests.conftest import MINI_CRITERIA, ROOT
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_shipped_reconstruction_is_valid_and_says_so(level):
+    cs = load_criteria(ROOT / "criteria" / "1784-2018" / f"{level}.yaml")
+    assert cs.level == level
+    assert cs.status == "reconstructed"
+    text = (ROOT / "criteria" / "1784-2018" / f"{level}.yaml").read_text(encoding="utf-8")
+    assert "TÁI DỰNG" in text
+    assert [p.code for p in cs.parts][:2] == ["A", "B"]
+    assert [g.code for g in cs.parts[0].groups] == ["A1", "A2", "A3"]
+    assert [g.code for g in cs.parts[1].groups] == ["B1", "B2", "B3", "B4"]
+
+
+def test_district_maxima_match_published_results():
+    cs = load_criteria(ROOT / "criteria" / "1784-2018" / "huyen.yaml")
+    maxima = {p.code: p.max for p in cs.parts}
+    assert maxima["A"] == 50 and maxima["B"] == 100  # reference §4
+    assert "C" in maxima  # the district special group
+
+
+def test_find_criteria_by_year():
+    path = find_criteria(ROOT / "criteria", "xa", 2019)
+    assert path.name == "xa.yaml"
+    with pytest.raises(CriteriaError, match="năm 2030"):
+        find_criteria(ROOT / "criteria", "xa", 2030)
+
+
+def faulty_criteria() -> dict:
+    raw = yaml.safe_load(MINI_CRITERIA)
+    a_criteria = raw["parts"][0]["groups"][0]["criteria"]
+    a_criteria[1]["code"] = "A1.1"  # duplicate code
+    a_criteria[2]["method"] = "ty_le_la"  # unknown method
+    del a_criteria[3]["steps"]  # missing parameter
+    a_criteria[0]["numerator"] = "khong_khai_bao"  # input not declared
+    raw["parts"][1]["groups"][0]["criteria"][2]["max"] = 7  # group no longer adds up (21 != 20)
+    raw["parts"][1]["levels"] = [
+        {"level": "I", "min_rate": 0.85},
+        {"level": "II", "min_rate": 0.9},  # out of order
+        {"level": "III", "min_rate": 0},
+    ]
+    return raw
+
+
+def test_faulty_file_reports_every_problem_at_once(tmp_path: Path):
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(faulty_criteria(), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as caught:
+        load_criteria(path)
+    messages = [str(p) for p in caught.value.problems if p.severity == "lỗi"]
+    text = "\n".join(messages)
+    assert "mã bị trùng" in text and "A1.1" in text
+    assert "phương pháp «ty_le_la» không có" in text
+    assert "trường «steps»: thiếu tham số bắt buộc" in text
+    assert "trường «khong_khai_bao»: trường nhập chưa khai báo" in text
+    assert "tổng điểm tối đa các tiêu chí (21) khác điểm tối đa của nhóm (20)" in text
+    assert "ngưỡng xếp mức phải giảm dần" in text
+    assert all(str(path) in m for m in messages)
+    assert len(messages) == 6
+
+
+def test_group_maxima_must_add_up_to_part(tmp_path: Path):
+    raw = yaml.safe_load(MINI_CRITERIA)
+    raw["parts"][0]["max"] = 12
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError, match=r"các nhóm \(10\) khác điểm tối đa của phần \(12\)"):
+        load_criteria(path)
+
+
+def test_structural_errors_name_the_criterion_and_field(tmp_path: Path):
+    raw = yaml.safe_load(MINI_CRITERIA)
+    raw["parts"][0]["groups"][0]["criteria"][1]["max"] = "hai"
+    raw["parts"][1]["groups"][0]["criteria"][0]["maxx"] = 3
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as caught:
+        load_criteria(path)
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert "phần A › nhóm A1 › tiêu chí A1.2, trường «max»: phải là một số" in text
+    assert "tiêu chí B1.1, trường «maxx»: trường không được biết" in text
+
+
+def test_yes_no_method_needs_a_yes_no_field(tmp_path: Path):
+    raw = yaml.safe_load(MINI_CRITERIA)
+    raw["parts"][0]["groups"][0]["criteria"][1]["field"] = "so"
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError, match="cần trường kiểu «yes_no»"):
+        load_criteria(path)
+
+
+@pytest.mark.parametrize("content", ["", "chỉ là một dòng chữ", "a: [1, 2"])
+def test_empty_or_unreadable_criteria_file(tmp_path: Path, content: str):
+    path = tmp_path / "huyen.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CriteriaError, match=str(path).replace("\\", "\\\\")):
+        load_criteria(path)

@@ -1,0 +1,150 @@
+"""Survey files: every kind of bad input gets an error naming file, row, unit and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cqdt.evidence import load_evidence, load_units
+from cqdt.problems import EvidenceError
+from tests.conftest import MINI_SURVEY, ROOT, write_survey
+
+
+def problems_of(path: Path, criteria, year=2020, units=None) -> list[str]:
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(path, criteria, year, units=units)
+    return [str(p) for p in caught.value.problems if p.severity == "lỗi"]
+
+
+def changed(tmp_path: Path, edit) -> Path:
+    table = MINI_SURVEY.copy()
+    edit(table)
+    return write_survey(tmp_path / "bad.csv", table)
+
+
+def test_good_survey_loads(mini_survey_file, mini_criteria):
+    ev = load_evidence(mini_survey_file, mini_criteria, 2020)
+    assert list(ev.units) == ["Đơn vị Một", "Đơn vị Hai", "Đơn vị Ba"]
+    assert ev.values.loc["Đơn vị Ba", "co"] == 1.0  # "x" means yes
+    assert ev.not_applicable.loc["Đơn vị Ba", "A1.1"]
+    assert not ev.not_applicable.loc["Đơn vị Một", "A1.1"]
+
+
+def test_same_name_typed_two_ways_is_one_unit(tmp_path, mini_criteria):
+    decomposed = "Thành phố Hue\u0302\u0301"  # "Huế" in combining marks, as some keyboards type it
+
+    def edit(t):
+        t.loc[0, "don_vi"] = "Thành phố Huế"
+        t.loc[1, "don_vi"] = decomposed
+
+    errors = problems_of(changed(tmp_path, edit), mini_criteria)
+    assert errors == [
+        f"[lỗi] {tmp_path / 'bad.csv'}, dòng 3, đơn vị «Thành phố Huế», trường «don_vi»: "
+        "đơn vị bị trùng (đã có ở dòng trên)"
+    ]
+
+
+def test_unknown_unit_against_register(tmp_path, mini_criteria):
+    units = load_units(ROOT / "data" / "sample" / "don_vi.csv")
+    table = MINI_SURVEY.copy()
+    table["don_vi"] = ["Thành phố Huế", "Huyện A Lưới", "Huyện Không Có"]
+    errors = problems_of(write_survey(tmp_path / "s.csv", table), mini_criteria, units=units)
+    assert errors == [
+        f"[lỗi] {tmp_path / 's.csv'}, dòng 4, đơn vị «Huyện Không Có», trường «don_vi»: "
+        "đơn vị không có trong danh mục cấp huyện năm 2020"
+    ]
+
+
+def test_missing_column(tmp_path, mini_criteria):
+    errors = problems_of(changed(tmp_path, lambda t: t.pop("d")), mini_criteria)
+    assert errors == [
+        f"[lỗi] {tmp_path / 'bad.csv'}, dòng tiêu đề, trường «d»: thiếu cột «Điểm chấm»"
+    ]
+
+
+def test_blank_required_value_is_an_error_not_a_zero(tmp_path, mini_criteria):
+    errors = problems_of(
+        changed(tmp_path, lambda t: t.__setitem__("so", ["3", "", "4"])), mini_criteria
+    )
+    assert len(errors) == 1
+    assert "dòng 3, đơn vị «Đơn vị Hai», trường «so»: để trống nhưng tiêu chí A1.3 cần" in errors[0]
+
+
+def test_text_negative_and_comma_numbers(tmp_path, mini_criteria):
+    def edit(t):
+        t.loc[0, "so"] = "ba"
+        t.loc[1, "v"] = "-2"
+        t.loc[2, "d"] = "2,5"
+
+    errors = problems_of(changed(tmp_path, edit), mini_criteria)
+    assert any("dòng 2, đơn vị «Đơn vị Một», trường «so»: phải là một số" in e for e in errors)
+    assert any("dòng 3, đơn vị «Đơn vị Hai», trường «v»: không được là số âm" in e for e in errors)
+    assert any("dòng 4, đơn vị «Đơn vị Ba», trường «d»: dùng dấu chấm" in e for e in errors)
+    assert len(errors) == 3
+
+
+def test_numerator_above_denominator_and_zero_denominator(tmp_path, mini_criteria):
+    def edit(t):
+        t.loc[0, "num"] = "60"  # 60 of 50 staff
+        t.loc[1, "den"] = "0"
+        t.loc[1, "num"] = "0"
+
+    errors = problems_of(changed(tmp_path, edit), mini_criteria)
+    assert any("Đơn vị Một», trường «num»: tử số lớn hơn mẫu số «den»" in e for e in errors)
+    assert any("Đơn vị Hai», trường «den»: mẫu số bằng 0" in e for e in errors)
+    assert len(errors) == 2
+
+
+def test_points_above_maximum(tmp_path, mini_criteria):
+    errors = problems_of(
+        changed(tmp_path, lambda t: t.__setitem__("d", ["5", "6.5", "3"])), mini_criteria
+    )
+    assert len(errors) == 1
+    assert (
+        "Đơn vị Hai», trường «d»: điểm chấm vượt quá điểm tối đa 6 của tiêu chí B1.3" in errors[0]
+    )
+
+
+def test_bad_yes_no_and_unknown_not_applicable_code(tmp_path, mini_criteria):
+    def edit(t):
+        t.loc[0, "co"] = "có lẽ"
+        t.loc[1, "khong_ap_dung"] = "Z9.9"
+
+    errors = problems_of(changed(tmp_path, edit), mini_criteria)
+    assert any("trường «co»: phải là «Có» hoặc «Không»" in e for e in errors)
+    assert any("trường «khong_ap_dung»: mã tiêu chí «Z9.9» không có" in e for e in errors)
+
+
+def test_unknown_column_is_a_warning(tmp_path, mini_criteria):
+    path = changed(tmp_path, lambda t: t.__setitem__("cot_la", "1"))
+    ev = load_evidence(path, mini_criteria, 2020)
+    assert [str(w) for w in ev.warnings] == [
+        f"[cảnh báo] {path}, dòng tiêu đề, trường «cot_la»: cột không có trong bộ tiêu chí, sẽ bị bỏ qua"
+    ]
+
+
+def test_empty_and_unreadable_files(tmp_path, mini_criteria):
+    empty = tmp_path / "rong.csv"
+    empty.write_bytes(b"")
+    assert problems_of(empty, mini_criteria) == [f"[lỗi] {empty}: tệp rỗng, không có dòng tiêu đề"]
+    header_only = tmp_path / "tieu_de.csv"
+    header_only.write_text("don_vi,num\n", encoding="utf-8")
+    assert problems_of(header_only, mini_criteria) == [
+        f"[lỗi] {header_only}: tệp không có dòng dữ liệu nào"
+    ]
+    garbage = tmp_path / "hong.xlsx"
+    garbage.write_bytes(b"day khong phai excel")
+    assert "không đọc được tệp" in problems_of(garbage, mini_criteria)[0]
+    missing = tmp_path / "khong_co.csv"
+    assert problems_of(missing, mini_criteria) == [f"[lỗi] {missing}: không tìm thấy tệp"]
+
+
+def test_xlsx_and_csv_with_bom_read_alike(tmp_path, mini_criteria, mini_survey_file):
+    xlsx = tmp_path / "survey.xlsx"
+    MINI_SURVEY.to_excel(xlsx, index=False)
+    from_csv = load_evidence(mini_survey_file, mini_criteria, 2020)
+    from_xlsx = load_evidence(xlsx, mini_criteria, 2020)
+    pd.testing.assert_frame_equal(from_csv.values, from_xlsx.values)
+    assert mini_survey_file.read_bytes().startswith(b"\xef\xbb\xbf")
