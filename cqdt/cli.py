@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cqdt import __version__
-from cqdt.criteria import LEVELS, load_criteria
+from cqdt.criteria import LEVELS, read_criteria
 from cqdt.output import new_run_folder, staged_folder
-from cqdt.problems import ERROR, InputError, Problem
+from cqdt.problems import ERROR, InputError, Problem, errors_only
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
@@ -151,10 +151,12 @@ def _years(value: str) -> str | int:
     return int(value)
 
 
-def _selected(args: argparse.Namespace) -> tuple[Workspace, list[tuple[str, int]]]:
+def _selected(
+    args: argparse.Namespace, required: bool = True
+) -> tuple[Workspace, list[tuple[str, int]]]:
     workspace = Workspace.at(args.criteria, args.data)
     found = workspace.surveys(args.level, _years(args.year))
-    if found.empty:
+    if found.empty and required:
         raise SystemExit(
             f"Lỗi: không tìm thấy tệp khảo sát nào trong {args.data} "
             f"(cấp {args.level}, năm {args.year}); cần dạng <năm>/<cấp>.csv"
@@ -163,16 +165,16 @@ def _selected(args: argparse.Namespace) -> tuple[Workspace, list[tuple[str, int]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    workspace, selected = _selected(args)
+    workspace, selected = _selected(args, required=False)
     failed = 0
     for path in sorted(Path(args.criteria).glob("*/*.yaml")):
-        try:
-            load_criteria(path)
-            print(f"Bộ tiêu chí {path}: hợp lệ")
-        except InputError as err:
+        criteria, problems = read_criteria(path)
+        if criteria is None or errors_only(problems):
             failed += 1
             print(f"Bộ tiêu chí {path}: có lỗi", file=sys.stderr)
-            _print_problems(err.problems)
+        else:
+            print(f"Bộ tiêu chí {path}: hợp lệ, {criteria.status_label}")
+        _print_problems(problems)
     for level, year in selected:
         label = f"{LEVELS[level]} năm {year}"
         try:
@@ -184,6 +186,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         print(f"Dữ liệu {label}: hợp lệ, {len(result.evidence.units)} đơn vị")
         _print_problems(result.evidence.warnings)
+    if not selected:
+        print(f"Không có tệp khảo sát nào trong {args.data} ứng với lựa chọn.")
     print("Kết quả kiểm tra: " + (f"{failed} tệp có lỗi" if failed else "không có lỗi"))
     return 1 if failed else 0
 

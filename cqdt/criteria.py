@@ -253,6 +253,18 @@ def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
                 )
         if entries is not None and not entries:
             problems.append(Problem(file, place, label, "danh sách rỗng"))
+    best = max((e.points for e in (crit.steps or crit.cases or [])), default=crit.max)
+    if best < crit.max:
+        problems.append(
+            Problem(
+                file,
+                place,
+                "max",
+                f"mức điểm cao nhất ({format_number(best)}) thấp hơn điểm tối đa "
+                f"({format_number(crit.max)}): không đơn vị nào đạt đủ điểm tiêu chí này",
+                WARNING,
+            )
+        )
     if crit.steps:
         mins = [s.min for s in crit.steps]
         if len(set(mins)) != len(mins):
@@ -296,6 +308,9 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                     f"của phần ({format_number(part.max)})",
                 )
             )
+        names = [t.level for t in part.levels]
+        if len(set(names)) != len(names):
+            problems.append(Problem(file, part_place, "levels", "tên mức bị trùng"))
         rates = [t.min_rate for t in part.levels]
         if not rates:
             problems.append(Problem(file, part_place, "levels", "chưa khai báo mức xếp hạng"))
@@ -365,36 +380,54 @@ def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Proble
     return cs, _semantic_problems(cs, file)
 
 
-def load_criteria(path: str | Path) -> CriteriaSet:
-    """Read and check a criteria file; raise :class:`CriteriaError` listing every problem."""
+def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
+    """Read and check a criteria file: the set (``None`` if malformed) and every problem."""
     path = Path(path)
     file = str(path)
     try:
         data = path.read_bytes()
         raw = yaml.safe_load(data.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CriteriaError([Problem(file, "", "", f"không đọc được tệp: {exc}")]) from exc
+        return None, [Problem(file, "", "", f"không đọc được tệp: {exc}")]
     cs, problems = check_criteria(raw, file)
-    if cs is not None and path.stem in LEVELS and cs.level != path.stem:
+    if cs is None:
+        return None, problems
+    if path.stem in LEVELS and cs.level != path.stem:
         problems.append(
             Problem(file, "", "level", f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»")
         )
+    cs = cs.model_copy(update={"source": file, "sha256": hashlib.sha256(data).hexdigest()})
+    return cs, problems
+
+
+def load_criteria(path: str | Path) -> CriteriaSet:
+    """Read and check a criteria file; raise :class:`CriteriaError` listing every problem."""
+    cs, problems = read_criteria(path)
     if cs is None or errors_only(problems):
         raise CriteriaError(problems)
-    return cs.model_copy(update={"source": file, "sha256": hashlib.sha256(data).hexdigest()})
+    return cs
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
     """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
     candidates = []
     for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-        start, end = raw.get("valid_from"), raw.get("valid_to")
-        if (
-            isinstance(start, date)
-            and start.year <= year
-            and (not isinstance(end, date) or year <= end.year)
-        ):
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CriteriaError([Problem(str(path), "", "", f"không đọc được tệp: {exc}")]) from exc
+        raw = raw if isinstance(raw, dict) else {}
+        start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
+        if start and start.year <= year and (end is None or year <= end.year):
             candidates.append(path)
     if len(candidates) != 1:
         found = ", ".join(str(p) for p in candidates) or "không có"
