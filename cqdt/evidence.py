@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cqdt.criteria import LEVELS, CriteriaSet
@@ -85,7 +86,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     table.columns = normalise_names(pd.Series(table.columns.map(str))).tolist()
     if table.empty:
         raise EvidenceError([Problem(file, "", "", "tệp không có dòng dữ liệu nào")])
-    return table.apply(lambda col: col.str.strip())
+    return table.apply(lambda col: col.str.normalize("NFC").str.strip())
 
 
 def load_units(path: str | Path) -> pd.DataFrame:
@@ -136,7 +137,8 @@ def _row_problems(
 
 def _parse_numbers(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series, list[Problem]]:
     text = table[name]
-    numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+    numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
+    numbers = numbers.where(np.isfinite(numbers))  # "inf" is not a count anyone surveyed
     bad = (text != "") & numbers.isna()
     comma = bad & text.str.fullmatch(r"-?\d+,\d+")
     problems = _row_problems(file, table, comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")

@@ -35,11 +35,13 @@ Check = tuple[pd.Series, str, str]
 """A failed-row mask, the field to blame and the Vietnamese message."""
 
 
-def format_number(value: float) -> str:
-    """Vietnamese number display: comma decimal, at most 2 decimals (``41,4``, ``0,25``)."""
+def format_number(value: float, decimals: int = 2, fixed: bool = False) -> str:
+    """Vietnamese number display: comma decimal, dot thousands (``1.234,5``; fixed: ``45,00``)."""
     if pd.isna(value):
         return "–"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    text = f"{value:,.{decimals}f}"
+    if not fixed and decimals:
+        text = text.rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 

@@ -51,3 +51,18 @@ def staged_folder(final: Path) -> Iterator[Path]:
         partial.rename(final.with_name(final.name + INCOMPLETE_SUFFIX))
         raise
     partial.rename(final)
+
+
+@contextmanager
+def replaced_atomically(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    A reader never sees a half-written file, and a failure leaves any earlier file intact.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        yield temporary
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)

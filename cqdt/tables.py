@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cqdt.output import replaced_atomically
 from cqdt.scoring import ScoreResult, round_half_up
 
 OFFICIAL_COLUMNS = [
@@ -73,13 +74,17 @@ def detail_table(result: ScoreResult) -> pd.DataFrame:
 
 def write_csv(table: pd.DataFrame, path: Path) -> Path:
     """CSV in UTF-8 with BOM, so Excel shows the diacritics."""
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    with replaced_atomically(path) as temporary:
+        table.to_csv(temporary, index=False, encoding="utf-8-sig")
     return path
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     """An XLSX workbook, one sheet per table, readable widths, rates shown with a % sign."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with (
+        replaced_atomically(path) as temporary,
+        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
+    ):
         for title, table in sheets.items():
             name = title[:31].replace("/", "-")
             table.to_excel(writer, sheet_name=name, index=False)

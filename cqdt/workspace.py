@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqdt.criteria import LEVELS, CriteriaSet, find_criteria, load_criteria
+from cqdt.criteria import LEVELS, find_criteria, load_criteria
 from cqdt.evidence import find_evidence, load_evidence, load_units
 from cqdt.problems import EvidenceError, Problem
 from cqdt.scoring import ScoreResult, score
@@ -61,13 +61,19 @@ class Workspace:
             )
         return Path(found["path"].iloc[0])
 
-    def criteria(self, level: str, year: int) -> CriteriaSet:
-        """The criteria set in force for a level and year."""
-        return load_criteria(find_criteria(self.criteria_dir, level, year))
+    def criteria_file(self, level: str, year: int) -> Path:
+        """The criteria file in force for a level and year."""
+        return find_criteria(self.criteria_dir, level, year)
 
-    def score(self, level: str, year: int, survey: str | Path | None = None) -> ScoreResult:
-        """Check and score one level and year (``survey`` overrides the file found)."""
-        criteria = self.criteria(level, year)
+    def score(
+        self,
+        level: str,
+        year: int,
+        survey: str | Path | None = None,
+        criteria_file: str | Path | None = None,
+    ) -> ScoreResult:
+        """Check and score one level and year; ``survey`` and ``criteria_file`` override."""
+        criteria = load_criteria(criteria_file or self.criteria_file(level, year))
         units = load_units(self.units_file) if self.units_file.exists() else None
         path = Path(survey) if survey else self.survey(level, year)
         return score(criteria, load_evidence(path, criteria, year, units=units))

@@ -72,9 +72,15 @@ def test_blank_required_value_is_an_error_not_a_zero(tmp_path, mini_criteria):
     assert "dòng 3, đơn vị «Đơn vị Hai», trường «so»: để trống nhưng tiêu chí A1.3 cần" in errors[0]
 
 
+def test_answers_typed_in_decomposed_unicode_are_read(tmp_path, mini_criteria):
+    path = changed(tmp_path, lambda t: t.__setitem__("co", ["Co\u0301", "Kho\u0302ng", "có"]))
+    assert load_evidence(path, mini_criteria, 2020).values["co"].tolist() == [1.0, 0.0, 1.0]
+
+
 def test_text_negative_and_comma_numbers(tmp_path, mini_criteria):
     def edit(t):
         t.loc[0, "so"] = "ba"
+        t.loc[0, "v"] = "inf"
         t.loc[1, "v"] = "-2"
         t.loc[2, "d"] = "2,5"
 
@@ -82,7 +88,8 @@ def test_text_negative_and_comma_numbers(tmp_path, mini_criteria):
     assert any("dòng 2, đơn vị «Đơn vị Một», trường «so»: phải là một số" in e for e in errors)
     assert any("dòng 3, đơn vị «Đơn vị Hai», trường «v»: không được là số âm" in e for e in errors)
     assert any("dòng 4, đơn vị «Đơn vị Ba», trường «d»: dùng dấu chấm" in e for e in errors)
-    assert len(errors) == 3
+    assert any("dòng 2, đơn vị «Đơn vị Một», trường «v»: phải là một số" in e for e in errors)
+    assert len(errors) == 4
 
 
 def test_numerator_above_denominator_and_zero_denominator(tmp_path, mini_criteria):

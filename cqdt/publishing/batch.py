@@ -1,0 +1,240 @@
+"""A batch of reports: every requested level and year, in parallel, with index and manifest.
+
+Layout of a batch folder (new for every run, never overwritten)::
+
+    output/bao-cao-20261125-143000/
+        index.html                  every report with its outcome and links
+        manifest.json               inputs and their hashes, versions, parameters, timings
+        huyen-2020/
+            bao-cao-huyen-2020.ipynb   executed notebook (kept also when it failed)
+            bao-cao-huyen-2020.html    report, code hidden
+            bao-cao-huyen-2020.pdf     the same, A4
+            huyen-2020.xlsx            tables, one sheet each; CSV per part beside it
+
+One failing report does not stop the others; the command then ends non-zero and names what
+failed and why.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from cqdt import __version__
+from cqdt.criteria import LEVELS
+from cqdt.output import new_run_folder, replaced_atomically, staged_folder
+from cqdt.problems import InputError
+from cqdt.publishing.execute import ensure_kernel, execute_report
+from cqdt.publishing.render import html_to_pdf, notebook_to_html
+from cqdt.publishing.report import report_stem
+from cqdt.workspace import Workspace
+
+OK, FAILED = "thành công", "lỗi"
+
+
+@dataclass
+class Outcome:
+    """What happened to one report."""
+
+    level: str
+    year: int
+    folder: str
+    parameters: dict[str, Any]
+    inputs: dict[str, dict[str, str]]
+    status: str = OK
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line Vietnamese account of why a run failed."""
+    name = type(exc).__name__
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        return f"quá thời gian cho phép: {exc}"
+    if name == "NoSuchKernel":
+        return f"không tìm thấy nhân Python để chạy sổ báo cáo: {exc}"
+    if name == "DeadKernelError":
+        return f"nhân Python dừng đột ngột: {exc}"
+    if name == "PapermillExecutionError":
+        evalue = getattr(exc, "evalue", str(exc))
+        return f"{getattr(exc, 'ename', name)}: {evalue}"
+    return f"{name}: {exc}"
+
+
+def run_one(outcome: Outcome, timeout: int, pdf: bool) -> Outcome:
+    """Execute, convert and render one report into its folder (runs in a worker process)."""
+    folder = Path(outcome.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = report_stem(outcome.level, outcome.year)
+    notebook = folder / f"{stem}.ipynb"
+    clock = time.perf_counter()
+    try:
+        execute_report(notebook, outcome.parameters, timeout=timeout)
+        outcome.seconds["execute"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        page = notebook_to_html(notebook)
+        with replaced_atomically(folder / f"{stem}.html") as temporary:
+            temporary.write_text(page, encoding="utf-8")
+        outcome.seconds["html"] = time.perf_counter() - clock
+        if pdf:
+            clock = time.perf_counter()
+            with replaced_atomically(folder / f"{stem}.pdf") as temporary:
+                html_to_pdf(page, temporary)
+            outcome.seconds["pdf"] = time.perf_counter() - clock
+    except Exception as exc:  # every failure is recorded, the batch goes on
+        outcome.status, outcome.error = FAILED, _describe(exc)
+    outcome.files = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    return outcome
+
+
+def _hashed(path: Path) -> dict[str, str]:
+    return {"path": str(path), "sha256": sha256(path.read_bytes()).hexdigest()}
+
+
+def plan(
+    workspace: Workspace, selected: list[tuple[str, int]], folder: Path, compare_year: str
+) -> list[Outcome]:
+    """One pending outcome per (level, year), with parameters and input hashes."""
+    years = {
+        (level, year)
+        for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
+    }
+    planned = []
+    for level, year in selected:
+        if compare_year == "previous":
+            compare = year - 1 if (level, year - 1) in years else 0
+        elif compare_year == "none":
+            compare = 0
+        else:
+            compare = int(compare_year)
+        parameters = {
+            "level": level,
+            "year": int(year),
+            "criteria_dir": str(workspace.criteria_dir.resolve()),
+            "data_dir": str(workspace.data_dir.resolve()),
+            "compare_year": compare,
+            "output_dir": ".",
+            "report_date": datetime.now().date().isoformat(),
+        }
+        inputs = {"survey": _hashed(workspace.survey(level, year))}
+        with suppress(InputError):  # no criteria in force: the run itself fails and says why
+            inputs["criteria"] = _hashed(workspace.criteria_file(level, year))
+        if workspace.units_file.exists():
+            inputs["units"] = _hashed(workspace.units_file)
+        planned.append(
+            Outcome(level, int(year), str(folder / f"{level}-{year}"), parameters, inputs)
+        )
+    return planned
+
+
+def write_index(outcomes: list[Outcome], folder: Path) -> Path:
+    """An HTML page listing every report with level, year, outcome and links."""
+    rows = []
+    for o in outcomes:
+        sub = Path(o.folder).name
+        links = " · ".join(
+            f'<a href="{html.escape(sub)}/{html.escape(name)}">{label}</a>'
+            for label, suffix in (
+                ("HTML", ".html"),
+                ("PDF", ".pdf"),
+                ("Excel", ".xlsx"),
+                ("Sổ tính", ".ipynb"),
+            )
+            for name in o.files
+            if name.endswith(suffix)
+        )
+        status = "Thành công" if o.status == OK else f"Lỗi: {html.escape(o.error)}"
+        rows.append(
+            f"<tr><td>{html.escape(LEVELS[o.level])}</td><td>{o.year}</td>"
+            f'<td class="{"ok" if o.status == OK else "loi"}">{status}</td><td>{links}</td></tr>'
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"/><title>Báo cáo đánh giá mức độ CQĐT</title>
+<style>body{{font-family:"DejaVu Sans",sans-serif;margin:2rem}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #999;padding:4px 8px}}th{{background:#d9e2f3}}.ok{{color:#1b5e20}}
+.loi{{color:#b71c1c}}</style></head><body>
+<h1>Báo cáo đánh giá mức độ chính quyền điện tử</h1>
+<p>Lần chạy {html.escape(folder.name)}, cqdt {html.escape(__version__)}.
+Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
+<table><thead><tr><th>Cấp</th><th>Năm</th><th>Kết quả</th><th>Tệp</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table></body></html>
+"""
+    path = folder / "index.html"
+    with replaced_atomically(path) as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, jobs: int) -> Path:
+    """The run record: versions, inputs and hashes, parameters, timings, outcomes."""
+    finished = datetime.now()
+    manifest = {
+        "cqdt_version": __version__,
+        "python": sys.version.split()[0],
+        "command": sys.argv,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "seconds": round((finished - started).total_seconds(), 2),
+        "parallel_jobs": jobs,
+        "runs": [asdict(o) | {"folder": Path(o.folder).name} for o in outcomes],
+    }
+    path = folder / "manifest.json"
+    with replaced_atomically(path) as temporary:
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def run_batch(
+    workspace: Workspace,
+    selected: list[tuple[str, int]],
+    out: Path,
+    compare_year: str = "previous",
+    jobs: int = 0,
+    timeout: int = 900,
+    pdf: bool = True,
+) -> int:
+    """Run every selected report; return 0 if all succeeded, 1 otherwise."""
+    jobs = jobs or os.cpu_count() or 1
+    started = datetime.now()
+    target = new_run_folder(out, "bao-cao", started)
+    ensure_kernel()  # once, before workers start, so they never race to register it
+    with staged_folder(target) as folder:
+        pending = plan(workspace, selected, folder, compare_year)
+        outcomes = []
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context) as pool:
+            futures = [pool.submit(run_one, o, timeout, pdf) for o in pending]
+            bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
+            for future in bar:
+                outcome = future.result()
+                bar.write(
+                    f"  {LEVELS[outcome.level]} năm {outcome.year}: {outcome.status}"
+                    + (f" — {outcome.error}" if outcome.error else "")
+                )
+                outcomes.append(outcome)
+        outcomes.sort(key=lambda o: (list(LEVELS).index(o.level), o.year))
+        for o in outcomes:
+            o.folder = str(target / Path(o.folder).name)
+        write_manifest(outcomes, folder, started, jobs)
+        write_index(outcomes, folder)
+    failed = [o for o in outcomes if o.status != OK]
+    print(f"Đã lập {len(outcomes) - len(failed)}/{len(outcomes)} báo cáo tại {target}")
+    print(f"Mở {target / 'index.html'} để xem danh sách.")
+    for o in failed:
+        print(f"LỖI {LEVELS[o.level]} năm {o.year}: {o.error}", file=sys.stderr)
+        print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {o.folder}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,451 @@
+"""What a report shows, section by section, as HTML fragments for the report notebook.
+
+The notebook calls :func:`prepare` once, then one function per section; every number comes
+from :mod:`cqdt.scoring` and :mod:`cqdt.comparison`, none is computed here. Every text that
+comes from data (unit names above all) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import platform
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+from matplotlib.figure import Figure
+
+from cqdt import __version__
+from cqdt.comparison import compare_years, unit_profile
+from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.methods import METHODS, criterion_fields, format_number
+from cqdt.output import safe_name
+from cqdt.problems import InputError
+from cqdt.publishing import charts
+from cqdt.publishing.parameters import ReportParameters
+from cqdt.scoring import ScoreResult
+from cqdt.tables import RATE_COLUMN, official_table, part_titles, write_result_tables
+from cqdt.workspace import Workspace
+
+PROVINCE = "Tỉnh Thừa Thiên Huế"
+ISSUER = "Sở Thông tin và Truyền thông"
+SYNTHETIC_MARKER = "GIA_LAP"
+"""A file of this name in the data folder marks its data as synthetic (sample data)."""
+CHART_CHUNK = 40
+"""Units per chart, so bar charts of ~150 communes stay readable and fit a page."""
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """The inputs and results one report presents."""
+
+    params: ReportParameters
+    workspace: Workspace
+    result: ScoreResult
+    previous: ScoreResult | None
+    comparison: pd.DataFrame | None
+    no_comparison_reason: str
+    synthetic: bool
+
+
+def prepare(params: ReportParameters) -> ReportContext:
+    """Score the report's year (errors stop the report) and, if asked, the comparison year."""
+    workspace = Workspace.at(params.criteria_dir, params.data_dir)
+    result = workspace.score(
+        params.level,
+        params.year,
+        survey=params.survey_file or None,
+        criteria_file=params.criteria_file or None,
+    )
+    previous, comparison, reason = None, None, "không chọn năm so sánh"
+    if params.compare_year:
+        try:
+            previous = workspace.score(params.level, params.compare_year)
+            comparison = compare_years(result, previous)
+            reason = ""
+        except InputError as err:
+            reason = f"không dùng được dữ liệu năm {params.compare_year}: {err.problems[0]}"
+    synthetic = (Path(params.data_dir) / SYNTHETIC_MARKER).exists()
+    return ReportContext(params, workspace, result, previous, comparison, reason, synthetic)
+
+
+# --- HTML helpers ------------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def figure_html(fig: Figure, alt: str) -> str:
+    """A figure as an inline PNG, so the HTML file stands alone and WeasyPrint needs no fetch."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}"/></figure>'
+
+
+def table_html(table: pd.DataFrame, css_class: str = "bang") -> str:
+    """A table with Vietnamese number formats; the text is escaped by pandas."""
+    shown = table.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: format_number(v, 2, fixed=True))
+    return shown.to_html(index=False, escape=True, classes=css_class, border=0, na_rep="–")
+
+
+def _section(title: str, body: str, new_page: bool = True) -> HTML:
+    css = "section new-page" if new_page else "section"
+    return HTML(f'<section class="{css}"><h2>{esc(title)}</h2>{body}</section>')
+
+
+def _level_counts(result: ScoreResult) -> pd.DataFrame:
+    titles = part_titles(result)
+    rows = []
+    for part in result.criteria.parts:
+        counts = result.parts[result.parts["part"] == part.code]["level"].value_counts()
+        row = {"Phần": titles[part.code]}
+        row.update({f"Mức {t.level}": int(counts.get(t.level, 0)) for t in part.levels})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _unit_list(names: pd.Series) -> str:
+    if not len(names):
+        return "không có"
+    listed = ", ".join(esc(n) for n in names)
+    return listed if len(names) <= 3 else f"{len(names)} đơn vị: {listed}"
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def cover(ctx: ReportContext) -> HTML:
+    """Title page: province, level, year, decision, criteria version and status."""
+    cs, p = ctx.result.criteria, ctx.params
+    warnings = []
+    if cs.status != "official":
+        warnings.append(
+            "Bộ tiêu chí dùng trong báo cáo này là <strong>BẢN TÁI DỰNG</strong>, chưa đối chiếu "
+            "với phụ lục chính thức của quyết định; điểm số và xếp hạng chỉ để tham khảo."
+        )
+    if ctx.synthetic:
+        warnings.append(
+            "Dữ liệu khảo sát là <strong>DỮ LIỆU GIẢ LẬP</strong> (dữ liệu mẫu), không phải kết "
+            "quả khảo sát thật của các đơn vị."
+        )
+    warning_html = "".join(f'<p class="canh-bao">{w}</p>' for w in warnings)
+    day = p.date
+    return HTML(
+        f"""<section class="cover">
+<p class="running-header">Đánh giá mức độ CQĐT {esc(LEVELS[cs.level])} năm {p.year}</p>
+<p class="issuer">ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/>{esc(ISSUER.upper())}</p>
+<h1>BÁO CÁO KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
+<p class="subtitle">{esc(LEVEL_TITLES[cs.level])}<br/>Năm {p.year}</p>
+<table class="thong-tin">
+<tr><th>Căn cứ</th><td>{esc(cs.decision)}</td></tr>
+<tr><th>Bộ tiêu chí</th><td>{esc(cs.title)}, phiên bản {esc(cs.version)}</td></tr>
+<tr><th>Tình trạng bộ tiêu chí</th><td>{esc(cs.status_label)}</td></tr>
+<tr><th>Số đơn vị được đánh giá</th><td>{len(ctx.result.evidence.units)}</td></tr>
+</table>
+{warning_html}
+<p class="date">Huế, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}</p>
+</section>"""
+    )
+
+
+def summary(ctx: ReportContext) -> HTML:
+    """Counts per level, best and weakest units, and changes since the comparison year."""
+    result, titles = ctx.result, part_titles(ctx.result)
+    body = [
+        f"<p>Số đơn vị được đánh giá: <strong>{len(result.evidence.units)}</strong> "
+        f"({esc(LEVEL_TITLES[result.level])}).</p>",
+        "<h3>Số đơn vị theo mức</h3>",
+        table_html(_level_counts(result)),
+        "<h3>Đơn vị dẫn đầu và đơn vị thấp nhất</h3><ul>",
+    ]
+    for part in result.criteria.parts:
+        rows = result.parts[result.parts["part"] == part.code]
+        best = rows[rows["rank"] == rows["rank"].min()]["unit"]
+        worst = rows[rows["rank"] == rows["rank"].max()]["unit"]
+        body.append(
+            f"<li>{esc(titles[part.code])}: cao nhất <strong>{_unit_list(best)}</strong> "
+            f"({format_number(rows['converted_published'].max(), 2, True)} điểm); thấp nhất "
+            f"<strong>{_unit_list(worst)}</strong> "
+            f"({format_number(rows['converted_published'].min(), 2, True)} điểm).</li>"
+        )
+    body.append("</ul>")
+    body.append(f"<h3>Thay đổi so với năm {ctx.params.compare_year or '–'}</h3>")
+    if ctx.comparison is None:
+        body.append(f"<p>Không có so sánh: {esc(ctx.no_comparison_reason)}.</p>")
+    else:
+        body.append(_changes_html(ctx))
+    warnings = ctx.result.evidence.warnings
+    if warnings:
+        body.append("<h3>Lưu ý về dữ liệu</h3><ul>")
+        body += [f"<li>{esc(w)}</li>" for w in warnings]
+        body.append("</ul>")
+    return _section("I. Tóm tắt kết quả", "".join(body))
+
+
+def _changes_html(ctx: ReportContext) -> str:
+    changes, titles = ctx.comparison, part_titles(ctx.result)
+    body = []
+    for part in ctx.result.criteria.parts:
+        rows = changes[changes["part"] == part.code]
+        up = rows[rows["level_change"] == "lên"]["unit"]
+        down = rows[rows["level_change"] == "xuống"]["unit"]
+        moved = rows.dropna(subset=["rank_change"])
+        climbers = moved[moved["rank_change"] > 0].nlargest(5, "rank_change")
+        fallers = moved[moved["rank_change"] < 0].nsmallest(5, "rank_change")
+
+        def moves(frame: pd.DataFrame) -> str:
+            return (
+                ", ".join(
+                    f"{esc(r.unit)} ({int(r.rank_before)} → {int(r.rank)})"
+                    for r in frame.itertuples()
+                )
+                or "không có"
+            )
+
+        body.append(
+            f"<p><strong>{esc(titles[part.code])}</strong></p><ul>"
+            f"<li>Lên mức: {_unit_list(up)}</li><li>Xuống mức: {_unit_list(down)}</li>"
+            f"<li>Tăng hạng nhiều nhất: {moves(climbers)}</li>"
+            f"<li>Giảm hạng nhiều nhất: {moves(fallers)}</li></ul>"
+        )
+    new = changes[changes["rank_before"].isna() & changes["part"].eq("A")]["unit"]
+    if len(new):
+        body.append(f"<p>Đơn vị mới (không có ở năm so sánh): {_unit_list(new)}.</p>")
+    return "".join(body)
+
+
+def _chunks(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    rows = rows.sort_values(["rank", "unit"])
+    return [rows.iloc[i : i + CHART_CHUNK] for i in range(0, len(rows), CHART_CHUNK)]
+
+
+def rankings(ctx: ReportContext) -> HTML:
+    """The official ranking table of every part, each followed by its ranked bar chart."""
+    result, titles = ctx.result, part_titles(ctx.result)
+    body = [
+        "<p>Cột STT là thứ hạng theo số điểm thực hiện được quy đổi; các đơn vị bằng điểm "
+        "được cùng thứ hạng. Tỷ lệ thực hiện tính bằng %.</p>"
+    ]
+    for i, part in enumerate(result.criteria.parts):
+        table = official_table(result, part.code)
+        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: format_number(v, 2, True) + "%")
+        table["STT"] = table["STT"].astype(str)
+        css = ' class="new-page"' if i else ""
+        body.append(f"<h3{css}>Bảng {i + 1}. Phần {esc(titles[part.code])}</h3>")
+        body.append(table_html(table, "bang xep-hang"))
+        rows = result.parts[result.parts["part"] == part.code]
+        for n, chunk in enumerate(_chunks(rows)):
+            title = f"Điểm quy đổi phần {part.code}" + (f" (tiếp, {n + 1})" if n else "")
+            body.append(figure_html(charts.ranked_bars(chunk, part, title), title))
+    return _section("II. Bảng xếp hạng", "".join(body))
+
+
+def group_rates(result: ScoreResult, part: str) -> pd.DataFrame:
+    """Rate (%) per unit and group of a part, units in rank order (NaN if all excluded)."""
+    groups = result.groups[result.groups["part"] == part]
+    rate = groups["achieved"] / (groups["max"] - groups["excluded"]).where(
+        groups["max"] > groups["excluded"]
+    )
+    table = groups.assign(rate=rate * 100).pivot(index="unit", columns="group", values="rate")
+    order = result.parts[result.parts["part"] == part].sort_values(["rank", "unit"])["unit"]
+    return table.loc[order]
+
+
+def analysis(ctx: ReportContext) -> HTML:
+    """Charts: group breakdown per unit, distribution of rates, rank changes."""
+    result = ctx.result
+    labels = {g.code: f"{g.code}\n{g.name[:18]}" for p in result.criteria.parts for g in p.groups}
+    body = ["<h3>Tỷ lệ thực hiện theo nhóm tiêu chí (%)</h3>"]
+    for part in result.criteria.parts:
+        rates = group_rates(result, part.code)
+        for n in range(0, len(rates), CHART_CHUNK):
+            title = f"Phần {part.code}: tỷ lệ theo nhóm" + (" (tiếp)" if n else "")
+            fig = charts.group_heatmap(rates.iloc[n : n + CHART_CHUNK], labels, title)
+            body.append(figure_html(fig, title))
+    body.append('<h3 class="new-page">Phân bố tỷ lệ thực hiện</h3>')
+    rates = {
+        p.code: result.parts[result.parts["part"] == p.code]["rate"] for p in result.criteria.parts
+    }
+    body.append(figure_html(charts.rate_distribution(rates, result.criteria.parts), "phân bố"))
+    if ctx.comparison is not None:
+        body.append(f"<h3>Thay đổi thứ hạng so với năm {ctx.params.compare_year}</h3>")
+        for part in result.criteria.parts:
+            rows = ctx.comparison[ctx.comparison["part"] == part.code]
+            title = f"Phần {part.code}: thay đổi thứ hạng"
+            body.append(figure_html(charts.rank_changes(rows, title), title))
+    return _section("III. Phân tích", "".join(body))
+
+
+def scorecards(ctx: ReportContext) -> HTML:
+    """Annex: one card per unit with points per criterion, exclusions and where to gain."""
+    result = ctx.result
+    parts = result.parts.set_index(["unit", "part"])
+    order = result.parts[result.parts["part"] == result.criteria.parts[0].code].sort_values(
+        ["rank", "unit"]
+    )["unit"]
+    cards = [
+        "<p>Mỗi đơn vị một phiếu: điểm từng tiêu chí so với điểm tối đa, các tiêu chí không "
+        "áp dụng (không đưa vào đánh giá) và những tiêu chí còn thiếu nhiều điểm nhất.</p>"
+    ]
+    for unit in order:
+        profile = unit_profile(result, unit)
+        standing = "; ".join(
+            f"phần {p.code}: hạng {parts.loc[(unit, p.code), 'rank']}, mức "
+            f"{esc(parts.loc[(unit, p.code), 'level'])}, "
+            f"{format_number(parts.loc[(unit, p.code), 'converted_published'], 2, True)}"
+            f"/{format_number(p.max)} điểm"
+            for p in result.criteria.parts
+        )
+        table = pd.DataFrame(
+            {
+                "Mã": profile["criterion"],
+                "Tiêu chí": profile["name"],
+                "Tối đa": profile["max"],
+                "Đạt": profile["points"],
+                "Còn thiếu": profile["missed"],
+                "Cách tính": profile["explanation"],
+            }
+        ).sort_values("Mã", key=lambda codes: codes.map(_code_order(result)))
+        gains = profile[profile["missed"] > 0].nlargest(3, "missed")
+        gain_text = (
+            ", ".join(
+                f"{esc(r.criterion)} {esc(r.name)} (còn {format_number(r.missed)} điểm)"
+                for r in gains.itertuples()
+            )
+            or "không còn tiêu chí nào thiếu điểm"
+        )
+        excluded = profile[~profile["applicable"]]["criterion"]
+        cards.append(
+            f'<div class="scorecard"><h3>{esc(unit)}</h3><p>{standing}</p>'
+            f"<p>Tiêu chí không áp dụng: {_unit_list(excluded)}.</p>"
+            f"<p>Có thể tăng điểm nhiều nhất ở: {gain_text}.</p>"
+            f"{table_html(table, 'bang phieu')}</div>"
+        )
+    return _section("Phụ lục. Phiếu điểm từng đơn vị", "".join(cards))
+
+
+def _code_order(result: ScoreResult) -> dict[str, int]:
+    return {c.code: i for i, c in enumerate(result.criteria.criteria)}
+
+
+def methodology(ctx: ReportContext) -> HTML:
+    """The method, generated from the criteria file: criteria, thresholds, rules."""
+    cs = ctx.result.criteria
+    rows = [
+        {
+            "Phần": p.code,
+            "Nhóm": f"{g.code}. {g.name}",
+            "Mã": c.code,
+            "Tiêu chí": c.name,
+            "Điểm tối đa": c.max,
+            "Phương pháp chấm": METHODS[c.method].label,
+            "Dữ liệu dùng": ", ".join(criterion_fields(c)),
+        }
+        for p in cs.parts
+        for g in p.groups
+        for c in g.criteria
+    ]
+    thresholds = pd.DataFrame(
+        [
+            {
+                "Phần": f"{p.code}. {p.name}",
+                "Điểm tối đa": p.max,
+                "Các mức": "; ".join(
+                    f"mức {t.level}: tỷ lệ ≥ {format_number(t.min_rate * 100)}%" for t in p.levels
+                ),
+            }
+            for p in cs.parts
+        ]
+    )
+    r = cs.rounding
+    basis = (
+        "các số đã làm tròn để công bố" if r.rank_and_classify_on == "published" else "số đầy đủ"
+    )
+    body = f"""
+<p>Căn cứ: {esc(cs.decision)}. Bộ tiêu chí: {esc(cs.title)}, phiên bản {esc(cs.version)},
+hiệu lực từ {cs.valid_from:%d/%m/%Y}{f" đến {cs.valid_to:%d/%m/%Y}" if cs.valid_to else ""};
+tình trạng: <strong>{esc(cs.status_label)}</strong>.</p>
+<p>{esc(cs.note)}</p>
+<h3>Cách tính</h3>
+<ul>
+<li>Mỗi phần được chấm, quy đổi và xếp mức riêng.</li>
+<li>Tiêu chí không áp dụng với một đơn vị thì không đưa vào đánh giá: điểm tối đa của nó được
+ghi vào cột «Số điểm không đưa vào đánh giá»; đơn vị không được cộng cũng không bị trừ.</li>
+<li>Số điểm tối đa cần thực hiện = điểm tối đa − số điểm không đưa vào đánh giá.</li>
+<li>Tỷ lệ thực hiện = số điểm thực hiện ÷ số điểm tối đa cần thực hiện.</li>
+<li>Số điểm thực hiện được quy đổi = tỷ lệ thực hiện × điểm tối đa.</li>
+<li>Làm tròn: tính với độ chính xác đầy đủ; công bố điểm với {r.points_decimals} chữ số thập
+phân, tỷ lệ (%) với {r.rate_percent_decimals} chữ số thập phân, làm tròn nửa lên như hàm ROUND
+của Excel. Xếp hạng và xếp mức dựa trên {basis}.</li>
+<li>Đồng hạng: các đơn vị bằng điểm quy đổi được cùng thứ hạng (1, 2, 2, 4).</li>
+</ul>
+<h3>Ngưỡng xếp mức</h3>
+{table_html(thresholds)}
+<h3>Danh mục tiêu chí</h3>
+{table_html(pd.DataFrame(rows), "bang tieu-chi")}
+"""
+    return _section("IV. Phương pháp đánh giá", body)
+
+
+def _file_hash(path: Path) -> str:
+    return sha256(path.read_bytes()).hexdigest() if path.exists() else "–"
+
+
+def reproducibility(ctx: ReportContext) -> HTML:
+    """Input files and their hashes, versions and date: enough to regenerate this report."""
+    result, p = ctx.result, ctx.params
+    rows = [
+        ("Bộ tiêu chí", f"{result.criteria.source} (phiên bản {result.criteria.version})"),
+        ("SHA-256 bộ tiêu chí", result.criteria.sha256),
+        ("Tệp khảo sát", result.evidence.source),
+        ("SHA-256 tệp khảo sát", result.evidence.sha256),
+        ("Danh mục đơn vị", str(ctx.workspace.units_file)),
+        ("SHA-256 danh mục đơn vị", _file_hash(ctx.workspace.units_file)),
+        ("Năm so sánh", str(p.compare_year or "không")),
+        ("Phiên bản cqdt", __version__),
+        ("Python, pandas", f"{platform.python_version()}, {pd.__version__}"),
+        ("Ngày lập báo cáo", f"{p.date:%d/%m/%Y}"),
+    ]
+    table = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
+    return _section(
+        "V. Thông tin tái lập",
+        f'<table class="thong-tin">{table}</table><p>Tham số chạy: <code>'
+        f"{esc(p.model_dump_json())}</code></p>",
+        new_page=False,
+    )
+
+
+def write_outputs(ctx: ReportContext) -> HTML:
+    """Write the tables (CSV per part, one XLSX) beside the notebook and list them."""
+    folder = Path(ctx.params.output_dir)
+    written = write_result_tables(ctx.result, folder)
+    names = ", ".join(esc(path.name) for path in written)
+    return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
+
+
+def report_stem(level: str, year: int) -> str:
+    """File stem of a report: ``bao-cao-huyen-2020`` (never built from unit names)."""
+    return safe_name(f"bao-cao-{level}-{year}")
+
+
+__all__ = [
+    "ReportContext",
+    "analysis",
+    "cover",
+    "methodology",
+    "prepare",
+    "rankings",
+    "reproducibility",
+    "scorecards",
+    "summary",
+    "write_outputs",
+]
