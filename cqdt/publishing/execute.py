@@ -49,7 +49,7 @@ def ensure_kernel() -> str:
             ),
             encoding="utf-8",
         )
-        manager.install_kernel_spec(str(spec_dir), KERNEL_NAME, prefix=sys.prefix, replace=True)
+        manager.install_kernel_spec(str(spec_dir), KERNEL_NAME, prefix=sys.prefix)
     return KERNEL_NAME
 
 

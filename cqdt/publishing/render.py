@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
+from traitlets.config import Config
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -34,6 +35,8 @@ def notebook_to_html(notebook: Path) -> str:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}),  # no code, no pygments
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True

@@ -1,0 +1,153 @@
+"""The command line: validate and score on real files, results checked against hand-worked values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cqdt.cli import main
+from cqdt.tables import OFFICIAL_COLUMNS
+from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
+
+
+@pytest.fixture
+def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
+    criteria = tmp_path / "criteria" / "thu-nghiem"
+    criteria.mkdir(parents=True)
+    (criteria / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "2020").mkdir(parents=True)
+    write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
+    return tmp_path / "criteria", data
+
+
+def run(*args: str) -> int:
+    return main(list(args))
+
+
+def test_validate_sample_data_passes(capsys):
+    code = run(
+        "validate", "--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data" / "sample")
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Dữ liệu cấp xã năm 2020: hợp lệ, 145 đơn vị" in out
+    assert "Kết quả kiểm tra: không có lỗi" in out
+
+
+def test_validate_reports_every_problem_and_exits_1(mini_workspace, capsys):
+    criteria, data = mini_workspace
+    bad = MINI_SURVEY.copy()
+    bad.loc[0, "num"] = "99"
+    bad.loc[1, "so"] = "-1"
+    write_survey(data / "2020" / "huyen.csv", bad)
+    code = run("validate", "--criteria", str(criteria), "--data", str(data))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "tử số lớn hơn mẫu số" in err and "không được là số âm" in err
+
+
+def test_score_writes_official_tables_with_hand_worked_values(mini_workspace, tmp_path, capsys):
+    criteria, data = mini_workspace
+    out = tmp_path / "ket-qua"
+    assert run("score", "--criteria", str(criteria), "--data", str(data), "--out", str(out)) == 0
+    (folder,) = out.iterdir()
+    assert folder.name.startswith("diem-")
+    table = pd.read_csv(folder / "huyen-2020" / "huyen-2020-phan-A.csv", encoding="utf-8-sig")
+    assert list(table.columns) == OFFICIAL_COLUMNS
+    assert (
+        (folder / "huyen-2020" / "huyen-2020-phan-A.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    )
+    # hand-worked in test_scoring: 9.1 (I), 8.33 of 6 required (III), 4.0 (III)
+    assert table["Đơn vị"].tolist() == ["Đơn vị Một", "Đơn vị Ba", "Đơn vị Hai"]
+    assert table["STT"].tolist() == [1, 2, 3]
+    assert table["Số điểm không đưa vào đánh giá"].tolist() == [0, 4, 0]
+    assert table["Số điểm tối đa cần thực hiện"].tolist() == [10, 6, 10]
+    assert table["Tỷ lệ thực hiện"].tolist() == [91.0, 83.33, 40.0]
+    assert table["Số điểm thực hiện được quy đổi"].tolist() == [9.1, 8.33, 4.0]
+    assert table["Xếp hạng mức độ"].tolist() == ["I", "III", "III"]
+
+    book = openpyxl.load_workbook(folder / "huyen-2020" / "huyen-2020.xlsx")
+    assert book.sheetnames == ["A. Điều kiện sẵn sàng", "B. Kết quả", "Điểm chi tiết"]
+    sheet = book["A. Điều kiện sẵn sàng"]
+    assert [c.value for c in sheet[1]] == OFFICIAL_COLUMNS
+    assert [c.value for c in sheet[2]][1:] == ["Đơn vị Một", 10, 0, 10, 9.1, 91, 9.1, "I"]
+
+
+def test_each_score_run_has_its_own_folder(mini_workspace, tmp_path):
+    criteria, data = mini_workspace
+    out = tmp_path / "ket-qua"
+    for _ in range(2):
+        assert (
+            run("score", "--criteria", str(criteria), "--data", str(data), "--out", str(out)) == 0
+        )
+    assert len(list(out.iterdir())) == 2
+
+
+def test_score_skips_a_bad_file_and_exits_1(mini_workspace, tmp_path, capsys):
+    criteria, data = mini_workspace
+    (data / "2019").mkdir()
+    bad = MINI_SURVEY.copy()
+    bad.loc[0, "d"] = "9"  # above the criterion's 6 points
+    write_survey(data / "2019" / "huyen.csv", bad)
+    out = tmp_path / "ket-qua"
+    assert run("score", "--criteria", str(criteria), "--data", str(data), "--out", str(out)) == 1
+    (folder,) = out.iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == ["huyen-2020"]
+    assert "điểm chấm vượt quá điểm tối đa" in capsys.readouterr().err
+
+
+def test_bad_year_option_is_explained():
+    with pytest.raises(SystemExit, match="--year phải là một năm"):
+        run("score", "--year", "hai nghìn")
+
+
+def test_no_survey_files_is_explained(tmp_path):
+    with pytest.raises(SystemExit, match="không tìm thấy tệp khảo sát"):
+        run("score", "--data", str(tmp_path))
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        run("report", "--help")
+    out = capsys.readouterr().out
+    for option in (
+        "--criteria",
+        "--data",
+        "--level",
+        "--year",
+        "--out",
+        "--compare-year",
+        "--jobs",
+        "--timeout",
+        "--no-pdf",
+    ):
+        assert option in out
+
+
+def test_sample_folder_is_copied_not_modified(tmp_path):
+    # scoring never writes into the data folder
+    data = tmp_path / "sample"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    before = sorted(p.name for p in data.rglob("*"))
+    assert (
+        run(
+            "score",
+            "--level",
+            "tinh",
+            "--year",
+            "2020",
+            "--data",
+            str(data),
+            "--criteria",
+            str(ROOT / "criteria"),
+            "--out",
+            str(tmp_path / "o"),
+        )
+        == 0
+    )
+    assert sorted(p.name for p in data.rglob("*")) == before

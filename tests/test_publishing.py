@@ -1,0 +1,246 @@
+"""The report pipeline for real: papermill executes, nbconvert converts, WeasyPrint renders."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+from pypdf import PdfReader
+
+from cqdt.publishing.batch import _describe, run_batch
+from cqdt.publishing.execute import KERNEL_NAME, ensure_kernel, execute_report
+from cqdt.publishing.parameters import NOTEBOOK, ReportParameters, validate_parameters
+from cqdt.publishing.render import html_to_pdf, notebook_to_html
+from cqdt.tables import RATE_COLUMN, official_table
+from cqdt.workspace import Workspace
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "data" / "sample"
+CRITERIA = ROOT / "criteria"
+HOSTILE = '<script>alert("x")</script> ../Huế/'
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory) -> Path:
+    """Sample district data for 2020 with one unit renamed to markup and path characters."""
+    data = tmp_path_factory.mktemp("data")
+    (data / "2020").mkdir()
+    survey = pd.read_csv(SAMPLE / "2020" / "huyen.csv", dtype=str, keep_default_na=False)
+    survey.loc[survey["don_vi"] == "Thành phố Huế", "don_vi"] = HOSTILE
+    survey.to_csv(data / "2020" / "huyen.csv", index=False, encoding="utf-8-sig")
+    return data  # no register (don_vi.csv): the renamed unit is accepted
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, hostile_data) -> dict:
+    """One report executed, converted and rendered, shared by the tests below."""
+    folder = tmp_path_factory.mktemp("report")
+    notebook = folder / "bao-cao.ipynb"
+    params = {
+        "level": "huyen",
+        "year": 2020,
+        "criteria_dir": str(CRITERIA),
+        "data_dir": str(hostile_data),
+        "compare_year": 0,
+        "report_date": "2026-11-25",
+    }
+    execute_report(notebook, params, timeout=300)
+    page = notebook_to_html(notebook)
+    pdf = folder / "bao-cao.pdf"
+    html_to_pdf(page, pdf)
+    result = Workspace.at(CRITERIA, hostile_data).score("huyen", 2020)
+    return {"folder": folder, "notebook": notebook, "html": page, "pdf": pdf, "result": result}
+
+
+def test_html_has_no_code_and_no_remote_resources(rendered):
+    page = rendered["html"]
+    assert "report.prepare" not in page and "validate_parameters" not in page
+    assert "jp-InputArea" not in page and "highlight" not in page
+    assert "http://" not in page and "https://" not in page
+    assert 'lang="vi"' in page
+
+
+def test_html_ranking_tables_equal_the_package_results(rendered):
+    result = rendered["result"]
+    tables = pd.read_html(
+        io.StringIO(rendered["html"]),
+        attrs={"class": "dataframe bang xep-hang"},
+        decimal=",",
+        thousands=".",
+    )
+    assert len(tables) == len(result.criteria.parts) == 3
+    for part, shown in zip(("A", "B", "C"), tables, strict=True):
+        expected = official_table(result, part)
+        assert list(shown.columns) == list(expected.columns)
+        assert shown["Đơn vị"].tolist() == expected["Đơn vị"].tolist()
+        assert shown["STT"].tolist() == expected["STT"].astype(int).tolist()
+        rate = (
+            shown[RATE_COLUMN]
+            .str.rstrip("%")
+            .str.replace(".", "")
+            .str.replace(",", ".")
+            .astype(float)
+        )
+        assert rate.tolist() == expected[RATE_COLUMN].tolist()
+        for column in (
+            "Số điểm thực hiện",
+            "Số điểm thực hiện được quy đổi",
+            "Số điểm không đưa vào đánh giá",
+        ):
+            assert shown[column].tolist() == pytest.approx(expected[column].tolist(), abs=1e-9)
+        assert shown["Xếp hạng mức độ"].tolist() == expected["Xếp hạng mức độ"].tolist()
+
+
+def test_hostile_unit_name_is_escaped_and_never_a_file_name(rendered):
+    page = rendered["html"]
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(" in page
+    names = [p.name for p in rendered["folder"].rglob("*")]
+    assert not any("script" in n or "Huế" in n for n in names)
+    assert sorted(n for n in names if n.endswith((".csv", ".xlsx"))) == [
+        "huyen-2020-phan-A.csv",
+        "huyen-2020-phan-B.csv",
+        "huyen-2020-phan-C.csv",
+        "huyen-2020.xlsx",
+    ]
+
+
+def test_pdf_text_keeps_vietnamese_diacritics(rendered):
+    reader = PdfReader(rendered["pdf"])
+    text = squash(" ".join(page.extract_text() for page in reader.pages))
+    for name in (
+        "Huyện A Lưới",
+        "Thị xã Hương Thủy",
+        "Huyện Quảng Điền",
+        "Xếp hạng mức độ",
+        "BẢN TÁI DỰNG",
+        "Điều kiện sẵn sàng chính quyền điện tử",
+    ):
+        assert name in text, name
+    assert "Trang 1/" in text  # page numbers
+    assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
+
+
+def test_cover_says_reconstruction_and_synthetic_data(rendered, tmp_path):
+    assert "BẢN TÁI DỰNG" in rendered["html"]
+    assert "DỮ LIỆU GIẢ LẬP" not in rendered["html"]  # the hostile copy has no marker file
+    assert (SAMPLE / "GIA_LAP").exists()
+
+
+def test_notebook_metadata_has_no_timestamps_or_paths(rendered):
+    nb = nbformat.read(rendered["notebook"], as_version=4)
+    assert not {"start_time", "end_time", "duration", "input_path", "output_path"} & set(
+        nb.metadata.papermill
+    )
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata
+        assert not {"start_time", "end_time"} & set(cell.metadata.get("papermill", {}))
+
+
+def test_notebook_parameters_match_the_validated_model():
+    declared = papermill.inspect_notebook(str(NOTEBOOK))
+    assert set(declared) == set(ReportParameters.model_fields)
+
+
+def test_unknown_or_ill_typed_parameters_stop_the_run(tmp_path):
+    with pytest.raises(ValueError, match="tham số «levle» không có trong sổ báo cáo"):
+        execute_report(tmp_path / "x.ipynb", {"levle": "huyen", "level": "huyen", "year": 2020})
+    with pytest.raises(ValueError, match="tham số «year» = '2020'"):
+        validate_parameters({"level": "huyen", "year": "2020"})
+    with pytest.raises(ValueError, match="report_date"):
+        validate_parameters({"level": "huyen", "year": 2020, "report_date": "25/11/2026"})
+    assert not (tmp_path / "x.ipynb").exists()  # nothing ran
+
+
+def test_kernel_is_registered_for_this_interpreter(tmp_path):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    manager = KernelSpecManager()
+    shutil.rmtree(manager.get_kernel_spec(ensure_kernel()).resource_dir)
+    assert ensure_kernel() == KERNEL_NAME
+    import sys
+
+    assert manager.get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
+
+
+def test_timeout_is_reported_and_the_notebook_kept(tmp_path):
+    slow = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("level = 'huyen'\nyear = 2020")
+    params.metadata["tags"] = ["parameters"]
+    slow.cells = [params, nbformat.v4.new_code_cell("import time\ntime.sleep(30)")]
+    slow.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    source = tmp_path / "cham.ipynb"
+    nbformat.write(slow, source)
+    output = tmp_path / "out.ipynb"
+    with pytest.raises(Exception, match=r"[Tt]imed out|[Tt]imeout") as caught:
+        execute_report(output, {"level": "huyen", "year": 2020}, timeout=2, notebook=source)
+    assert _describe(caught.value).startswith("quá thời gian cho phép")
+    assert output.exists()
+
+
+def copy_sample_with_broken_year(root: Path) -> Path:
+    data = root / "data"
+    for year in ("2019", "2020"):
+        (data / year).mkdir(parents=True)
+        shutil.copy(SAMPLE / year / "huyen.csv", data / year / "huyen.csv")
+    shutil.copy(SAMPLE / "don_vi.csv", data / "don_vi.csv")
+    broken = pd.read_csv(data / "2019" / "huyen.csv", dtype=str, keep_default_na=False)
+    assert broken.loc[2, "don_vi"] == "Thị xã Hương Trà"  # line 4 of the file
+    broken.loc[2, "so_cbcc"] = "bốn mươi"
+    broken.to_csv(data / "2019" / "huyen.csv", index=False, encoding="utf-8-sig")
+    return data
+
+
+def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(tmp_path, capsys):
+    data = copy_sample_with_broken_year(tmp_path)
+    workspace = Workspace.at(CRITERIA, data)
+    selected = [("huyen", 2019), ("huyen", 2020)]
+    runs = []
+    for name in ("out1", "out2"):
+        code = run_batch(
+            workspace,
+            selected,
+            out=tmp_path / name,
+            compare_year="none",
+            jobs=2,
+            timeout=300,
+            pdf=False,
+        )
+        assert code == 1
+        (run,) = (tmp_path / name).iterdir()
+        runs.append(run)
+    err = capsys.readouterr().err
+    assert "LỖI cấp huyện năm 2019" in err and "so_cbcc" in err
+
+    manifest = json.loads((runs[0] / "manifest.json").read_text(encoding="utf-8"))
+    by_year = {r["year"]: r for r in manifest["runs"]}
+    assert by_year[2019]["status"] == "lỗi"
+    assert (
+        "dòng 4, đơn vị «Thị xã Hương Trà», trường «so_cbcc»: phải là một số"
+        in by_year[2019]["error"]
+    )
+    assert by_year[2020]["status"] == "thành công"
+    assert by_year[2020]["inputs"]["survey"]["sha256"]
+    assert {"execute", "html"} <= set(by_year[2020]["seconds"])
+    # the failed run keeps its executed notebook, with the error in it
+    failed_nb = runs[0] / "huyen-2019" / "bao-cao-huyen-2019.ipynb"
+    assert "phải là một số" in failed_nb.read_text(encoding="utf-8")
+    index = (runs[0] / "index.html").read_text(encoding="utf-8")
+    assert 'href="huyen-2020/bao-cao-huyen-2020.html"' in index and "Lỗi:" in index
+
+    # identical inputs give identical tables and notebooks
+    first, second = (r / "huyen-2020" for r in runs)
+    for name in ("huyen-2020-phan-A.csv", "huyen-2020-phan-B.csv", "bao-cao-huyen-2020.ipynb"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
