@@ -14,10 +14,9 @@ within the criterion maximum, and about 3 % of units declare one criterion not a
 For every year, and in total, the script times:
 
 (a) the package path: ``load_evidence(path, criteria, year)`` (reading + checking, no unit
-    register) and ``score(criteria, evidence)`` (points matrix, explanations, aggregation),
-    reported separately and together. Two diagnostic rows split ``score`` into its points
-    matrix (``score_criterion`` per criterion) and its explanation texts (each method's
-    ``explain``), both called through the public API the same way ``criterion_points`` does;
+    register) and ``score(criteria, evidence)`` (points matrix and aggregation), reported
+    separately and together; then ``criterion_points`` alone, and ``explain_points``: the
+    explanation texts, which a result builds only when first asked for;
 (b) re-aggregation only: ``aggregate(result.points, criteria)`` and ``aggregate`` with random
     multipliers per criterion code (mean of several scenarios), i.e. the cost of one what-if
     or sensitivity run once the points matrix exists;
@@ -63,8 +62,8 @@ import pandas as pd
 
 from cqdt.criteria import CriteriaSet, Criterion, load_criteria
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE, Evidence, load_evidence
-from cqdt.methods import METHODS, criterion_fields, score_criterion
-from cqdt.scoring import ScoreResult, aggregate, score
+from cqdt.methods import criterion_fields
+from cqdt.scoring import ScoreResult, aggregate, criterion_points, explain_points, score
 
 ROOT = Path(__file__).resolve().parents[1]
 CRITERIA_FILE = ROOT / "criteria" / "1784-2018" / "huyen.yaml"
@@ -301,30 +300,6 @@ def compare(result: ScoreResult, loop: dict[tuple[str, str], float]) -> float:
     return worst
 
 
-# --- diagnostics: the two halves of criterion_points -------------------------------------
-
-
-def points_matrix_only(criteria: CriteriaSet, evidence: Evidence) -> pd.DataFrame:
-    """The points matrix as ``criterion_points`` builds it, without explanation texts."""
-    matrix = {}
-    for crit in criteria.criteria:
-        applicable = ~evidence.not_applicable[crit.code]
-        columns = {f: evidence.values[f].where(applicable) for f in criterion_fields(crit)}
-        matrix[crit.code] = score_criterion(columns, crit)
-    return pd.DataFrame(matrix, index=evidence.units)
-
-
-def explanations_only(criteria: CriteriaSet, evidence: Evidence) -> int:
-    """Build every explanation text as ``criterion_points`` does; return how many."""
-    count = 0
-    for crit in criteria.criteria:
-        applicable = ~evidence.not_applicable[crit.code]
-        columns = {f: evidence.values[f].where(applicable) for f in criterion_fields(crit)}
-        text = METHODS[crit.method].explain(columns, crit).where(applicable, "-")
-        count += len(text)
-    return count
-
-
 # --- measurement helpers ------------------------------------------------------------------
 
 
@@ -375,10 +350,10 @@ def traced_package(
 
 STEPS = [
     ("a1", "(a) load_evidence (read + check)"),
-    ("a2", "(a) score (points+explain+aggregate)"),
+    ("a2", "(a) score (points matrix + aggregate)"),
     ("a", "(a) package path = load_evidence + score"),
-    ("d1", "    diag: points matrix only"),
-    ("d2", "    diag: explanation texts only"),
+    ("d1", "    of which: criterion_points (matrix)"),
+    ("d2", "    result.explanations (built on first use)"),
     ("b1", "(b) aggregate(points)"),
     ("b2", f"(b) aggregate(points, multipliers), mean of {SCENARIOS}"),
     ("c", "(c) plain Python loop (csv + points + parts)"),
@@ -427,8 +402,10 @@ def main(argv: list[str] | None = None) -> None:
             )
             result, seconds["a2"][year] = timed(lambda e=evidence: score(criteria, e))
             seconds["a"][year] = seconds["a1"][year] + seconds["a2"][year]
-            _, seconds["d1"][year] = timed(lambda e=evidence: points_matrix_only(criteria, e))
-            _, seconds["d2"][year] = timed(lambda e=evidence: explanations_only(criteria, e))
+            _, seconds["d1"][year] = timed(lambda e=evidence: criterion_points(criteria, e))
+            _, seconds["d2"][year] = timed(
+                lambda r=result: explain_points(criteria, r.evidence, r.points)
+            )
             _, seconds["b1"][year] = timed(lambda r=result: aggregate(r.points, criteria))
             scenarios = [
                 pd.Series(rng.uniform(0.5, 1.5, len(codes)), index=codes) for _ in range(SCENARIOS)
@@ -446,8 +423,8 @@ def main(argv: list[str] | None = None) -> None:
         for year in years:
             path = paths[year]
             (evidence, result), peak_a1, peak_a2, peak_a = traced_package(path, criteria, year)
-            _, peak_d1 = traced(lambda e=evidence: points_matrix_only(criteria, e))
-            _, peak_d2 = traced(lambda e=evidence: explanations_only(criteria, e))
+            _, peak_d1 = traced(lambda e=evidence: criterion_points(criteria, e))
+            _, peak_d2 = traced(lambda r=result: explain_points(criteria, r.evidence, r.points))
             _, peak_b1 = traced(lambda r=result: aggregate(r.points, criteria))
             multipliers = pd.Series(rng.uniform(0.5, 1.5, len(codes)), index=codes)
             _, peak_b2 = traced(lambda r=result, m=multipliers: aggregate(r.points, criteria, m))

@@ -140,7 +140,7 @@ def _parse_numbers(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series
     numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
     numbers = numbers.where(np.isfinite(numbers))  # "inf" is not a count anyone surveyed
     bad = (text != "") & numbers.isna()
-    comma = bad & text.str.fullmatch(r"-?\d+,\d+")
+    comma = bad & text.where(bad, "").str.fullmatch(r"-?\d+,\d+")
     problems = _row_problems(file, table, comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")
     problems += _row_problems(
         file, table, bad & ~comma, name, "phải là một số (đang là chữ hoặc ký hiệu)"

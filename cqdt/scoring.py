@@ -14,11 +14,12 @@ the level is the first threshold the rate reaches; ranks share ties (1, 2, 2, 4)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from cqdt.criteria import CriteriaSet
+from cqdt.criteria import CriteriaSet, Criterion
 from cqdt.evidence import Evidence
 from cqdt.methods import METHODS, criterion_fields, score_criterion
 
@@ -48,26 +49,37 @@ def classify(rate: pd.Series, thresholds: list[tuple[str, float]]) -> pd.Series:
     return level
 
 
-def criterion_points(
-    criteria: CriteriaSet, evidence: Evidence
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The points matrix (units x criteria, NaN = not applicable) and its explanations.
+def _repeat_rows(row: pd.Series, index: pd.Index) -> pd.DataFrame:
+    """The same row for every unit (broadcast, not a list of Series: far faster at 10k units)."""
+    values = np.broadcast_to(row.to_numpy(), (len(index), len(row))).copy()
+    return pd.DataFrame(values, index=index, columns=row.index)
 
-    Explanations are one row per unit and criterion: the inputs and how they became points.
-    """
-    matrix, explained = {}, []
+
+def _criterion_inputs(crit: Criterion, evidence: Evidence) -> tuple[pd.Series, dict]:
+    applicable = ~evidence.not_applicable[crit.code]
+    columns = {f: evidence.values[f].where(applicable) for f in criterion_fields(crit)}
+    return applicable, columns
+
+
+def criterion_points(criteria: CriteriaSet, evidence: Evidence) -> pd.DataFrame:
+    """The points matrix: units x criteria, NaN where a criterion does not apply."""
+    matrix = {}
+    for crit in criteria.criteria:
+        _, columns = _criterion_inputs(crit, evidence)
+        matrix[crit.code] = score_criterion(columns, crit)
+    points = pd.DataFrame(matrix, index=evidence.units)
+    points.columns.name = "criterion"
+    return points
+
+
+def explain_points(criteria: CriteriaSet, evidence: Evidence, points: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit and criterion: its inputs, how they became points, and the points."""
+    explained = []
     for part in criteria.parts:
         for group in part.groups:
             for crit in group.criteria:
-                applicable = ~evidence.not_applicable[crit.code]
-                columns = {f: evidence.values[f].where(applicable) for f in criterion_fields(crit)}
-                points = score_criterion(columns, crit)
-                matrix[crit.code] = points
-                text = (
-                    METHODS[crit.method]
-                    .explain(columns, crit)
-                    .where(applicable, NOT_APPLICABLE_TEXT)
-                )
+                applicable, columns = _criterion_inputs(crit, evidence)
+                text = METHODS[crit.method].explain(columns, crit)
                 explained.append(
                     pd.DataFrame(
                         {
@@ -78,14 +90,12 @@ def criterion_points(
                             "name": crit.name,
                             "applicable": applicable.to_numpy(),
                             "max": crit.max,
-                            "points": points.to_numpy(),
-                            "explanation": text.to_numpy(),
+                            "points": points[crit.code].to_numpy(),
+                            "explanation": text.where(applicable, NOT_APPLICABLE_TEXT).to_numpy(),
                         }
                     )
                 )
-    points = pd.DataFrame(matrix, index=evidence.units)
-    points.columns.name = "criterion"
-    return points, pd.concat(explained, ignore_index=True)
+    return pd.concat(explained, ignore_index=True)
 
 
 def aggregate(
@@ -111,9 +121,7 @@ def aggregate(
     group_of, part_of = table["group"], table["part"]
     groups = pd.concat(
         {
-            "max": pd.DataFrame(
-                [weighted_max.groupby(group_of).sum()] * len(points), index=points.index
-            ),
+            "max": _repeat_rows(weighted_max.groupby(group_of).sum(), points.index),
             "excluded": excluded.T.groupby(group_of).sum().T,
             "achieved": achieved.T.groupby(group_of).sum().T,
         },
@@ -154,16 +162,20 @@ def aggregate(
 class ScoreResult:
     """Everything one scoring run produced, and what it was produced from.
 
-    ``points`` is the matrix to re-aggregate (:func:`aggregate`); ``explanations`` says how
-    each number came about; ``parts`` and ``groups`` are the aggregated tables.
+    ``points`` is the matrix to re-aggregate (:func:`aggregate`); ``parts`` and ``groups`` are
+    the aggregated tables; ``explanations`` says how each number came about.
     """
 
     criteria: CriteriaSet
     evidence: Evidence
     points: pd.DataFrame
-    explanations: pd.DataFrame
     parts: pd.DataFrame
     groups: pd.DataFrame
+
+    @cached_property
+    def explanations(self) -> pd.DataFrame:
+        """How every number came about; built on first use (text is the costly part)."""
+        return explain_points(self.criteria, self.evidence, self.points)
 
     @property
     def level(self) -> str:
@@ -185,6 +197,6 @@ def score(criteria: CriteriaSet, evidence: Evidence) -> ScoreResult:
             f"Dữ liệu khảo sát cấp «{evidence.level}» không dùng được với bộ tiêu chí cấp "
             f"«{criteria.level}»"
         )
-    points, explanations = criterion_points(criteria, evidence)
+    points = criterion_points(criteria, evidence)
     parts, groups = aggregate(points, criteria)
-    return ScoreResult(criteria, evidence, points, explanations, parts, groups)
+    return ScoreResult(criteria, evidence, points, parts, groups)
