@@ -244,3 +244,18 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     first, second = (r / "huyen-2020" for r in runs)
     for name in ("huyen-2020-phan-A.csv", "huyen-2020-phan-B.csv", "bao-cao-huyen-2020.ipynb"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_notebook_runs_from_jupyterlab_with_its_own_defaults(tmp_path):
+    # as an analyst opening notebooks/bao_cao.ipynb: cwd is notebooks/, defaults point to ../
+    output = tmp_path / "jupyterlab.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(output),
+        parameters={"output_dir": str(tmp_path / "bang")},
+        kernel_name=ensure_kernel(),
+        cwd=str(NOTEBOOK.parent),
+        progress_bar=False,
+    )
+    assert (tmp_path / "bang" / "huyen-2020.xlsx").exists()
+    assert "Thay đổi so với năm 2019" in output.read_text(encoding="utf-8")

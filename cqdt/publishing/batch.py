@@ -217,7 +217,11 @@ def run_batch(
         outcomes = []
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context) as pool:
-            futures = [pool.submit(run_one, o, timeout, pdf) for o in pending]
+            # largest surveys first, so the long commune reports do not run last and alone
+            by_size = sorted(
+                pending, key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size
+            )
+            futures = [pool.submit(run_one, o, timeout, pdf) for o in by_size]
             bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
             for future in bar:
                 outcome = future.result()

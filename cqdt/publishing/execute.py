@@ -24,6 +24,7 @@ from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from cqdt.publishing.parameters import NOTEBOOK, validate_parameters
 
 KERNEL_NAME = "cqdt-python3"
+LOG_LEVEL = "--IPKernelApp.log_level=ERROR"  # no transport chatter in batch logs
 
 
 def ensure_kernel() -> str:
@@ -31,7 +32,7 @@ def ensure_kernel() -> str:
     manager = KernelSpecManager()
     try:
         spec = manager.get_kernel_spec(KERNEL_NAME)
-        if spec.argv and spec.argv[0] == sys.executable:
+        if spec.argv[:1] == [sys.executable] and spec.argv[-1] == LOG_LEVEL:
             return KERNEL_NAME
     except NoSuchKernel:
         pass
@@ -41,7 +42,14 @@ def ensure_kernel() -> str:
         (spec_dir / "kernel.json").write_text(
             json.dumps(
                 {
-                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "argv": [
+                        sys.executable,
+                        "-m",
+                        "ipykernel_launcher",
+                        "-f",
+                        "{connection_file}",
+                        LOG_LEVEL,
+                    ],
                     "display_name": "Python (cqdt)",
                     "language": "python",
                     "metadata": {"debugger": False},
