@@ -99,7 +99,13 @@ class Part(_Strict):
 
 
 class Rounding(_Strict):
-    """Rounding policy: compute in full precision; publish points and rates rounded."""
+    """Rounding policy.
+
+    ``published``: criterion points are rounded to ``points_decimals`` before summing; the
+    rate is computed from those sums, published with ``rate_percent_decimals`` in %, and
+    units are ranked and classified on it. ``full``: everything in full precision, rounded
+    for display only.
+    """
 
     points_decimals: int = Field(default=2, ge=0, le=6)
     rate_percent_decimals: int = Field(default=2, ge=0, le=6)

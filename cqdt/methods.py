@@ -45,8 +45,12 @@ def format_number(value: float, decimals: int = 2, fixed: bool = False) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def _fmt(series: pd.Series) -> pd.Series:
-    return series.map(format_number)
+def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series:
+    return series.map(lambda v: format_number(v, decimals, fixed))
+
+
+def _points(value: float) -> str:
+    return format_number(value, 2, fixed=True)
 
 
 def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
@@ -68,9 +72,9 @@ def explain_rate(columns: Columns, crit: Criterion) -> pd.Series:
         + "/"
         + _fmt(columns[crit.denominator])
         + " = "
-        + _fmt(ratio * 100)
+        + _fmt(ratio * 100, fixed=True)
         + "% × "
-        + format_number(crit.max)
+        + _points(crit.max)
     )
 
 
@@ -105,11 +109,11 @@ def explain_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
         + "/"
         + _fmt(columns[crit.denominator])
         + " = "
-        + _fmt(ratio)
+        + _fmt(ratio, 4)
         + ") ÷ cao nhất "
-        + format_number(ratio.max())
+        + format_number(ratio.max(), 4)
         + " × "
-        + format_number(crit.max)
+        + _points(crit.max)
     )
 
 
@@ -133,7 +137,7 @@ def explain_steps(columns: Columns, crit: Criterion) -> pd.Series:
         f"≥ {format_number(s.min)}: {format_number(s.points)}"
         for s in sorted(crit.steps, key=lambda s: s.min)
     )
-    return _fmt(columns[crit.field]) + f" theo bậc ({ladder})"
+    return _fmt(columns[crit.field]) + f"; các bậc: {ladder}"
 
 
 # --- yes_no -----------------------------------------------------------------------------
@@ -145,7 +149,7 @@ def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
 
 def explain_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
     answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
-    return answer + " → " + format_number(crit.max) + " nếu có"
+    return answer + f" (có: {_points(crit.max)} điểm)"
 
 
 # --- per_item ---------------------------------------------------------------------------
@@ -158,7 +162,7 @@ def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
 def explain_per_item(columns: Columns, crit: Criterion) -> pd.Series:
     return (
         _fmt(columns[crit.field])
-        + f" mục × {format_number(crit.points_per_item)}, tối đa {format_number(crit.max)}"
+        + f" mục × {_points(crit.points_per_item)} điểm, tối đa {_points(crit.max)}"
     )
 
 
@@ -172,11 +176,12 @@ def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
 
 
 def explain_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
-    text = pd.Series("", index=next(iter(columns.values())).index)
-    for case in crit.cases:
-        mark = columns[case.field].map({1.0: "có", 0.0: "không"}).fillna("–")
-        text = text + f"{case.field} ({format_number(case.points)}): " + mark + "; "
-    return "cao nhất trong: " + text.str.rstrip("; ")
+    cases = [
+        f"trường hợp {i} ({_points(c.points)} điểm): "
+        + columns[c.field].map({1.0: "có", 0.0: "không"})
+        for i, c in enumerate(crit.cases, start=1)
+    ]
+    return "lấy trường hợp cao nhất đạt được; " + pd.concat(cases, axis=1).agg("; ".join, axis=1)
 
 
 # --- direct -----------------------------------------------------------------------------
@@ -187,7 +192,7 @@ def score_direct(columns: Columns, crit: Criterion) -> pd.Series:
 
 
 def explain_direct(columns: Columns, crit: Criterion) -> pd.Series:
-    return "tổ thẩm định chấm " + _fmt(columns[crit.field])
+    return "Tổ thẩm định chấm " + _fmt(columns[crit.field], fixed=True) + " điểm"
 
 
 def check_direct(columns: Columns, crit: Criterion) -> list[Check]:

@@ -23,7 +23,7 @@ from cqdt.criteria import CriteriaSet, Criterion
 from cqdt.evidence import Evidence
 from cqdt.methods import METHODS, criterion_fields, score_criterion
 
-NOT_APPLICABLE_TEXT = "không áp dụng (loại khỏi đánh giá)"
+NOT_APPLICABLE_TEXT = "không áp dụng: không đưa vào đánh giá"
 
 
 def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float:
@@ -105,6 +105,11 @@ def aggregate(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Part and group tables from a points matrix (units x criteria, NaN = not applicable).
 
+    With the ``published`` rounding policy, criterion points are rounded as published before
+    they are summed, and units are ranked and classified on the published rate, so every
+    printed number can be checked by hand from the printed numbers below it. Ranking on the
+    rate rather than the converted points keeps the rule "equal rank, equal printed rate".
+
     ``multipliers`` (per criterion code, default 1) scale a criterion's points and maximum
     together, which is how a weight change acts; part maxima stay as declared, so converted
     points remain on the official scale. Returns ``(parts, groups)`` in long form.
@@ -114,6 +119,10 @@ def aggregate(
     if multipliers is not None:
         weight = multipliers.reindex(table.index).fillna(1.0).astype(float)
     points = points[table.index]
+    rounding = criteria.rounding
+    on_published = rounding.rank_and_classify_on == "published"
+    if on_published:  # what is printed must add up: sum the published criterion points
+        points = points.apply(lambda column: round_half_up(column, rounding.points_decimals))
     weighted_max = table["max"] * weight
     achieved = points.mul(weight, axis=1).fillna(0.0)
     excluded = points.isna().mul(weighted_max, axis=1)
@@ -132,7 +141,6 @@ def aggregate(
         1, "part", groups["group"].map(table.drop_duplicates("group").set_index("group")["part"])
     )
 
-    rounding = criteria.rounding
     parts = []
     for part in criteria.parts:
         in_part = part_of == part.code
@@ -149,11 +157,9 @@ def aggregate(
             round_half_up(frame["rate"] * 100, rounding.rate_percent_decimals) / 100
         )
         frame["converted_published"] = round_half_up(frame["converted"], rounding.points_decimals)
-        on_published = rounding.rank_and_classify_on == "published"
-        rank_on = frame["converted_published"] if on_published else frame["converted"]
-        classify_on = frame["rate_published"] if on_published else frame["rate"]
-        frame["level"] = classify(classify_on, [(t.level, t.min_rate) for t in part.levels])
-        frame["rank"] = shared_rank(rank_on)
+        rate_on = frame["rate_published"] if on_published else frame["rate"]
+        frame["level"] = classify(rate_on, [(t.level, t.min_rate) for t in part.levels])
+        frame["rank"] = shared_rank(rate_on)
         parts.append(frame.reset_index())
     return pd.concat(parts, ignore_index=True), groups
 

@@ -70,8 +70,15 @@ def test_group_subtotals(result):
 
 def test_explanation_says_how_points_came(result):
     rows = result.explain("Đơn vị Một").set_index("criterion")
-    assert rows.loc["A1.1", "explanation"] == "45/50 = 90% × 4"
-    assert rows.loc["A1.4", "explanation"] == "5 theo bậc (≥ 1: 1; ≥ 5: 2)"
+    assert rows.loc["A1.1", "explanation"] == "45/50 = 90,00% × 4,00"
+    assert rows.loc["A1.2", "explanation"] == "Có (có: 2,00 điểm)"
+    assert rows.loc["A1.4", "explanation"] == "5; các bậc: ≥ 1: 1; ≥ 5: 2"
+    assert rows.loc["B1.1", "explanation"] == "(100/50 = 2) ÷ cao nhất 3 × 6,00"
+    assert rows.loc["B1.2", "explanation"] == (
+        "lấy trường hợp cao nhất đạt được; trường hợp 1 (8,00 điểm): có; "
+        "trường hợp 2 (5,00 điểm): có"
+    )
+    assert rows.loc["B1.3", "explanation"] == "Tổ thẩm định chấm 5,50 điểm"
     assert (
         result.explain("Đơn vị Ba")
         .set_index("criterion")
@@ -145,6 +152,15 @@ def test_classification_on_published_or_full_precision(tmp_path):
     )
     parts, _ = aggregate(points, full)
     assert parts.iloc[0]["level"] == "II"
+
+
+def test_printed_numbers_add_up(tmp_path):
+    # 3 criteria of 1.004 points each: 3.012 in full, but 1.00 + 1.00 + 1.00 = 3.00 is printed
+    cs = reference_set(tmp_path)
+    points = pd.DataFrame({"X1": [1.004], "X2": [1.004]}, index=["Đơn vị"])
+    parts, _ = aggregate(points, cs)
+    assert parts.iloc[0]["achieved"] == 2.0  # sum of the published 1.00 and 1.00
+    assert parts.iloc[0]["rate_published"] == 0.04  # 2.00 / 50
 
 
 def test_ties_share_a_rank():
@@ -228,9 +244,10 @@ def test_points_within_bounds_and_parts_are_sums(mini_criteria, tmp_path_factory
     points = result.points
     assert ((points.ge(0) & points.le(maxima)) | points.isna()).all().all()
     part_of = mini_criteria.criteria_table().set_index("criterion")["part"]
+    published = points.apply(lambda column: round_half_up(column, 2))  # rounded, then summed
     for code in ("A", "B"):
         rows = result.parts[result.parts["part"] == code].set_index("unit")
-        expected = points.loc[:, part_of == code].sum(axis=1)
+        expected = published.loc[:, part_of == code].sum(axis=1)
         pd.testing.assert_series_equal(rows["achieved"], expected, check_names=False)
         excluded = points.loc[:, part_of == code].isna().mul(maxima[part_of == code]).sum(axis=1)
         pd.testing.assert_series_equal(rows["excluded"], excluded, check_names=False)
