@@ -72,10 +72,32 @@ def test_score_writes_official_tables_with_hand_worked_values(mini_workspace, tm
     assert table["Xếp hạng mức độ"].tolist() == ["I", "III", "III"]
 
     book = openpyxl.load_workbook(folder / "huyen-2020" / "huyen-2020.xlsx")
-    assert book.sheetnames == ["A. Điều kiện sẵn sàng", "B. Kết quả", "Điểm chi tiết"]
-    sheet = book["A. Điều kiện sẵn sàng"]
+    assert book.sheetnames == [
+        "Thông tin",
+        "Phần A - Điều kiện sẵn sàng",
+        "Phần B - Kết quả",
+        "Điểm chi tiết",
+    ]
+    info = [c.value for row in book["Thông tin"].iter_rows() for c in row]
+    assert info[:2] == ["Mục", "Nội dung"]
+    assert any("BẢN TÁI DỰNG" in str(v) for v in info)  # the mini criteria are reconstructed
+    sheet = book["Phần A - Điều kiện sẵn sàng"]
     assert [c.value for c in sheet[1]] == OFFICIAL_COLUMNS
-    assert [c.value for c in sheet[2]][1:] == ["Đơn vị Một", 10, 0, 10, 9.1, 91, 9.1, "I"]
+    # Đơn vị Một, part A: 3.6 + 2 + 1.5 + 2 = 9.1 of 10, rate stored as the fraction 0.91
+    assert [c.value for c in sheet[2]][1:] == ["Đơn vị Một", 10, 0, 10, 9.1, 0.91, 9.1, "I"]
+    rate = sheet.cell(row=2, column=OFFICIAL_COLUMNS.index("Tỷ lệ thực hiện") + 1)
+    assert rate.number_format == "0.00%"
+
+    rows = book["Điểm chi tiết"].iter_rows(values_only=True)
+    header = next(rows)
+    detail = {(r[header.index("Đơn vị")], r[header.index("Mã tiêu chí")]): r for r in rows}
+    # survey order of units, then criteria file order
+    units = ["Đơn vị Một", "Đơn vị Hai", "Đơn vị Ba"]
+    codes = ["A1.1", "A1.2", "A1.3", "A1.4", "B1.1", "B1.2", "B1.3"]
+    assert list(detail) == [(u, c) for u in units for c in codes]
+    missing = header.index("Còn thiếu")
+    assert detail["Đơn vị Hai", "A1.2"][missing] == 2  # yes/no worth 2, answered Không
+    assert detail["Đơn vị Ba", "A1.1"][missing] is None  # not applicable
 
 
 def test_each_score_run_has_its_own_folder(mini_workspace, tmp_path):
