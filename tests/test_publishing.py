@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -129,7 +130,9 @@ def test_pdf_text_keeps_vietnamese_diacritics(rendered):
         "Điều kiện sẵn sàng chính quyền điện tử",
     ):
         assert name in text, name
-    assert "Trang 1/" in text  # page numbers
+    assert "Trang 2/" in text and "Trang 1/" not in text  # numbered pages, bare cover
+    last = squash(reader.pages[-1].extract_text())
+    assert "BẢN TÁI DỰNG TIÊU CHÍ · CHỈ ĐỂ THAM KHẢO" in last  # every page is marked
     assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
 
 
@@ -237,8 +240,23 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     # the failed run keeps its executed notebook, with the error in it
     failed_nb = runs[0] / "huyen-2019" / "bao-cao-huyen-2019.ipynb"
     assert "phải là một số" in failed_nb.read_text(encoding="utf-8")
+    # every output file is recorded with the hash of what is on disk
+    for run in manifest["runs"]:
+        assert run["compare_year"] is None and run["parameters"]["compare_year"] == 0
+        assert run["criteria"]["status"] == "reconstructed" and run["synthetic"] is False
+        folder = runs[0] / run["folder"]
+        on_disk = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+        assert set(run["outputs"]) == on_disk
+        for name, digest in run["outputs"].items():
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+    assert "bao-cao-huyen-2020.html" in by_year[2020]["outputs"]
+    assert by_year[2020]["unit_count"] == len(pd.read_csv(data / "2020" / "huyen.csv"))
+
     index = (runs[0] / "index.html").read_text(encoding="utf-8")
     assert 'href="huyen-2020/bao-cao-huyen-2020.html"' in index and "Lỗi:" in index
+    assert f"Lần chạy {runs[0].name}," in index and ".dang-ghi" not in index
+    assert "BẢN TÁI DỰNG" in index and "GIẢ LẬP" not in index  # no marker in this data folder
+    assert "Sổ tính Jupyter (.ipynb)" in index and ">huyen-2020-phan-A.csv</a>" in index
 
     # identical inputs give identical tables and notebooks
     first, second = (r / "huyen-2020" for r in runs)

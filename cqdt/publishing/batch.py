@@ -3,8 +3,9 @@
 Layout of a batch folder (new for every run, never overwritten)::
 
     output/bao-cao-20261125-143000/
-        index.html                  every report with its outcome and links
-        manifest.json               inputs and their hashes, versions, parameters, timings
+        index.html                  every report with its outcome, criteria and links
+        manifest.json               inputs and outputs with their hashes, versions, parameters,
+                                    timings
         huyen-2020/
             bao-cao-huyen-2020.ipynb   executed notebook (kept also when it failed)
             bao-cao-huyen-2020.html    report, code hidden
@@ -34,15 +35,24 @@ from typing import Any
 from tqdm import tqdm
 
 from cqdt import __version__
-from cqdt.criteria import LEVELS
+from cqdt.criteria import LEVELS, load_criteria
+from cqdt.evidence import read_table
 from cqdt.output import new_run_folder, replaced_atomically, staged_folder
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel, execute_report
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
-from cqdt.publishing.report import report_stem
+from cqdt.publishing.report import SYNTHETIC_MARKER, report_stem
 from cqdt.workspace import Workspace
 
 OK, FAILED = "thành công", "lỗi"
+LINKS = {
+    ".html": "HTML",
+    ".pdf": "PDF",
+    ".xlsx": "Excel",
+    ".csv": None,  # labelled with its file name: one CSV per part
+    ".ipynb": "Sổ tính Jupyter (.ipynb)",
+}
+"""Output files linked from the index, in this order, with their labels."""
 
 
 @dataclass
@@ -54,9 +64,13 @@ class Outcome:
     folder: str
     parameters: dict[str, Any]
     inputs: dict[str, dict[str, str]]
+    compare_year: int | None = None
+    criteria: dict[str, str] = field(default_factory=dict)  # version, status, label
+    synthetic: bool = False
+    unit_count: int | None = None
     status: str = OK
     error: str = ""
-    files: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -97,7 +111,9 @@ def run_one(outcome: Outcome, timeout: int, pdf: bool) -> Outcome:
             outcome.seconds["pdf"] = time.perf_counter() - clock
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
-    outcome.files = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    outcome.outputs = {
+        p.name: _hashed(p)["sha256"] for p in sorted(folder.iterdir()) if not p.name.startswith(".")
+    }
     return outcome
 
 
@@ -108,11 +124,12 @@ def _hashed(path: Path) -> dict[str, str]:
 def plan(
     workspace: Workspace, selected: list[tuple[str, int]], folder: Path, compare_year: str
 ) -> list[Outcome]:
-    """One pending outcome per (level, year), with parameters and input hashes."""
+    """One pending outcome per (level, year), with parameters, input hashes and criteria."""
     years = {
         (level, year)
         for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
     }
+    synthetic = (workspace.data_dir / SYNTHETIC_MARKER).exists()
     planned = []
     for level, year in selected:
         if compare_year == "previous":
@@ -130,47 +147,86 @@ def plan(
             "output_dir": ".",
             "report_date": datetime.now().date().isoformat(),
         }
-        inputs = {"survey": _hashed(workspace.survey(level, year))}
-        with suppress(InputError):  # no criteria in force: the run itself fails and says why
-            inputs["criteria"] = _hashed(workspace.criteria_file(level, year))
-        if workspace.units_file.exists():
-            inputs["units"] = _hashed(workspace.units_file)
-        planned.append(
-            Outcome(level, int(year), str(folder / f"{level}-{year}"), parameters, inputs)
+        survey = workspace.survey(level, year)
+        outcome = Outcome(
+            level,
+            int(year),
+            str(folder / f"{level}-{year}"),
+            parameters,
+            {"survey": _hashed(survey)},
+            compare_year=compare or None,
+            synthetic=synthetic,
         )
+        # missing or broken inputs are only noted here: the run itself fails and says why
+        with suppress(InputError):
+            criteria_file = workspace.criteria_file(level, year)
+            outcome.inputs["criteria"] = _hashed(criteria_file)
+            cs = load_criteria(criteria_file)
+            outcome.criteria = {
+                "version": cs.version,
+                "status": cs.status,
+                "label": cs.status_label,
+            }
+        if compare:
+            with suppress(InputError):
+                outcome.inputs["compare_survey"] = _hashed(workspace.survey(level, compare))
+        if workspace.units_file.exists():
+            outcome.inputs["units"] = _hashed(workspace.units_file)
+        with suppress(InputError):
+            outcome.unit_count = len(read_table(survey))
+        planned.append(outcome)
     return planned
 
 
-def write_index(outcomes: list[Outcome], folder: Path) -> Path:
-    """An HTML page listing every report with level, year, outcome and links."""
+def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datetime) -> Path:
+    """An HTML page listing every report: criteria, comparison, units, outcome and links.
+
+    ``name`` is the run's final folder name (``folder`` may still be the staging folder).
+    """
+    esc = html.escape
     rows = []
     for o in outcomes:
         sub = Path(o.folder).name
         links = " · ".join(
-            f'<a href="{html.escape(sub)}/{html.escape(name)}">{label}</a>'
-            for label, suffix in (
-                ("HTML", ".html"),
-                ("PDF", ".pdf"),
-                ("Excel", ".xlsx"),
-                ("Sổ tính", ".ipynb"),
-            )
-            for name in o.files
-            if name.endswith(suffix)
+            f'<a href="{esc(sub)}/{esc(file)}">{esc(label or file)}</a>'
+            for suffix, label in LINKS.items()
+            for file in o.outputs
+            if file.endswith(suffix)
         )
-        status = "Thành công" if o.status == OK else f"Lỗi: {html.escape(o.error)}"
+        criteria = f"{o.criteria['version']} ({o.criteria['label']})" if o.criteria else "—"
+        count = "—" if o.unit_count is None else str(o.unit_count)
+        status = "Thành công" if o.status == OK else f"Lỗi: {o.error}"
+        cells = (LEVELS[o.level], str(o.year), criteria, str(o.compare_year or "không"), count)
         rows.append(
-            f"<tr><td>{html.escape(LEVELS[o.level])}</td><td>{o.year}</td>"
-            f'<td class="{"ok" if o.status == OK else "loi"}">{status}</td><td>{links}</td></tr>'
+            "<tr>"
+            + "".join(f"<td>{esc(cell)}</td>" for cell in cells)
+            + f'<td class="{"ok" if o.status == OK else "loi"}">{esc(status)}</td>'
+            + f"<td>{links}</td></tr>"
         )
+    warnings = []
+    if any(o.criteria and o.criteria["status"] != "official" for o in outcomes):
+        warnings.append(
+            "Bộ tiêu chí là BẢN TÁI DỰNG, chưa đối chiếu với phụ lục chính thức của quyết "
+            "định; điểm số và xếp hạng chỉ để tham khảo."
+        )
+    if any(o.synthetic for o in outcomes):
+        warnings.append(
+            "Dữ liệu là DỮ LIỆU GIẢ LẬP (dữ liệu mẫu), không phải kết quả khảo sát thật của "
+            "các đơn vị."
+        )
+    warning_html = "".join(f'<p class="canh-bao">{esc(w)}</p>' for w in warnings)
     page = f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"/><title>Báo cáo đánh giá mức độ CQĐT</title>
 <style>body{{font-family:"DejaVu Sans",sans-serif;margin:2rem}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #999;padding:4px 8px}}th{{background:#d9e2f3}}.ok{{color:#1b5e20}}
-.loi{{color:#b71c1c}}</style></head><body>
+.loi{{color:#b71c1c}}.canh-bao{{color:#b71c1c;font-weight:bold;border:2px solid #b71c1c;
+padding:6px 10px}}</style></head><body>
 <h1>Báo cáo đánh giá mức độ chính quyền điện tử</h1>
-<p>Lần chạy {html.escape(folder.name)}, cqdt {html.escape(__version__)}.
+<p>Lần chạy {esc(name)}, ngày {esc(started.strftime("%d/%m/%Y"))}, cqdt {esc(__version__)}.
 Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
-<table><thead><tr><th>Cấp</th><th>Năm</th><th>Kết quả</th><th>Tệp</th></tr></thead>
+{warning_html}
+<table><thead><tr><th>Cấp</th><th>Năm</th><th>Bộ tiêu chí</th><th>So sánh với năm</th>
+<th>Số đơn vị</th><th>Kết quả</th><th>Tệp</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></body></html>
 """
     path = folder / "index.html"
@@ -180,7 +236,7 @@ Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
 
 
 def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, jobs: int) -> Path:
-    """The run record: versions, inputs and hashes, parameters, timings, outcomes."""
+    """The run record: versions, inputs and outputs with hashes, parameters, timings, outcomes."""
     finished = datetime.now()
     manifest = {
         "cqdt_version": __version__,
@@ -234,7 +290,7 @@ def run_batch(
         for o in outcomes:
             o.folder = str(target / Path(o.folder).name)
         write_manifest(outcomes, folder, started, jobs)
-        write_index(outcomes, folder)
+        write_index(outcomes, folder, target.name, started)
     failed = [o for o in outcomes if o.status != OK]
     print(f"Đã lập {len(outcomes) - len(failed)}/{len(outcomes)} báo cáo tại {target}")
     print(f"Mở {target / 'index.html'} để xem danh sách.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cqdt.criteria import Part
 
@@ -40,17 +41,18 @@ def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
     ax.set_yticks(y, rows["unit"], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, part.max)
-    for threshold in part.levels[:-1]:
-        x = threshold.min_rate * part.max
-        ax.axvline(x, color="#424242", linestyle="--", linewidth=0.8)
-        ax.text(
-            x, -0.9, f"mức {threshold.level} ≥ {threshold.min_rate:.0%}", fontsize=7, ha="right"
-        )
     handles = [
         ax.bar(0, 0, color=LEVEL_COLOURS.get(t.level, OTHER_COLOUR), label=f"Mức {t.level}")
         for t in part.levels
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    styles = iter(["--", ":", "-."])
+    for threshold in part.levels[:-1]:
+        line = ax.axvline(
+            threshold.min_rate * part.max, color="#424242", linestyle=next(styles), linewidth=0.9
+        )
+        line.set_label(f"Ngưỡng mức {threshold.level} ({threshold.min_rate:.0%})")
+        handles.append(line)
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_xlabel("Số điểm thực hiện được quy đổi", fontsize=9)
     ax.set_title(title, fontsize=10, loc="left")
     _style(ax)
@@ -59,7 +61,7 @@ def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
 
 def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) -> Figure:
     """Rate (%) per unit and group, units in rank order: where each unit is strong or weak."""
-    fig = _figure(7.5, 0.26 * len(rate) + 1.8)
+    fig = _figure(7.5, 0.24 * len(rate) + 1.6)
     ax = fig.add_subplot()
     ax.imshow(rate.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(rate.shape[1]), [group_labels[c] for c in rate.columns], fontsize=8)
@@ -78,6 +80,7 @@ def rate_distribution(rates: dict[str, pd.Series], parts: list[Part]) -> Figure:
     fig = _figure(7.5, 2.6)
     axes = fig.subplots(1, len(parts), squeeze=False)[0]
     for ax, part in zip(axes, parts, strict=True):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.hist(rates[part.code].dropna() * 100, bins=np.arange(0, 105, 5), color="#1565c0")
         for threshold in part.levels[:-1]:
             ax.axvline(threshold.min_rate * 100, color="#424242", linestyle="--", linewidth=0.8)
@@ -94,6 +97,7 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     moved = changes.dropna(subset=["rank_change"]).sort_values("rank_change", ascending=False)
     if len(moved) > 2 * most:
         moved = pd.concat([moved.head(most), moved.tail(most)])
+        title += f" ({most} đơn vị tăng và {most} đơn vị giảm nhiều nhất)"
     fig = _figure(7.5, 0.24 * max(len(moved), 1) + 1.3)
     ax = fig.add_subplot()
     y = np.arange(len(moved))
@@ -103,6 +107,7 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     ax.set_yticks(y, moved["unit"], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="#424242", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("Số bậc thay đổi trong xếp hạng (+ là tăng hạng)", fontsize=9)
     ax.set_title(title, fontsize=10, loc="left")
     _style(ax)

@@ -86,16 +86,17 @@ def execute_report(
 ) -> None:
     """Execute the report notebook into ``output`` (cwd = its folder).
 
-    Raises ``ValueError`` for bad parameters (before anything runs) and papermill's errors
+    Every parameter is passed explicitly (the notebook's own defaults serve interactive use
+    only). Raises ``ValueError`` for bad parameters (before anything runs) and papermill's errors
     for failed cells or timeouts; the executed notebook is written and cleaned either way.
     """
-    validate_parameters(parameters)
+    complete = validate_parameters(parameters).model_dump()  # every parameter explicit
     kernel = ensure_kernel()
     try:
         papermill.execute_notebook(
             str(notebook),
             str(output),
-            parameters=parameters,
+            parameters=complete,
             kernel_name=kernel,
             cwd=str(output.parent),
             execution_timeout=timeout,

@@ -41,7 +41,10 @@ def notebook_to_html(notebook: Path) -> str:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={REMOVE_TAG}, enabled=True), enabled=True
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    nb = nbformat.read(notebook, as_version=4)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": nb.metadata.get("title", "Báo cáo")}}
+    )
     return body.replace('<html lang="en">', '<html lang="vi">')
 
 

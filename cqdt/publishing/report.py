@@ -11,7 +11,9 @@ import base64
 import html
 import io
 import platform
+import textwrap
 from dataclasses import dataclass
+from datetime import date
 from hashlib import sha256
 from pathlib import Path
 
@@ -21,13 +23,13 @@ from matplotlib.figure import Figure
 
 from cqdt import __version__
 from cqdt.comparison import compare_years, unit_profile
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.methods import METHODS, criterion_fields, format_number
 from cqdt.output import safe_name
 from cqdt.problems import InputError
 from cqdt.publishing import charts
 from cqdt.publishing.parameters import ReportParameters
-from cqdt.scoring import ScoreResult
+from cqdt.scoring import ScoreResult, round_half_up
 from cqdt.tables import RATE_COLUMN, official_table, part_titles, write_result_tables
 from cqdt.workspace import Workspace
 
@@ -35,7 +37,7 @@ PROVINCE = "Tỉnh Thừa Thiên Huế"
 ISSUER = "Sở Thông tin và Truyền thông"
 SYNTHETIC_MARKER = "GIA_LAP"
 """A file of this name in the data folder marks its data as synthetic (sample data)."""
-CHART_CHUNK = 40
+CHART_CHUNK = 30
 """Units per chart, so bar charts of ~150 communes stay readable and fit a page."""
 
 
@@ -114,10 +116,36 @@ def _level_counts(result: ScoreResult) -> pd.DataFrame:
 
 
 def _unit_list(names: pd.Series) -> str:
-    if not len(names):
-        return "không có"
-    listed = ", ".join(esc(n) for n in names)
-    return listed if len(names) <= 3 else f"{len(names)} đơn vị: {listed}"
+    return ", ".join(esc(n) for n in names) if len(names) else "không có"
+
+
+def _counted(label: str, names: pd.Series) -> str:
+    """``Tăng mức (3 đơn vị): a, b, c``."""
+    return (
+        f"{label} ({len(names)} đơn vị): {_unit_list(names)}"
+        if len(names)
+        else f"{label}: không có"
+    )
+
+
+def _points(value: float) -> str:
+    return format_number(value, 2, fixed=True)
+
+
+def vietnamese_date(day: date) -> str:
+    """``ngày 05 tháng 3 năm 2026``: days below 10 and months 1, 2 take a zero (NĐ 30/2020)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def markings(ctx: ReportContext) -> list[str]:
+    """Warnings every page must carry: reconstructed criteria, synthetic data."""
+    marks = []
+    if ctx.result.criteria.status != "official":
+        marks.append("BẢN TÁI DỰNG TIÊU CHÍ")
+    if ctx.synthetic:
+        marks.append("DỮ LIỆU GIẢ LẬP")
+    return marks
 
 
 # --- sections ----------------------------------------------------------------------------
@@ -138,21 +166,33 @@ def cover(ctx: ReportContext) -> HTML:
             "quả khảo sát thật của các đơn vị."
         )
     warning_html = "".join(f'<p class="canh-bao">{w}</p>' for w in warnings)
-    day = p.date
+    marks = markings(ctx)
+    marking = (
+        f'<p class="page-marking">{esc(" · ".join([*marks, "CHỈ ĐỂ THAM KHẢO"]))}</p>'
+        if marks
+        else ""
+    )
     return HTML(
         f"""<section class="cover">
 <p class="running-header">Đánh giá mức độ CQĐT {esc(LEVELS[cs.level])} năm {p.year}</p>
-<p class="issuer">ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/>{esc(ISSUER.upper())}</p>
-<h1>BÁO CÁO KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
+{marking}
+<table class="quoc-hieu"><tr>
+<td>ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/><strong>{esc(ISSUER.upper())}</strong>
+<br/><span class="so">Số: &#160;&#160;&#160;&#160;&#160;/BC-STTTT</span></td>
+<td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
+<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong>
+<br/><em>Huế, {vietnamese_date(p.date)}</em></td>
+</tr></table>
+<h1>BÁO CÁO<br/>KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
 <p class="subtitle">{esc(LEVEL_TITLES[cs.level])}<br/>Năm {p.year}</p>
 <table class="thong-tin">
 <tr><th>Căn cứ</th><td>{esc(cs.decision)}</td></tr>
 <tr><th>Bộ tiêu chí</th><td>{esc(cs.title)}, phiên bản {esc(cs.version)}</td></tr>
 <tr><th>Tình trạng bộ tiêu chí</th><td>{esc(cs.status_label)}</td></tr>
 <tr><th>Số đơn vị được đánh giá</th><td>{len(ctx.result.evidence.units)}</td></tr>
+<tr><th>Năm so sánh</th><td>{ctx.params.compare_year or "không có"}</td></tr>
 </table>
 {warning_html}
-<p class="date">Huế, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}</p>
 </section>"""
     )
 
@@ -165,7 +205,7 @@ def summary(ctx: ReportContext) -> HTML:
         f"({esc(LEVEL_TITLES[result.level])}).</p>",
         "<h3>Số đơn vị theo mức</h3>",
         table_html(_level_counts(result)),
-        "<h3>Đơn vị dẫn đầu và đơn vị thấp nhất</h3><ul>",
+        "<h3>Đơn vị có điểm quy đổi cao nhất và thấp nhất</h3><ul>",
     ]
     for part in result.criteria.parts:
         rows = result.parts[result.parts["part"] == part.code]
@@ -173,20 +213,21 @@ def summary(ctx: ReportContext) -> HTML:
         worst = rows[rows["rank"] == rows["rank"].max()]["unit"]
         body.append(
             f"<li>{esc(titles[part.code])}: cao nhất <strong>{_unit_list(best)}</strong> "
-            f"({format_number(rows['converted_published'].max(), 2, True)} điểm); thấp nhất "
+            f"({_points(rows['converted_published'].max())} điểm quy đổi); thấp nhất "
             f"<strong>{_unit_list(worst)}</strong> "
-            f"({format_number(rows['converted_published'].min(), 2, True)} điểm).</li>"
+            f"({_points(rows['converted_published'].min())} điểm quy đổi).</li>"
         )
     body.append("</ul>")
-    body.append(f"<h3>Thay đổi so với năm {ctx.params.compare_year or '–'}</h3>")
     if ctx.comparison is None:
-        body.append(f"<p>Không có so sánh: {esc(ctx.no_comparison_reason)}.</p>")
+        body.append("<h3>Thay đổi so với năm trước</h3>")
+        body.append(f"<p>Không có số liệu so sánh: {esc(ctx.no_comparison_reason)}.</p>")
     else:
+        body.append(f"<h3>Thay đổi so với năm {ctx.params.compare_year}</h3>")
         body.append(_changes_html(ctx))
     warnings = ctx.result.evidence.warnings
     if warnings:
         body.append("<h3>Lưu ý về dữ liệu</h3><ul>")
-        body += [f"<li>{esc(w)}</li>" for w in warnings]
+        body += [f"<li>{esc(w.place)}: {esc(w.message)}</li>" for w in warnings]
         body.append("</ul>")
     return _section("I. Tóm tắt kết quả", "".join(body))
 
@@ -196,30 +237,27 @@ def _changes_html(ctx: ReportContext) -> str:
     body = []
     for part in ctx.result.criteria.parts:
         rows = changes[changes["part"] == part.code]
-        up = rows[rows["level_change"] == "lên"]["unit"]
-        down = rows[rows["level_change"] == "xuống"]["unit"]
         moved = rows.dropna(subset=["rank_change"])
         climbers = moved[moved["rank_change"] > 0].nlargest(5, "rank_change")
         fallers = moved[moved["rank_change"] < 0].nsmallest(5, "rank_change")
 
         def moves(frame: pd.DataFrame) -> str:
-            return (
-                ", ".join(
-                    f"{esc(r.unit)} ({int(r.rank_before)} → {int(r.rank)})"
-                    for r in frame.itertuples()
-                )
-                or "không có"
+            listed = ", ".join(
+                f"{esc(r.unit)} ({int(r.rank_before)} → {int(r.rank)})" for r in frame.itertuples()
             )
+            return listed or "không có"
 
         body.append(
-            f"<p><strong>{esc(titles[part.code])}</strong></p><ul>"
-            f"<li>Lên mức: {_unit_list(up)}</li><li>Xuống mức: {_unit_list(down)}</li>"
+            f"<p><strong>{esc(titles[part.code])}</strong></p><ul class='thay-doi'>"
+            f"<li>{_counted('Tăng mức', rows[rows['level_change'] == 'lên']['unit'])}</li>"
+            f"<li>{_counted('Giảm mức', rows[rows['level_change'] == 'xuống']['unit'])}</li>"
             f"<li>Tăng hạng nhiều nhất: {moves(climbers)}</li>"
             f"<li>Giảm hạng nhiều nhất: {moves(fallers)}</li></ul>"
         )
-    new = changes[changes["rank_before"].isna() & changes["part"].eq("A")]["unit"]
+    first_part = ctx.result.criteria.parts[0].code
+    new = changes[changes["rank_before"].isna() & changes["part"].eq(first_part)]["unit"]
     if len(new):
-        body.append(f"<p>Đơn vị mới (không có ở năm so sánh): {_unit_list(new)}.</p>")
+        body.append(f"<p>{_counted('Đơn vị mới, không có ở năm so sánh', new)}.</p>")
     return "".join(body)
 
 
@@ -232,12 +270,12 @@ def rankings(ctx: ReportContext) -> HTML:
     """The official ranking table of every part, each followed by its ranked bar chart."""
     result, titles = ctx.result, part_titles(ctx.result)
     body = [
-        "<p>Cột STT là thứ hạng theo số điểm thực hiện được quy đổi; các đơn vị bằng điểm "
-        "được cùng thứ hạng. Tỷ lệ thực hiện tính bằng %.</p>"
+        "<p>Cột STT là thứ hạng theo tỷ lệ thực hiện (tức theo số điểm thực hiện được quy "
+        "đổi); các đơn vị bằng nhau được cùng thứ hạng. Tỷ lệ thực hiện tính bằng %.</p>"
     ]
     for i, part in enumerate(result.criteria.parts):
         table = official_table(result, part.code)
-        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: format_number(v, 2, True) + "%")
+        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: _points(v) + "%")
         table["STT"] = table["STT"].astype(str)
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>Bảng {i + 1}. Phần {esc(titles[part.code])}</h3>")
@@ -263,15 +301,21 @@ def group_rates(result: ScoreResult, part: str) -> pd.DataFrame:
 def analysis(ctx: ReportContext) -> HTML:
     """Charts: group breakdown per unit, distribution of rates, rank changes."""
     result = ctx.result
-    labels = {g.code: f"{g.code}\n{g.name[:18]}" for p in result.criteria.parts for g in p.groups}
+    labels = {
+        g.code: f"{g.code}\n" + textwrap.fill(g.name, 22)
+        for p in result.criteria.parts
+        for g in p.groups
+    }
     body = ["<h3>Tỷ lệ thực hiện theo nhóm tiêu chí (%)</h3>"]
     for part in result.criteria.parts:
+        if len(part.groups) < 2:
+            continue  # one group: the ranking table already shows it
         rates = group_rates(result, part.code)
         for n in range(0, len(rates), CHART_CHUNK):
             title = f"Phần {part.code}: tỷ lệ theo nhóm" + (" (tiếp)" if n else "")
             fig = charts.group_heatmap(rates.iloc[n : n + CHART_CHUNK], labels, title)
             body.append(figure_html(fig, title))
-    body.append('<h3 class="new-page">Phân bố tỷ lệ thực hiện</h3>')
+    body.append("<h3>Phân bố tỷ lệ thực hiện</h3>")
     rates = {
         p.code: result.parts[result.parts["part"] == p.code]["rate"] for p in result.criteria.parts
     }
@@ -285,61 +329,102 @@ def analysis(ctx: ReportContext) -> HTML:
     return _section("III. Phân tích", "".join(body))
 
 
+def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
+    """A unit's criteria with a subtotal per part; the unit's name repeats on each page."""
+    order = {c.code: i for i, c in enumerate(result.criteria.criteria)}
+    rows = []
+    for part in result.criteria.parts:
+        own = profile[profile["part"] == part.code].sort_values(
+            "criterion", key=lambda codes: codes.map(order)
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "Mã": own["criterion"],
+                    "Tiêu chí": own["name"],
+                    "Tối đa": own["max"],
+                    "Đạt": round_half_up(own["points"], 2),
+                    "Còn thiếu": round_half_up(own["missed"], 2),
+                    "Cách tính": own["explanation"],
+                }
+            )
+        )
+        applicable = own[own["applicable"]]
+        rows.append(
+            pd.DataFrame(
+                [
+                    {
+                        "Mã": "",
+                        "Tiêu chí": f"Cộng phần {part.code} (tiêu chí có áp dụng)",
+                        "Tối đa": applicable["max"].sum(),
+                        "Đạt": round_half_up(applicable["points"], 2).sum(),
+                        "Còn thiếu": round_half_up(applicable["missed"], 2).sum(),
+                        "Cách tính": "",
+                    }
+                ]
+            )
+        )
+    table = table_html(pd.concat(rows, ignore_index=True), "bang phieu")
+    return table.replace("<thead>", f'<thead><tr><th colspan="6">{esc(unit)}</th></tr>', 1)
+
+
 def scorecards(ctx: ReportContext) -> HTML:
     """Annex: one card per unit with points per criterion, exclusions and where to gain."""
     result = ctx.result
     parts = result.parts.set_index(["unit", "part"])
-    order = result.parts[result.parts["part"] == result.criteria.parts[0].code].sort_values(
-        ["rank", "unit"]
-    )["unit"]
+    names = {c.code: c.name for c in result.criteria.criteria}
     cards = [
-        "<p>Mỗi đơn vị một phiếu: điểm từng tiêu chí so với điểm tối đa, các tiêu chí không "
-        "áp dụng (không đưa vào đánh giá) và những tiêu chí còn thiếu nhiều điểm nhất.</p>"
+        "<p>Mỗi đơn vị một phiếu, theo thứ tự trong danh sách khảo sát: điểm từng tiêu chí so "
+        "với điểm tối đa, các tiêu chí không đưa vào đánh giá và những tiêu chí còn thiếu nhiều "
+        "điểm nhất. Dòng «Cộng phần» bằng cột «Số điểm thực hiện» của bảng xếp hạng.</p>"
     ]
-    for unit in order:
+    for unit in result.evidence.units:
         profile = unit_profile(result, unit)
         standing = "; ".join(
-            f"phần {p.code}: hạng {parts.loc[(unit, p.code), 'rank']}, mức "
+            f"Phần {p.code}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
             f"{esc(parts.loc[(unit, p.code), 'level'])}, "
-            f"{format_number(parts.loc[(unit, p.code), 'converted_published'], 2, True)}"
-            f"/{format_number(p.max)} điểm"
+            f"{_points(parts.loc[(unit, p.code), 'converted_published'])}/{_points(p.max)} "
+            "điểm quy đổi"
             for p in result.criteria.parts
         )
-        table = pd.DataFrame(
-            {
-                "Mã": profile["criterion"],
-                "Tiêu chí": profile["name"],
-                "Tối đa": profile["max"],
-                "Đạt": profile["points"],
-                "Còn thiếu": profile["missed"],
-                "Cách tính": profile["explanation"],
-            }
-        ).sort_values("Mã", key=lambda codes: codes.map(_code_order(result)))
         gains = profile[profile["missed"] > 0].nlargest(3, "missed")
         gain_text = (
-            ", ".join(
-                f"{esc(r.criterion)} {esc(r.name)} (còn {format_number(r.missed)} điểm)"
+            "; ".join(
+                f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {_points(r.missed)} điểm)"
                 for r in gains.itertuples()
             )
-            or "không còn tiêu chí nào thiếu điểm"
+            or "không có"
         )
         excluded = profile[~profile["applicable"]]["criterion"]
+        excluded_text = "; ".join(f"{esc(c)} {esc(names[c])}" for c in excluded) or "không có"
         cards.append(
-            f'<div class="scorecard"><h3>{esc(unit)}</h3><p>{standing}</p>'
-            f"<p>Tiêu chí không áp dụng: {_unit_list(excluded)}.</p>"
-            f"<p>Có thể tăng điểm nhiều nhất ở: {gain_text}.</p>"
-            f"{table_html(table, 'bang phieu')}</div>"
+            f'<div class="scorecard"><h3>{esc(unit)}</h3><p>{standing}.</p>'
+            f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
+            f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
+            f"{_card_table(result, unit, profile)}</div>"
         )
     return _section("Phụ lục. Phiếu điểm từng đơn vị", "".join(cards))
 
 
-def _code_order(result: ScoreResult) -> dict[str, int]:
-    return {c.code: i for i, c in enumerate(result.criteria.criteria)}
+def _threshold_text(part: Part) -> str:
+    """``Mức I: từ 90% trở lên; Mức II: từ 85% đến dưới 90%; Mức III: dưới 85%``."""
+    texts, upper = [], None
+    for t in part.levels:
+        low = f"{format_number(t.min_rate * 100)}%"
+        if upper is None:
+            texts.append(f"Mức {t.level}: từ {low} trở lên")
+        elif t.min_rate > 0:
+            texts.append(f"Mức {t.level}: từ {low} đến dưới {upper}")
+        else:
+            texts.append(f"Mức {t.level}: dưới {upper}")
+        upper = low
+    return "; ".join(texts)
 
 
 def methodology(ctx: ReportContext) -> HTML:
     """The method, generated from the criteria file: criteria, thresholds, rules."""
     cs = ctx.result.criteria
+    labels = {f.field: f.label for f in cs.inputs}
     rows = [
         {
             "Phần": p.code,
@@ -348,7 +433,7 @@ def methodology(ctx: ReportContext) -> HTML:
             "Tiêu chí": c.name,
             "Điểm tối đa": c.max,
             "Phương pháp chấm": METHODS[c.method].label,
-            "Dữ liệu dùng": ", ".join(criterion_fields(c)),
+            "Dữ liệu dùng": "; ".join(labels[f] for f in criterion_fields(c)),
         }
         for p in cs.parts
         for g in p.groups
@@ -356,23 +441,23 @@ def methodology(ctx: ReportContext) -> HTML:
     ]
     thresholds = pd.DataFrame(
         [
-            {
-                "Phần": f"{p.code}. {p.name}",
-                "Điểm tối đa": p.max,
-                "Các mức": "; ".join(
-                    f"mức {t.level}: tỷ lệ ≥ {format_number(t.min_rate * 100)}%" for t in p.levels
-                ),
-            }
+            {"Phần": f"{p.code}. {p.name}", "Điểm tối đa": p.max, "Các mức": _threshold_text(p)}
             for p in cs.parts
         ]
     )
     r = cs.rounding
-    basis = (
-        "các số đã làm tròn để công bố" if r.rank_and_classify_on == "published" else "số đầy đủ"
-    )
+    if r.rank_and_classify_on == "published":
+        rounding = (
+            f"điểm từng tiêu chí được làm tròn {r.points_decimals} chữ số thập phân rồi mới cộng; "
+            f"tỷ lệ (%) làm tròn {r.rate_percent_decimals} chữ số thập phân; xếp hạng và xếp mức "
+            "theo tỷ lệ đã làm tròn, nên mọi con số in ra đều cộng, chia lại được bằng tay"
+        )
+    else:
+        rounding = "tính với độ chính xác đầy đủ; chỉ làm tròn khi in"
+    valid_to = f" đến ngày {_short_date(cs.valid_to)}" if cs.valid_to else ""
     body = f"""
 <p>Căn cứ: {esc(cs.decision)}. Bộ tiêu chí: {esc(cs.title)}, phiên bản {esc(cs.version)},
-hiệu lực từ {cs.valid_from:%d/%m/%Y}{f" đến {cs.valid_to:%d/%m/%Y}" if cs.valid_to else ""};
+hiệu lực từ ngày {_short_date(cs.valid_from)}{valid_to};
 tình trạng: <strong>{esc(cs.status_label)}</strong>.</p>
 <p>{esc(cs.note)}</p>
 <h3>Cách tính</h3>
@@ -383,17 +468,20 @@ ghi vào cột «Số điểm không đưa vào đánh giá»; đơn vị không
 <li>Số điểm tối đa cần thực hiện = điểm tối đa − số điểm không đưa vào đánh giá.</li>
 <li>Tỷ lệ thực hiện = số điểm thực hiện ÷ số điểm tối đa cần thực hiện.</li>
 <li>Số điểm thực hiện được quy đổi = tỷ lệ thực hiện × điểm tối đa.</li>
-<li>Làm tròn: tính với độ chính xác đầy đủ; công bố điểm với {r.points_decimals} chữ số thập
-phân, tỷ lệ (%) với {r.rate_percent_decimals} chữ số thập phân, làm tròn nửa lên như hàm ROUND
-của Excel. Xếp hạng và xếp mức dựa trên {basis}.</li>
-<li>Đồng hạng: các đơn vị bằng điểm quy đổi được cùng thứ hạng (1, 2, 2, 4).</li>
+<li>Làm tròn nửa lên như hàm ROUND của Excel: {rounding}.</li>
+<li>Đồng hạng: các đơn vị bằng nhau được cùng thứ hạng, thứ hạng sau bỏ qua số chỗ tương
+ứng (1, 2, 2, 4).</li>
 </ul>
 <h3>Ngưỡng xếp mức</h3>
-{table_html(thresholds)}
+{table_html(thresholds, "bang nguong")}
 <h3>Danh mục tiêu chí</h3>
 {table_html(pd.DataFrame(rows), "bang tieu-chi")}
 """
     return _section("IV. Phương pháp đánh giá", body)
+
+
+def _short_date(day: date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
 
 
 def _file_hash(path: Path) -> str:
@@ -404,22 +492,24 @@ def reproducibility(ctx: ReportContext) -> HTML:
     """Input files and their hashes, versions and date: enough to regenerate this report."""
     result, p = ctx.result, ctx.params
     rows = [
-        ("Bộ tiêu chí", f"{result.criteria.source} (phiên bản {result.criteria.version})"),
+        (
+            "Bộ tiêu chí",
+            f"{Path(result.criteria.source).name}, phiên bản {result.criteria.version}",
+        ),
         ("SHA-256 bộ tiêu chí", result.criteria.sha256),
-        ("Tệp khảo sát", result.evidence.source),
+        ("Tệp khảo sát", f"{p.year}/{Path(result.evidence.source).name}"),
         ("SHA-256 tệp khảo sát", result.evidence.sha256),
-        ("Danh mục đơn vị", str(ctx.workspace.units_file)),
         ("SHA-256 danh mục đơn vị", _file_hash(ctx.workspace.units_file)),
-        ("Năm so sánh", str(p.compare_year or "không")),
+        ("Năm so sánh", str(p.compare_year or "không có")),
         ("Phiên bản cqdt", __version__),
         ("Python, pandas", f"{platform.python_version()}, {pd.__version__}"),
-        ("Ngày lập báo cáo", f"{p.date:%d/%m/%Y}"),
+        ("Ngày lập báo cáo", _short_date(p.date)),
     ]
     table = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return _section(
         "V. Thông tin tái lập",
-        f'<table class="thong-tin">{table}</table><p>Tham số chạy: <code>'
-        f"{esc(p.model_dump_json())}</code></p>",
+        f'<table class="thong-tin">{table}</table><p>Đường dẫn đầy đủ của các tệp và mọi tham '
+        "số chạy được ghi trong nhật ký <code>manifest.json</code> của lần chạy.</p>",
         new_page=False,
     )
 
