@@ -11,6 +11,7 @@ from cqdt import __version__
 from cqdt.criteria import LEVELS, read_criteria
 from cqdt.output import new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
+from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
@@ -164,6 +165,22 @@ def _selected(
     return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
 
 
+def _score_each(
+    workspace: Workspace, selected: list[tuple[str, int]]
+) -> tuple[list[tuple[str, ScoreResult]], int]:
+    """Score every selection; print the problems of those that fail, which are not scored."""
+    results, failed = [], 0
+    for level, year in selected:
+        label = f"{LEVELS[level]} năm {year}"
+        try:
+            results.append((label, workspace.score(level, year)))
+        except InputError as err:
+            failed += 1
+            print(f"Dữ liệu {label}: có lỗi, không được chấm", file=sys.stderr)
+            _print_problems(err.problems)
+    return results, failed
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args, required=False)
     failed = 0
@@ -175,15 +192,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"Bộ tiêu chí {path}: hợp lệ, {criteria.status_label}")
         _print_problems(problems)
-    for level, year in selected:
-        label = f"{LEVELS[level]} năm {year}"
-        try:
-            result = workspace.score(level, year)
-        except InputError as err:
-            failed += 1
-            print(f"Dữ liệu {label}: có lỗi", file=sys.stderr)
-            _print_problems(err.problems)
-            continue
+    results, failures = _score_each(workspace, selected)
+    failed += failures
+    for label, result in results:
         print(f"Dữ liệu {label}: hợp lệ, {len(result.evidence.units)} đơn vị")
         _print_problems(result.evidence.warnings)
     if not selected:
@@ -194,19 +205,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args)
-    failed = 0
+    results, failed = _score_each(workspace, selected)
     target = new_run_folder(args.out, "diem")
     with staged_folder(target) as folder:
-        for level, year in selected:
-            label = f"{LEVELS[level]} năm {year}"
-            try:
-                result = workspace.score(level, year)
-            except InputError as err:
-                failed += 1
-                print(f"{label}: KHÔNG chấm vì dữ liệu có lỗi", file=sys.stderr)
-                _print_problems(err.problems)
-                continue
-            written = write_result_tables(result, folder / f"{level}-{year}")
+        for label, result in results:
+            written = write_result_tables(result, folder / f"{result.level}-{result.year}")
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
