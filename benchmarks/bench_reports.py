@@ -5,7 +5,7 @@ Runs ``cqdt report`` on ``data/sample`` (3 levels x 3 years, HTML + PDF + Excel)
 time goes (notebook execution incl. kernel start-up, HTML conversion, PDF rendering), and
 times a one-cell notebook to isolate kernel start-up. Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/bench_reports.py [--levels huyen,tinh] [--no-pdf]
+    .venv/bin/python benchmarks/bench_reports.py [--level huyen] [--no-pdf]
 """
 
 from __future__ import annotations
@@ -42,49 +42,45 @@ def kernel_startup_seconds(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def batch(jobs: int, levels: list[str], out: Path, pdf: bool) -> tuple[float, dict]:
-    """Run the sample batch with ``jobs`` workers; return wall seconds and the manifest."""
+def batch(jobs: int, level: str, out: Path, pdf: bool) -> tuple[float, list[dict]]:
+    """Run the sample batch with ``jobs`` workers; return wall seconds and the runs' records."""
+    command = [
+        sys.executable,
+        "-m",
+        "cqdt",
+        "report",
+        "--jobs",
+        str(jobs),
+        "--level",
+        level,
+        "--out",
+        str(out / f"jobs{jobs}"),
+    ]
     start = time.perf_counter()
-    for level in levels:
-        command = [
-            sys.executable,
-            "-m",
-            "cqdt",
-            "report",
-            "--jobs",
-            str(jobs),
-            "--level",
-            level,
-            "--out",
-            str(out / f"jobs{jobs}-{level}"),
-        ]
-        subprocess.run(
-            command + ([] if pdf else ["--no-pdf"]), cwd=ROOT, check=True, capture_output=True
-        )
+    subprocess.run(
+        command + ([] if pdf else ["--no-pdf"]), cwd=ROOT, check=True, capture_output=True
+    )
     seconds = time.perf_counter() - start
-    runs = []
-    for manifest in sorted(out.glob(f"jobs{jobs}-*/*/manifest.json")):
-        runs += json.loads(manifest.read_text(encoding="utf-8"))["runs"]
-    return seconds, {"runs": runs}
+    (manifest,) = out.glob(f"jobs{jobs}/*/manifest.json")
+    return seconds, json.loads(manifest.read_text(encoding="utf-8"))["runs"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default="tinh,huyen,xa")
+    parser.add_argument("--level", default="all", help="tinh, huyen, xa or all (default)")
     parser.add_argument("--no-pdf", action="store_true")
     args = parser.parse_args()
-    levels = args.levels.split(",")
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        print(f"CPU cores: {cores}; levels: {', '.join(levels)}; PDF: {not args.no_pdf}")
+        print(f"CPU cores: {cores}; level: {args.level}; PDF: {not args.no_pdf}")
         print(f"kernel start-up + one cell + shutdown: {kernel_startup_seconds(out):.2f} s")
         for jobs in sorted({1, cores}):
-            wall, manifest = batch(jobs, levels, out, not args.no_pdf)
-            print(f"\n--jobs {jobs}: {len(manifest['runs'])} reports in {wall:.1f} s wall")
+            wall, runs = batch(jobs, args.level, out, not args.no_pdf)
+            print(f"\n--jobs {jobs}: {len(runs)} reports in {wall:.1f} s wall")
             print(f"  {'report':<12}{'execute':>9}{'html':>7}{'pdf':>7}")
             totals: dict[str, float] = {}
-            for run in manifest["runs"]:
+            for run in runs:
                 s = run["seconds"]
                 for key, value in s.items():
                     totals[key] = totals.get(key, 0.0) + value

@@ -6,8 +6,6 @@ import pandas as pd
 
 from cqdt.scoring import ScoreResult
 
-LEVEL_ORDER_HINT = "Mức I là cao nhất"
-
 
 def compare_years(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
     """Per unit and part: rank and level in both years and how they moved.
