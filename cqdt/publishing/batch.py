@@ -196,7 +196,13 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
         criteria = f"{o.criteria['version']} ({o.criteria['label']})" if o.criteria else "—"
         count = "—" if o.unit_count is None else str(o.unit_count)
         status = "Thành công" if o.status == OK else f"Lỗi: {o.error}"
-        cells = (LEVELS[o.level], str(o.year), criteria, str(o.compare_year or "không"), count)
+        cells = (
+            LEVELS[o.level].capitalize(),
+            str(o.year),
+            criteria,
+            str(o.compare_year or "không"),
+            count,
+        )
         rows.append(
             "<tr>"
             + "".join(f"<td>{esc(cell)}</td>" for cell in cells)

@@ -52,7 +52,9 @@ def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
         )
         line.set_label(f"Ngưỡng mức {threshold.level} ({threshold.min_rate:.0%})")
         handles.append(line)
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    fig.legend(  # below the chart, where it can never hide a bar
+        handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7, frameon=False
+    )
     ax.set_xlabel("Số điểm thực hiện được quy đổi", fontsize=9)
     ax.set_title(title, fontsize=10, loc="left")
     _style(ax)
