@@ -130,7 +130,7 @@ def _row_problems(
     """One problem per row where ``mask`` holds (header is line 1 of the file)."""
     hits = mask.fillna(False).astype(bool)
     return [
-        Problem(file, f"dòng {i + 2}, đơn vị «{table.at[i, UNIT]}»", field_name, message)
+        Problem(file, f"dòng {i + 2}, đơn vị «{table.at[i, UNIT]}»", field_name, message, row=i + 2)
         for i in table.index[hits]
     ]
 

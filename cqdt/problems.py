@@ -23,6 +23,8 @@ class Problem:
     field: str
     message: str
     severity: str = ERROR
+    row: int = 0
+    """Line in the file (1 = header), 0 when the problem is not about one row; for ordering."""
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -37,7 +39,7 @@ class InputError(Exception):
     """Raised when an input file has errors; carries every problem found."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (p.file, p.row))  # in file order
         errors = [p for p in self.problems if p.severity == ERROR]
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"Có {len(errors)} lỗi trong dữ liệu đầu vào:\n{lines}")

@@ -155,3 +155,12 @@ def test_xlsx_and_csv_with_bom_read_alike(tmp_path, mini_criteria, mini_survey_f
     from_xlsx = load_evidence(xlsx, mini_criteria, 2020)
     pd.testing.assert_frame_equal(from_csv.values, from_xlsx.values)
     assert mini_survey_file.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_problems_are_listed_in_file_order(tmp_path, mini_criteria):
+    def edit(t):
+        t.loc[2, "so"] = "bốn"  # line 4
+        t.loc[0, "d"] = "60"  # line 2, above the 6-point maximum
+
+    errors = problems_of(changed(tmp_path, edit), mini_criteria)
+    assert [e.split(", ")[1] for e in errors] == ["dòng 2", "dòng 4"]
