@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cqdt.numbers import round_half_up
 from cqdt.scoring import ScoreResult
 
 
@@ -37,11 +38,12 @@ def compare_years(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
 
 
 def unit_profile(result: ScoreResult, unit: str) -> pd.DataFrame:
-    """One unit's criteria: points against maximum, excluded ones, and the points it missed.
+    """One unit's criteria: published points against maximum, exclusions, points missed.
 
     Sorted by part then by missed points (largest first), so the top rows of each part are
     where the unit could gain most.
     """
     rows = result.explain(unit)
-    rows = rows.assign(missed=(rows["max"] - rows["points"]).where(rows["applicable"]))
+    points = round_half_up(rows["points"], result.criteria.rounding.points_decimals)
+    rows = rows.assign(points=points, missed=(rows["max"] - points).where(rows["applicable"]))
     return rows.sort_values(["part", "missed", "criterion"], ascending=[True, False, True])

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cqdt.numbers import format_number, format_points
+
 if TYPE_CHECKING:
     from cqdt.criteria import Criterion
 
@@ -35,22 +37,8 @@ Check = tuple[pd.Series, str, str]
 """A failed-row mask, the field to blame and the Vietnamese message."""
 
 
-def format_number(value: float, decimals: int = 2, fixed: bool = False) -> str:
-    """Vietnamese number display: comma decimal, dot thousands (``1.234,5``; fixed: ``45,00``)."""
-    if pd.isna(value):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if not fixed and decimals:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series:
     return series.map(lambda v: format_number(v, decimals, fixed))
-
-
-def _points(value: float) -> str:
-    return format_number(value, 2, fixed=True)
 
 
 def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
@@ -74,7 +62,7 @@ def explain_rate(columns: Columns, crit: Criterion) -> pd.Series:
         + " = "
         + _fmt(ratio * 100, fixed=True)
         + "% × "
-        + _points(crit.max)
+        + format_points(crit.max)
     )
 
 
@@ -113,7 +101,7 @@ def explain_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
         + ") ÷ cao nhất "
         + format_number(ratio.max(), 4)
         + " × "
-        + _points(crit.max)
+        + format_points(crit.max)
     )
 
 
@@ -149,7 +137,7 @@ def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
 
 def explain_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
     answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
-    return answer + f" (có: {_points(crit.max)} điểm)"
+    return answer + f" (có: {format_points(crit.max)} điểm)"
 
 
 # --- per_item ---------------------------------------------------------------------------
@@ -162,7 +150,7 @@ def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
 def explain_per_item(columns: Columns, crit: Criterion) -> pd.Series:
     return (
         _fmt(columns[crit.field])
-        + f" mục × {_points(crit.points_per_item)} điểm, tối đa {_points(crit.max)}"
+        + f" mục × {format_points(crit.points_per_item)} điểm, tối đa {format_points(crit.max)}"
     )
 
 
@@ -177,7 +165,7 @@ def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
 
 def explain_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
     cases = [
-        f"trường hợp {i} ({_points(c.points)} điểm): "
+        f"trường hợp {i} ({format_points(c.points)} điểm): "
         + columns[c.field].map({1.0: "có", 0.0: "không"})
         for i, c in enumerate(crit.cases, start=1)
     ]
@@ -297,6 +285,5 @@ __all__ = [
     "METHODS",
     "Method",
     "criterion_fields",
-    "format_number",
     "score_criterion",
 ]

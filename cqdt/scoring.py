@@ -22,18 +22,9 @@ import pandas as pd
 from cqdt.criteria import CriteriaSet, Criterion
 from cqdt.evidence import Evidence
 from cqdt.methods import METHODS, criterion_fields, score_criterion
+from cqdt.numbers import round_half_up
 
 NOT_APPLICABLE_TEXT = "không áp dụng: không đưa vào đánh giá"
-
-
-def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float:
-    """Round halves away from zero, as Excel's ROUND and published tables do (not to even)."""
-    factor = 10.0**decimals
-    scaled = np.round(np.asarray(values, dtype=float) * factor, 6)
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor
-    if isinstance(values, pd.Series):
-        return pd.Series(rounded, index=values.index, name=values.name)
-    return float(rounded)
 
 
 def shared_rank(values: pd.Series) -> pd.Series:
@@ -117,7 +108,14 @@ def aggregate(
     table = criteria.criteria_table().set_index("criterion")
     weight = pd.Series(1.0, index=table.index)
     if multipliers is not None:
-        weight = multipliers.reindex(table.index).fillna(1.0).astype(float)
+        unknown = sorted(set(multipliers.index) - set(table.index))
+        values = multipliers.astype(float)
+        if unknown or not (np.isfinite(values) & (values >= 0)).all():
+            raise ValueError(
+                "Hệ số trọng số phải là số hữu hạn, không âm, cho các mã tiêu chí có trong bộ "
+                f"tiêu chí; mã không có: {unknown or 'không'}"
+            )
+        weight = values.reindex(table.index).fillna(1.0)
     points = points[table.index]
     rounding = criteria.rounding
     on_published = rounding.rank_and_classify_on == "published"
@@ -145,6 +143,8 @@ def aggregate(
     for part in criteria.parts:
         in_part = part_of == part.code
         total = weighted_max[in_part].sum()
+        if not total > 0:
+            raise ValueError(f"Mọi hệ số trọng số của phần {part.code} bằng 0")
         frame = pd.DataFrame(index=points.index)
         frame["part"] = part.code
         frame["max"] = part.max
@@ -156,10 +156,11 @@ def aggregate(
         frame["rate_published"] = (
             round_half_up(frame["rate"] * 100, rounding.rate_percent_decimals) / 100
         )
-        frame["converted_published"] = round_half_up(frame["converted"], rounding.points_decimals)
+        converted = frame["rate_published"] * part.max if on_published else frame["converted"]
+        frame["converted_published"] = round_half_up(converted, rounding.points_decimals)
         rate_on = frame["rate_published"] if on_published else frame["rate"]
         frame["level"] = classify(rate_on, [(t.level, t.min_rate) for t in part.levels])
-        frame["rank"] = shared_rank(rate_on)
+        frame["rank"] = shared_rank(rate_on.round(10))  # float noise must not break ties
         parts.append(frame.reset_index())
     return pd.concat(parts, ignore_index=True), groups
 

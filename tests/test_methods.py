@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from cqdt.criteria import Criterion
-from cqdt.methods import format_number, score_criterion
+from cqdt.methods import score_criterion
+from cqdt.numbers import format_number
 
 
 def crit(**kw) -> Criterion:

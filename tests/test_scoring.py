@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from cqdt.criteria import load_criteria
 from cqdt.evidence import load_evidence
-from cqdt.scoring import aggregate, round_half_up, score, shared_rank
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, write_survey
+from cqdt.numbers import round_half_up
+from cqdt.scoring import aggregate, score, shared_rank
+from tests.conftest import MINI_CRITERIA, write_survey
 
 
 @pytest.fixture
@@ -155,12 +156,72 @@ def test_classification_on_published_or_full_precision(tmp_path):
 
 
 def test_printed_numbers_add_up(tmp_path):
-    # 3 criteria of 1.004 points each: 3.012 in full, but 1.00 + 1.00 + 1.00 = 3.00 is printed
+    # 2 criteria of 1.004 points each: 2.008 in full, but 1.00 + 1.00 = 2.00 is printed
     cs = reference_set(tmp_path)
     points = pd.DataFrame({"X1": [1.004], "X2": [1.004]}, index=["Đơn vị"])
     parts, _ = aggregate(points, cs)
     assert parts.iloc[0]["achieved"] == 2.0  # sum of the published 1.00 and 1.00
     assert parts.iloc[0]["rate_published"] == 0.04  # 2.00 / 50
+
+
+def test_equal_printed_rate_gives_equal_rank_and_converted_points(tmp_path):
+    # a: 37.42 of 38 (12 excluded) = 98.4737 %; b: 29.54 of 30 (20 excluded) = 98.4667 %.
+    # Both print 98.47 %, so both rank 1 and print 98.47 % x 50 = 49.235 -> 49.24.
+    raw = yaml.safe_load(MINI_CRITERIA)
+    raw["inputs"] = [{"field": f, "label": "Điểm"} for f in ("p", "q", "r")]
+    raw["parts"] = [
+        {
+            "code": "A",
+            "name": "Sẵn sàng",
+            "max": 50,
+            "levels": [{"level": "I", "min_rate": 0.9}, {"level": "II", "min_rate": 0}],
+            "groups": [
+                {
+                    "code": "A1",
+                    "name": "Nhóm",
+                    "max": 50,
+                    "criteria": [
+                        {"code": "X1", "name": "Một", "max": 30, "method": "direct", "field": "p"},
+                        {"code": "X2", "name": "Hai", "max": 8, "method": "direct", "field": "q"},
+                        {"code": "X3", "name": "Ba", "max": 12, "method": "direct", "field": "r"},
+                    ],
+                }
+            ],
+        }
+    ]
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    nan = float("nan")
+    points = pd.DataFrame(
+        {"X1": [29.54, 29.54], "X2": [7.88, nan], "X3": [nan, nan]}, index=["a", "b"]
+    )
+    parts, _ = aggregate(points, load_criteria(path))
+    assert parts["required"].tolist() == [38, 30]
+    assert parts["rate_published"].tolist() == [0.9847, 0.9847]
+    assert parts["converted_published"].tolist() == [49.24, 49.24]
+    assert parts["rank"].tolist() == [1, 1]
+
+
+def test_multipliers_must_name_known_criteria_and_be_non_negative(result, mini_criteria):
+    for bad in ({"A1.1 ": 2.0}, {"A1.1": -1.0}, {"A1.1": float("inf")}):
+        with pytest.raises(ValueError, match="Hệ số trọng số"):
+            aggregate(result.points, mini_criteria, multipliers=pd.Series(bad))
+    zero = pd.Series(0.0, index=["A1.1", "A1.2", "A1.3", "A1.4"])
+    with pytest.raises(ValueError, match="phần A bằng 0"):
+        aggregate(result.points, mini_criteria, multipliers=zero)
+
+
+def test_full_precision_ties_survive_float_noise(tmp_path):
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit; they are the same score
+    cs = reference_set(tmp_path)
+    full = cs.model_copy(
+        update={"rounding": cs.rounding.model_copy(update={"rank_and_classify_on": "full"})}
+    )
+    points = pd.DataFrame(
+        {"X1": [0.1 + 0.2 + 0.3, 0.3 + 0.2 + 0.1], "X2": [1.0, 1.0]}, index=["a", "b"]
+    )
+    parts, _ = aggregate(points, full)
+    assert parts["rank"].tolist() == [1, 1]
 
 
 def test_ties_share_a_rank():
@@ -294,7 +355,3 @@ def test_row_order_changes_nothing(mini_criteria, tmp_path_factory, table, seed)
         original.sort_values(key).reset_index(drop=True),
         shuffled.sort_values(key).reset_index(drop=True),
     )
-
-
-def test_mini_survey_is_consistent():
-    assert len(MINI_SURVEY) == 3

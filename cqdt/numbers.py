@@ -1,0 +1,31 @@
+"""Rounding and Vietnamese number display, shared by scoring, tables and reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float:
+    """Round halves away from zero, as Excel's ROUND and published tables do (not to even)."""
+    factor = 10.0**decimals
+    scaled = np.round(np.asarray(values, dtype=float) * factor, 6)
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor
+    if isinstance(values, pd.Series):
+        return pd.Series(rounded, index=values.index, name=values.name)
+    return float(rounded)
+
+
+def format_number(value: float, decimals: int = 2, fixed: bool = False) -> str:
+    """Vietnamese display, rounded half up: ``1.234,5``; with ``fixed``, ``45,00``."""
+    if pd.isna(value):
+        return "–"
+    text = f"{round_half_up(value, decimals):,.{decimals}f}"
+    if not fixed and decimals:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def format_points(value: float) -> str:
+    """Points as published: two fixed decimals (``45,00``)."""
+    return format_number(value, 2, fixed=True)
