@@ -23,7 +23,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cqdt.methods import METHODS, criterion_fields, format_number
+from cqdt.methods import METHODS, criterion_fields
+from cqdt.numbers import format_number
 from cqdt.problems import WARNING, CriteriaError, Problem, errors_only
 
 LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
@@ -36,8 +37,16 @@ LEVEL_TITLES = {
 }
 
 
+RESERVED_FIELDS = ("don_vi", "ma_don_vi", "khong_ap_dung", "ghi_chu")
+"""Survey columns with a fixed meaning; no input field may take these names."""
+
+CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+"""Codes must survive being listed in ``khong_ap_dung`` (split on ``;``, ``,`` and spaces)."""
+FIELD = r"^[a-z][a-z0-9_]*$"
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Step(_Strict):
@@ -46,14 +55,14 @@ class Step(_Strict):
 
 
 class Case(_Strict):
-    field: str
+    field: str = Field(pattern=FIELD)
     points: float = Field(ge=0)
 
 
 class InputField(_Strict):
     """A column of the survey table."""
 
-    field: str
+    field: str = Field(pattern=FIELD)
     label: str
     type: Literal["number", "yes_no"] = "number"
 
@@ -61,7 +70,7 @@ class InputField(_Strict):
 class Criterion(_Strict):
     """One criterion: maximum points, scoring method and the method's parameters."""
 
-    code: str
+    code: str = Field(pattern=CODE)
     name: str
     max: float = Field(gt=0)
     method: str
@@ -75,10 +84,10 @@ class Criterion(_Strict):
 
 
 class Group(_Strict):
-    code: str
+    code: str = Field(pattern=CODE)
     name: str
     max: float = Field(gt=0)
-    criteria: list[Criterion]
+    criteria: list[Criterion] = Field(min_length=1)
 
 
 class LevelThreshold(_Strict):
@@ -91,11 +100,11 @@ class LevelThreshold(_Strict):
 class Part(_Strict):
     """A part scored, converted and classified on its own (readiness, results, ...)."""
 
-    code: str
+    code: str = Field(pattern=CODE)
     name: str
     max: float = Field(gt=0)
     levels: list[LevelThreshold]
-    groups: list[Group]
+    groups: list[Group] = Field(min_length=1)
 
 
 class Rounding(_Strict):
@@ -126,7 +135,7 @@ class CriteriaSet(_Strict):
     rounding: Rounding = Rounding()
     ties: Literal["shared"] = "shared"
     inputs: list[InputField]
-    parts: list[Part]
+    parts: list[Part] = Field(min_length=1)
     source: str = ""
     sha256: str = ""
 
@@ -179,6 +188,9 @@ _PYDANTIC_MESSAGES = {
     "date_from_datetime_parsing": "phải là ngày dạng NNNN-TT-NN",
     "date_parsing": "phải là ngày dạng NNNN-TT-NN",
     "date_type": "phải là ngày dạng NNNN-TT-NN",
+    "string_pattern_mismatch": "chỉ được gồm chữ không dấu, số và . _ - (không dấu cách, ; hay ,)",
+    "too_short": "không được để trống danh sách",
+    "finite_number": "phải là một số hữu hạn",
 }
 
 
@@ -275,6 +287,11 @@ def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
         mins = [s.min for s in crit.steps]
         if len(set(mins)) != len(mins):
             problems.append(Problem(file, place, "steps", "hai bậc có cùng ngưỡng «min»"))
+        ladder = [s.points for s in sorted(crit.steps, key=lambda s: s.min)]
+        if any(a > b for a, b in pairwise(ladder)):
+            problems.append(
+                Problem(file, place, "steps", "bậc có ngưỡng cao hơn lại được ít điểm hơn")
+            )
     return problems
 
 
@@ -286,6 +303,11 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
         Problem(file, f"trường nhập {name}", "field", f"khai báo {n} lần")
         for name, n in counts.items()
         if n > 1
+    ]
+    problems += [
+        Problem(file, f"trường nhập {name}", "field", "tên này dành cho cột cố định của phiếu")
+        for name in declared
+        if name in RESERVED_FIELDS
     ]
     codes = Counter(
         [p.code for p in cs.parts]

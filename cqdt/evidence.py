@@ -23,15 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cqdt.criteria import LEVELS, CriteriaSet
+from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.problems import WARNING, EvidenceError, Problem, errors_only
 
-UNIT = "don_vi"
-UNIT_CODE = "ma_don_vi"
-NOT_APPLICABLE = "khong_ap_dung"
-NOTE = "ghi_chu"
-FIXED_COLUMNS = (UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE)
+FIXED_COLUMNS = RESERVED_FIELDS
+UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE = FIXED_COLUMNS
 
 YES = {"có", "co", "c", "x", "1", "1.0", "yes", "y", "true", "đạt"}
 NO = {"không", "khong", "k", "0", "0.0", "no", "n", "false", "chưa", "chưa đạt"}
@@ -66,15 +63,26 @@ def normalise_names(names: pd.Series) -> pd.Series:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, with or without Excel's BOM) or XLSX file as text cells."""
+    """Read a CSV (UTF-8, with or without Excel's BOM) or XLSX file as text cells.
+
+    The index is the line of each row in the file (the header is line 1), so problems name
+    the line an analyst sees, blank lines included; fully blank rows are dropped.
+    """
     path = Path(path)
     file = str(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            table = pd.read_excel(path, dtype=object, engine="openpyxl")
-            table = table.map(lambda v: "" if pd.isna(v) else str(v))
+            raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
+            raw = raw.map(lambda v: "" if pd.isna(v) else str(v))
         else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            raw = pd.read_csv(
+                path,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                encoding="utf-8-sig",
+            )
     except FileNotFoundError as exc:
         raise EvidenceError([Problem(file, "", "", "không tìm thấy tệp")]) from exc
     except pd.errors.EmptyDataError as exc:
@@ -83,10 +91,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise EvidenceError(
             [Problem(file, "", "", f"không đọc được tệp (CSV UTF-8 hoặc XLSX): {exc}")]
         ) from exc
-    table.columns = normalise_names(pd.Series(table.columns.map(str))).tolist()
+    raw = raw.fillna("").apply(lambda col: col.astype(str).str.normalize("NFC").str.strip())
+    raw.index = raw.index + 1  # line numbers
+    header = normalise_names(raw.iloc[0]).fillna("").tolist()
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise EvidenceError(
+            [Problem(file, "dòng tiêu đề", h, "cột bị trùng tên") for h in duplicated]
+        )
+    table = raw.iloc[1:].set_axis(header, axis=1)
+    table = table.loc[:, [h != "" or table[h].ne("").any() for h in header]]
+    table = table[table.ne("").any(axis=1)]
     if table.empty:
         raise EvidenceError([Problem(file, "", "", "tệp không có dòng dữ liệu nào")])
-    return table.apply(lambda col: col.str.normalize("NFC").str.strip())
+    return table
 
 
 def load_units(path: str | Path) -> pd.DataFrame:
@@ -127,10 +145,10 @@ def find_evidence(data_dir: str | Path) -> pd.DataFrame:
 def _row_problems(
     file: str, table: pd.DataFrame, mask: pd.Series, field_name: str, message: str
 ) -> list[Problem]:
-    """One problem per row where ``mask`` holds (header is line 1 of the file)."""
+    """One problem per row where ``mask`` holds (the index is the line in the file)."""
     hits = mask.fillna(False).astype(bool)
     return [
-        Problem(file, f"dòng {i + 2}, đơn vị «{table.at[i, UNIT]}»", field_name, message, row=i + 2)
+        Problem(file, f"dòng {i}, đơn vị «{table.at[i, UNIT]}»", field_name, message, row=i)
         for i in table.index[hits]
     ]
 
@@ -141,12 +159,21 @@ def _parse_numbers(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series
     numbers = numbers.where(np.isfinite(numbers))  # "inf" is not a count anyone surveyed
     bad = (text != "") & numbers.isna()
     comma = bad & text.where(bad, "").str.fullmatch(r"-?\d+,\d+")
+    grouped = text.str.fullmatch(r"\d{1,3}(\.\d{3})+")  # "1.200": 1200 or 1,2? never guess
     problems = _row_problems(file, table, comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")
+    problems += _row_problems(
+        file,
+        table,
+        grouped,
+        name,
+        "không rõ dấu chấm là phân cách hàng nghìn hay thập phân: ghi số nguyên không có dấu "
+        "phân cách (vd 1200)",
+    )
     problems += _row_problems(
         file, table, bad & ~comma, name, "phải là một số (đang là chữ hoặc ký hiệu)"
     )
     problems += _row_problems(file, table, numbers < 0, name, "không được là số âm")
-    return numbers.astype(float), problems
+    return numbers.astype(float).where(~grouped), problems
 
 
 def _parse_yes_no(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series, list[Problem]]:
@@ -237,13 +264,23 @@ def load_evidence(
         problems += [
             Problem(
                 file,
-                f"dòng {i + 2}, đơn vị «{table.at[i, UNIT]}»",
+                f"dòng {i}, đơn vị «{table.at[i, UNIT]}»",
                 NOT_APPLICABLE,
                 f"mã tiêu chí «{code}» không có trong bộ tiêu chí",
             )
             for code in listed
             if code not in codes
         ]
+
+    for part in criteria.parts:
+        codes_in_part = [c.code for g in part.groups for c in g.criteria]
+        problems += _row_problems(
+            file,
+            table,
+            not_applicable[codes_in_part].all(axis=1),
+            NOT_APPLICABLE,
+            f"mọi tiêu chí của phần {part.code} đều ghi không áp dụng: phần này không chấm được",
+        )
 
     for crit in criteria.criteria:
         applicable = ~not_applicable[crit.code]

@@ -108,3 +108,32 @@ def test_empty_or_unreadable_criteria_file(tmp_path: Path, content: str):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(CriteriaError, match=str(path).replace("\\", "\\\\")):
         load_criteria(path)
+
+
+def test_codes_fields_and_steps_that_could_never_work(tmp_path: Path):
+    raw = yaml.safe_load(MINI_CRITERIA)
+    crits = raw["parts"][0]["groups"][0]["criteria"]
+    crits[0]["code"] = "A1 1"  # a space: could never be listed in khong_ap_dung
+    crits[3]["steps"] = [
+        {"min": 1, "points": 2},
+        {"min": 5, "points": 1},
+    ]  # higher step, fewer points
+    raw["inputs"].append({"field": "ghi_chu", "label": "Ghi chú"})  # a fixed survey column
+    path = tmp_path / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as caught:
+        load_criteria(path)
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert "tiêu chí A1 1, trường «code»: chỉ được gồm chữ không dấu" in text
+    raw = yaml.safe_load(MINI_CRITERIA)
+    raw["parts"][0]["groups"][0]["criteria"][3]["steps"] = [
+        {"min": 1, "points": 2},
+        {"min": 5, "points": 1},
+    ]
+    raw["inputs"].append({"field": "ghi_chu", "label": "Ghi chú"})
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as caught:
+        load_criteria(path)
+    text = "\n".join(str(p) for p in caught.value.problems)
+    assert "bậc có ngưỡng cao hơn lại được ít điểm hơn" in text
+    assert "trường nhập ghi_chu, trường «field»: tên này dành cho cột cố định" in text

@@ -164,3 +164,56 @@ def test_problems_are_listed_in_file_order(tmp_path, mini_criteria):
 
     errors = problems_of(changed(tmp_path, edit), mini_criteria)
     assert [e.split(", ")[1] for e in errors] == ["dòng 2", "dòng 4"]
+
+
+def test_duplicate_column_headers_are_an_error(tmp_path, mini_criteria):
+    path = tmp_path / "trung.csv"
+    text = MINI_SURVEY.to_csv(index=False).replace(",d,", ",num ,", 1)  # "num " trims to "num"
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path, mini_criteria) == [
+        f"[lỗi] {path}, dòng tiêu đề, trường «num»: cột bị trùng tên"
+    ]
+
+
+def test_blank_lines_keep_line_numbers_and_are_skipped(tmp_path, mini_criteria):
+    lines = MINI_SURVEY.to_csv(index=False).splitlines()
+    lines.insert(2, "")  # a blank line 3 and an all-empty row at line 5
+    lines.insert(4, "," * (len(MINI_SURVEY.columns) - 1))
+    lines[5] = lines[5].replace(",4,1,", ",bốn,1,")  # Đơn vị Ba, now on line 6
+    path = tmp_path / "trong.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = problems_of(path, mini_criteria)
+    assert errors == [
+        f"[lỗi] {path}, dòng 6, đơn vị «Đơn vị Ba», trường «so»: phải là một số (đang là chữ hoặc ký hiệu)"
+    ]
+
+
+def test_thousands_separator_is_never_guessed(tmp_path, mini_criteria):
+    path = changed(tmp_path, lambda t: t.__setitem__("den", ["1.500", "40", ""]))
+    errors = problems_of(path, mini_criteria)
+    assert len(errors) == 1
+    assert "dòng 2, đơn vị «Đơn vị Một», trường «den»: không rõ dấu chấm" in errors[0]
+
+
+def test_a_part_with_every_criterion_excluded_cannot_be_scored(tmp_path, mini_criteria):
+    path = changed(
+        tmp_path, lambda t: t.__setitem__("khong_ap_dung", ["", "", "A1.1;A1.2;A1.3;A1.4"])
+    )
+    errors = problems_of(path, mini_criteria)
+    assert errors == [
+        f"[lỗi] {path}, dòng 4, đơn vị «Đơn vị Ba», trường «khong_ap_dung»: mọi tiêu chí của "
+        "phần A đều ghi không áp dụng: phần này không chấm được"
+    ]
+
+
+def test_xlsx_numeric_and_boolean_cells(tmp_path, mini_criteria):
+    import openpyxl
+
+    xlsx = tmp_path / "so.xlsx"
+    MINI_SURVEY.to_excel(xlsx, index=False)
+    book = openpyxl.load_workbook(xlsx)
+    sheet = book.active
+    sheet["B2"], sheet["C2"], sheet["D2"] = 45, 50.0, True  # num, den as numbers; co as TRUE
+    book.save(xlsx)
+    ev = load_evidence(xlsx, mini_criteria, 2020)
+    assert ev.values.loc["Đơn vị Một", ["num", "den", "co"]].tolist() == [45.0, 50.0, 1.0]
