@@ -12,8 +12,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt import __version__
 from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.numbers import round_half_up
 from cqdt.output import replaced_atomically
-from cqdt.scoring import ScoreResult, round_half_up
+from cqdt.scoring import ScoreResult
 
 OFFICIAL_COLUMNS = [
     "STT",
@@ -225,6 +226,10 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     ):
         for name, table in zip(names, sheets.values(), strict=True):
             table.to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows(min_row=2):
+                for cell in row:
+                    if cell.data_type == "f":  # data that starts with "=" is text, never a formula
+                        cell.data_type = "s"
             style_sheet(writer.sheets[name], table)
     return path
 

@@ -38,7 +38,7 @@ def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
     colours = [LEVEL_COLOURS.get(level, OTHER_COLOUR) for level in rows["level"]]
     y = np.arange(len(rows))
     ax.barh(y, rows["converted_published"], color=colours, height=0.72)
-    ax.set_yticks(y, rows["unit"], fontsize=8)
+    ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)  # "$" in a name is text
     ax.invert_yaxis()
     ax.set_xlim(0, part.max)
     handles = [
@@ -68,7 +68,7 @@ def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) 
     ax.imshow(rate.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(rate.shape[1]), [group_labels[c] for c in rate.columns], fontsize=8)
     ax.xaxis.tick_top()
-    ax.set_yticks(range(len(rate)), rate.index, fontsize=8)
+    ax.set_yticks(range(len(rate)), rate.index, fontsize=8, parse_math=False)
     for (i, j), value in np.ndenumerate(rate.to_numpy(dtype=float)):
         text = "–" if np.isnan(value) else f"{value:.0f}"
         ax.text(j, i, text, ha="center", va="center", fontsize=7)
@@ -106,7 +106,7 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     values = moved["rank_change"].astype(float)
     colours = np.where(values >= 0, "#2e7d32", "#c62828")
     ax.barh(y, values, color=colours, height=0.72)
-    ax.set_yticks(y, moved["unit"], fontsize=8)
+    ax.set_yticks(y, moved["unit"], fontsize=8, parse_math=False)
     ax.invert_yaxis()
     ax.axvline(0, color="#424242", linewidth=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

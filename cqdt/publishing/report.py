@@ -24,12 +24,13 @@ from matplotlib.figure import Figure
 from cqdt import __version__
 from cqdt.comparison import compare_years, unit_profile
 from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
-from cqdt.methods import METHODS, criterion_fields, format_number
+from cqdt.methods import METHODS, criterion_fields
+from cqdt.numbers import format_number, format_points
 from cqdt.output import safe_name
 from cqdt.problems import InputError
 from cqdt.publishing import charts
 from cqdt.publishing.parameters import ReportParameters
-from cqdt.scoring import ScoreResult, round_half_up
+from cqdt.scoring import ScoreResult
 from cqdt.tables import RATE_COLUMN, official_table, part_titles, write_result_tables
 from cqdt.workspace import Workspace
 
@@ -128,10 +129,6 @@ def _counted(label: str, names: pd.Series) -> str:
     )
 
 
-def _points(value: float) -> str:
-    return format_number(value, 2, fixed=True)
-
-
 def vietnamese_date(day: date) -> str:
     """``ngày 05 tháng 3 năm 2026``: days below 10 and months 1, 2 take a zero (NĐ 30/2020)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
@@ -213,9 +210,9 @@ def summary(ctx: ReportContext) -> HTML:
         worst = rows[rows["rank"] == rows["rank"].max()]["unit"]
         body.append(
             f"<li>{esc(titles[part.code])}: cao nhất <strong>{_unit_list(best)}</strong> "
-            f"({_points(rows['converted_published'].max())} điểm quy đổi); thấp nhất "
+            f"({format_points(rows['converted_published'].max())} điểm quy đổi); thấp nhất "
             f"<strong>{_unit_list(worst)}</strong> "
-            f"({_points(rows['converted_published'].min())} điểm quy đổi).</li>"
+            f"({format_points(rows['converted_published'].min())} điểm quy đổi).</li>"
         )
     body.append("</ul>")
     if ctx.comparison is None:
@@ -275,7 +272,7 @@ def rankings(ctx: ReportContext) -> HTML:
     ]
     for i, part in enumerate(result.criteria.parts):
         table = official_table(result, part.code)
-        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: _points(v) + "%")
+        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: format_points(v) + "%")
         table["STT"] = table["STT"].astype(str)
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>Bảng {i + 1}. Phần {esc(titles[part.code])}</h3>")
@@ -343,8 +340,8 @@ def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
                     "Mã": own["criterion"],
                     "Tiêu chí": own["name"],
                     "Tối đa": own["max"],
-                    "Đạt": round_half_up(own["points"], 2),
-                    "Còn thiếu": round_half_up(own["missed"], 2),
+                    "Đạt": own["points"],
+                    "Còn thiếu": own["missed"],
                     "Cách tính": own["explanation"],
                 }
             )
@@ -357,8 +354,8 @@ def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
                         "Mã": "",
                         "Tiêu chí": f"Cộng phần {part.code} (tiêu chí có áp dụng)",
                         "Tối đa": applicable["max"].sum(),
-                        "Đạt": round_half_up(applicable["points"], 2).sum(),
-                        "Còn thiếu": round_half_up(applicable["missed"], 2).sum(),
+                        "Đạt": applicable["points"].sum(),
+                        "Còn thiếu": applicable["missed"].sum(),
                         "Cách tính": "",
                     }
                 ]
@@ -381,16 +378,16 @@ def scorecards(ctx: ReportContext) -> HTML:
     for unit in result.evidence.units:
         profile = unit_profile(result, unit)
         standing = "; ".join(
-            f"Phần {p.code}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
+            f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
             f"{esc(parts.loc[(unit, p.code), 'level'])}, "
-            f"{_points(parts.loc[(unit, p.code), 'converted_published'])}/{_points(p.max)} "
-            "điểm quy đổi"
+            f"{format_points(parts.loc[(unit, p.code), 'converted_published'])}"
+            f"/{format_points(p.max)} điểm quy đổi"
             for p in result.criteria.parts
         )
         gains = profile[profile["missed"] > 0].nlargest(3, "missed")
         gain_text = (
             "; ".join(
-                f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {_points(r.missed)} điểm)"
+                f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {format_points(r.missed)} điểm)"
                 for r in gains.itertuples()
             )
             or "không có"
