@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cqdt import __version__
@@ -58,6 +59,28 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         metavar="NĂM",
         help="năm đánh giá, ví dụ 2020, hoặc all (mặc định: all, mọi năm có dữ liệu)",
     )
+
+
+def _compare_year(value: str) -> str:
+    if value in ("previous", "none") or re.fullmatch(r"\d{4}", value):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"năm so sánh phải là một năm bốn chữ số (ví dụ 2019), previous hoặc none, "
+        f"không phải «{value}»"
+    )
+
+
+def _integer_from(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number not below ``minimum``."""
+
+    def parse(value: str) -> int:
+        if not value.isdecimal() or int(value) < minimum:  # isdecimal: no sign, no spaces
+            raise argparse.ArgumentTypeError(
+                f"phải là số nguyên từ {minimum} trở lên, không phải «{value}»"
+            )
+        return int(value)
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,19 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--compare-year",
         default="previous",
+        type=_compare_year,
         metavar="NĂM",
-        help="năm so sánh: một năm cụ thể, previous (năm liền trước nếu có; mặc định) hoặc none",
+        help="năm so sánh: một năm cụ thể (bỏ qua với báo cáo của chính năm đó), previous (năm "
+        "liền trước nếu có; mặc định) hoặc none",
     )
     report.add_argument(
         "--jobs",
-        type=int,
+        type=_integer_from(0),
         default=0,
         metavar="N",
         help="số báo cáo chạy song song (mặc định: 0 = số lõi CPU của máy)",
     )
     report.add_argument(
         "--timeout",
-        type=int,
+        type=_integer_from(1),
         default=900,
         metavar="GIÂY",
         help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900 giây)",
@@ -206,6 +231,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args)
     results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return 1
     target = new_run_folder(args.out, "diem")
     with staged_folder(target) as folder:
         for label, result in results:
@@ -232,9 +260,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqdt`` command."""
+    for stream in (sys.stdout, sys.stderr):  # Vietnamese even on a cp1252 console or pipe
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
     commands = {"validate": cmd_validate, "score": cmd_score, "report": cmd_report}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt as stop:
+        detail = str(stop) or "phần đã ghi (nếu có) nằm trong thư mục *-chua-hoan-thanh"
+        print(f"Đã dừng theo yêu cầu; {detail}.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -123,6 +123,42 @@ def test_score_skips_a_bad_file_and_exits_1(mini_workspace, tmp_path, capsys):
     assert "điểm chấm vượt quá điểm tối đa" in capsys.readouterr().err
 
 
+def test_score_with_every_file_bad_writes_nothing(mini_workspace, tmp_path, capsys):
+    criteria, data = mini_workspace
+    bad = MINI_SURVEY.copy()
+    bad.loc[0, "d"] = "9"
+    write_survey(data / "2020" / "huyen.csv", bad)
+    out = tmp_path / "ket-qua"
+    assert run("score", "--criteria", str(criteria), "--data", str(data), "--out", str(out)) == 1
+    assert not out.exists()
+    captured = capsys.readouterr()
+    assert "Kết quả ghi tại" not in captured.out
+    assert "không ghi kết quả" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--compare-year", "abc", "năm so sánh phải là một năm bốn chữ số"),
+        ("--compare-year", "20", "năm so sánh phải là một năm bốn chữ số"),
+        ("--jobs", "-1", "phải là số nguyên từ 0 trở lên, không phải «-1»"),
+        ("--jobs", "hai", "phải là số nguyên từ 0 trở lên"),
+        ("--timeout", "0", "phải là số nguyên từ 1 trở lên, không phải «0»"),
+    ],
+)
+def test_bad_report_options_stop_before_anything_is_written(
+    mini_workspace, tmp_path, capsys, option, value, message
+):
+    criteria, data = mini_workspace
+    out = tmp_path / "ket-qua"
+    args = ["report", "--criteria", str(criteria), "--data", str(data), "--out", str(out)]
+    with pytest.raises(SystemExit) as stopped:
+        run(*args, option, value)
+    assert stopped.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_bad_year_option_is_explained():
     with pytest.raises(SystemExit, match="--year phải là một năm"):
         run("score", "--year", "hai nghìn")

@@ -16,7 +16,7 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from cqdt.publishing.batch import _describe, run_batch
+from cqdt.publishing.batch import _describe, plan, run_batch
 from cqdt.publishing.execute import KERNEL_NAME, ensure_kernel, execute_report
 from cqdt.publishing.parameters import NOTEBOOK, ReportParameters, validate_parameters
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
@@ -262,6 +262,51 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     first, second = (r / "huyen-2020" for r in runs)
     for name in ("huyen-2020-phan-A.csv", "huyen-2020-phan-B.csv", "bao-cao-huyen-2020.ipynb"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path, capsys):
+    # the notebook's kernel kills its parent, the worker process, as `kill -9` would
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("level = 'huyen'\nyear = 2020")
+    params.metadata["tags"] = ["parameters"]
+    years = sorted(
+        (2018, 2019, 2020), key=lambda y: -(SAMPLE / str(y) / "huyen.csv").stat().st_size
+    )
+    first, crashing, never_run = years  # one worker runs them largest survey first
+    crash = f"import os, signal\nif year == {crashing}:\n    os.kill(os.getppid(), signal.SIGKILL)"
+    nb.cells = [params, nbformat.v4.new_code_cell(crash)]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    notebook = tmp_path / "chet.ipynb"
+    nbformat.write(nb, notebook)
+    workspace = Workspace.at(CRITERIA, SAMPLE)
+    selected = [("huyen", y) for y in (2018, 2019, 2020)]
+    code = run_batch(
+        workspace, selected, out=tmp_path / "out", jobs=1, timeout=60, pdf=False, notebook=notebook
+    )
+    assert code == 1
+    (run,) = (tmp_path / "out").iterdir()
+    assert not run.name.endswith("-chua-hoan-thanh")  # the run itself completed
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    by_year = {r["year"]: r for r in manifest["runs"]}
+    assert by_year[first]["status"] == "thành công"
+    assert f"bao-cao-huyen-{first}.html" in by_year[first]["outputs"]
+    for year in (crashing, never_run):
+        assert by_year[year]["status"] == "lỗi"
+        assert by_year[year]["error"].startswith("tiến trình lập báo cáo dừng đột ngột: ")
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert f'href="huyen-{first}/bao-cao-huyen-{first}.html"' in index
+    assert "Lỗi: tiến trình lập báo cáo dừng đột ngột" in index
+    assert f"LỖI cấp huyện năm {crashing}: tiến trình" in capsys.readouterr().err
+
+
+def test_comparing_a_report_with_its_own_year_means_no_comparison(tmp_path):
+    workspace = Workspace.at(CRITERIA, SAMPLE)
+    selected = [("huyen", 2019), ("huyen", 2020)]
+    planned = plan(workspace, selected, tmp_path, "2019")
+    assert [(o.year, o.compare_year, o.parameters["compare_year"]) for o in planned] == [
+        (2019, None, 0),
+        (2020, 2019, 2019),
+    ]
 
 
 def test_notebook_runs_from_jupyterlab_with_its_own_defaults(tmp_path):

@@ -13,7 +13,9 @@ Layout of a batch folder (new for every run, never overwritten)::
             huyen-2020.xlsx            tables, one sheet each; CSV per part beside it
 
 One failing report does not stop the others; the command then ends non-zero and names what
-failed and why.
+failed and why. Should a worker process itself die, its report (and, the pool being broken, every
+report not yet done) is marked failed. Ctrl-C stops the workers at once; the reports not finished
+are marked interrupted. Either way manifest and index record what was done.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import html
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -37,14 +40,15 @@ from tqdm import tqdm
 from cqdt import __version__
 from cqdt.criteria import LEVELS, load_criteria
 from cqdt.evidence import read_table
-from cqdt.output import new_run_folder, replaced_atomically, staged_folder
+from cqdt.output import INCOMPLETE_SUFFIX, new_run_folder, replaced_atomically, staged_folder
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel, execute_report
+from cqdt.publishing.parameters import NOTEBOOK
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
 from cqdt.publishing.report import SYNTHETIC_MARKER, report_stem
 from cqdt.workspace import Workspace
 
-OK, FAILED = "thành công", "lỗi"
+OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
 LINKS = {
     ".html": "HTML",
     ".pdf": "PDF",
@@ -89,18 +93,23 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {exc}"
 
 
-def run_one(outcome: Outcome, timeout: int, pdf: bool) -> Outcome:
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is for the parent, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_one(outcome: Outcome, timeout: int, pdf: bool, notebook: Path = NOTEBOOK) -> Outcome:
     """Execute, convert and render one report into its folder (runs in a worker process)."""
     folder = Path(outcome.folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = report_stem(outcome.level, outcome.year)
-    notebook = folder / f"{stem}.ipynb"
+    executed = folder / f"{stem}.ipynb"
     clock = time.perf_counter()
     try:
-        execute_report(notebook, outcome.parameters, timeout=timeout)
+        execute_report(executed, outcome.parameters, timeout=timeout, notebook=notebook)
         outcome.seconds["execute"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        page = notebook_to_html(notebook)
+        page = notebook_to_html(executed)
         with replaced_atomically(folder / f"{stem}.html") as temporary:
             temporary.write_text(page, encoding="utf-8")
         outcome.seconds["html"] = time.perf_counter() - clock
@@ -111,10 +120,25 @@ def run_one(outcome: Outcome, timeout: int, pdf: bool) -> Outcome:
             outcome.seconds["pdf"] = time.perf_counter() - clock
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
-    outcome.outputs = {
-        p.name: _hashed(p)["sha256"] for p in sorted(folder.iterdir()) if not p.name.startswith(".")
-    }
+    return _record_outputs(outcome)
+
+
+def _record_outputs(outcome: Outcome) -> Outcome:
+    """Note every file in the report's folder (if any) with its hash."""
+    folder = Path(outcome.folder)
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    outcome.outputs = {p.name: _hashed(p)["sha256"] for p in files if not p.name.startswith(".")}
     return outcome
+
+
+def _collect(future: Future, outcome: Outcome) -> Outcome:
+    """The outcome a worker returned; if the worker process died instead, ``outcome`` failed."""
+    try:
+        return future.result()
+    except Exception as exc:  # BrokenProcessPool: killed, out of memory, crashed
+        outcome.status = FAILED
+        outcome.error = f"tiến trình lập báo cáo dừng đột ngột: {_describe(exc)}"
+        return _record_outputs(outcome)
 
 
 def _hashed(path: Path) -> dict[str, str]:
@@ -138,6 +162,8 @@ def plan(
             compare = 0
         else:
             compare = int(compare_year)
+        if compare == year:  # a report is not compared with itself
+            compare = 0
         parameters = {
             "level": level,
             "year": int(year),
@@ -195,7 +221,7 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
         )
         criteria = f"{o.criteria['version']} ({o.criteria['label']})" if o.criteria else "—"
         count = "—" if o.unit_count is None else str(o.unit_count)
-        status = "Thành công" if o.status == OK else f"Lỗi: {o.error}"
+        status = {OK: "Thành công", INTERRUPTED: "Bị dừng"}.get(o.status, f"Lỗi: {o.error}")
         cells = (
             LEVELS[o.level].capitalize(),
             str(o.year),
@@ -268,39 +294,64 @@ def run_batch(
     jobs: int = 0,
     timeout: int = 900,
     pdf: bool = True,
+    notebook: Path = NOTEBOOK,
 ) -> int:
-    """Run every selected report; return 0 if all succeeded, 1 otherwise."""
+    """Run every selected report; return 0 if all succeeded, 1 otherwise.
+
+    On Ctrl-C the workers are stopped, manifest and index are written for what finished, and
+    ``KeyboardInterrupt`` is raised again, saying so (the folder is left ``*-chua-hoan-thanh``).
+    """
     jobs = jobs or os.cpu_count() or 1
     started = datetime.now()
     target = new_run_folder(out, "bao-cao", started)
     ensure_kernel()  # once, before workers start, so they never race to register it
     with staged_folder(target) as folder:
         pending = plan(workspace, selected, folder, compare_year)
-        outcomes = []
+        # largest surveys first, so the long commune reports do not run last and alone
+        pending.sort(key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size)
+        done: dict[Future, Outcome] = {}
+        interrupted = False
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context) as pool:
-            # largest surveys first, so the long commune reports do not run last and alone
-            by_size = sorted(
-                pending, key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size
-            )
-            futures = [pool.submit(run_one, o, timeout, pdf) for o in by_size]
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(pending)), mp_context=context, initializer=_ignore_sigint
+        ) as pool:
+            futures = {pool.submit(run_one, o, timeout, pdf, notebook): o for o in pending}
             bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
-            for future in bar:
-                outcome = future.result()
-                bar.write(
-                    f"  {LEVELS[outcome.level]} năm {outcome.year}: {outcome.status}"
-                    + (f" — {outcome.error}" if outcome.error else "")
-                )
-                outcomes.append(outcome)
+            try:
+                for future in bar:
+                    outcome = done[future] = _collect(future, futures[future])
+                    bar.write(
+                        f"  {LEVELS[outcome.level]} năm {outcome.year}: {outcome.status}"
+                        + (f" — {outcome.error}" if outcome.error else "")
+                    )
+            except KeyboardInterrupt:
+                interrupted = True
+                bar.close()
+                workers = list(pool._processes.values())  # no public handle before Python 3.14
+                pool.shutdown(wait=False, cancel_futures=True)
+                for worker in workers:
+                    worker.terminate()
+        outcomes = [done.get(f) or _interrupted(o) for f, o in futures.items()]
         outcomes.sort(key=lambda o: (list(LEVELS).index(o.level), o.year))
         for o in outcomes:
             o.folder = str(target / Path(o.folder).name)
         write_manifest(outcomes, folder, started, jobs)
         write_index(outcomes, folder, target.name, started)
+        finished = sum(o.status == OK for o in outcomes)
+        if interrupted:
+            raise KeyboardInterrupt(
+                f"{finished}/{len(outcomes)} báo cáo đã lập xong, ghi tại "
+                f"{target.with_name(target.name + INCOMPLETE_SUFFIX)}"
+            )
     failed = [o for o in outcomes if o.status != OK]
-    print(f"Đã lập {len(outcomes) - len(failed)}/{len(outcomes)} báo cáo tại {target}")
+    print(f"Đã lập {finished}/{len(outcomes)} báo cáo tại {target}")
     print(f"Mở {target / 'index.html'} để xem danh sách.")
     for o in failed:
         print(f"LỖI {LEVELS[o.level]} năm {o.year}: {o.error}", file=sys.stderr)
         print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {o.folder}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _interrupted(outcome: Outcome) -> Outcome:
+    outcome.status, outcome.error = INTERRUPTED, "bị dừng theo yêu cầu (Ctrl-C) trước khi xong"
+    return _record_outputs(outcome)
