@@ -166,7 +166,7 @@ def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
 def explain_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
     cases = [
         f"trường hợp {i} ({format_points(c.points)} điểm): "
-        + columns[c.field].map({1.0: "có", 0.0: "không"})
+        + columns[c.field].map({1.0: "có", 0.0: "không"}).fillna("–")
         for i, c in enumerate(crit.cases, start=1)
     ]
     return "lấy trường hợp cao nhất đạt được; " + pd.concat(cases, axis=1).agg("; ".join, axis=1)

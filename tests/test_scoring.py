@@ -14,7 +14,7 @@ from cqdt.criteria import load_criteria
 from cqdt.evidence import load_evidence
 from cqdt.numbers import round_half_up
 from cqdt.scoring import aggregate, score, shared_rank
-from tests.conftest import MINI_CRITERIA, write_survey
+from tests.conftest import MINI_CRITERIA, MINI_SURVEY, write_survey
 
 
 @pytest.fixture
@@ -355,3 +355,17 @@ def test_row_order_changes_nothing(mini_criteria, tmp_path_factory, table, seed)
         original.sort_values(key).reset_index(drop=True),
         shuffled.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_every_method_explains_a_unit_it_does_not_apply_to(tmp_path, mini_criteria):
+    every = ";".join(
+        c.code for c in mini_criteria.criteria if c.code != "A1.2" and c.code != "B1.3"
+    )
+    table = MINI_SURVEY.copy()
+    table.loc[2, "khong_ap_dung"] = every  # A1.2 and B1.3 keep each part scorable
+    table.loc[2, ["num", "den", "so", "v", "x", "y", "m4", "m3"]] = ""
+    result = scored(mini_criteria, table, tmp_path)
+    rows = result.explain("Đơn vị Ba").set_index("criterion")
+    assert (
+        rows.drop(["A1.2", "B1.3"])["explanation"] == "không áp dụng: không đưa vào đánh giá"
+    ).all()
