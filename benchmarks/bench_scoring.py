@@ -268,8 +268,9 @@ def loop_score(path: Path, criteria: CriteriaSet) -> dict[tuple[str, str], float
                 points = number(row[crit.field])
             else:
                 raise ValueError(f"unknown method {method}")
-            if points == points:
-                achieved[part] += min(max(points, 0.0), crit.max)
+            if points == points:  # published points: rounded half up to 2 decimals, then summed
+                points = min(max(points, 0.0), crit.max)
+                achieved[part] += math.floor(round(points * 100, 6) + 0.5) / 100
             else:  # an undefined ratio counts as excluded, as points.isna() does in aggregate
                 excluded[part] += crit.max
         unit = " ".join(row[UNIT].split())

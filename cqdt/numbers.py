@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -16,11 +18,18 @@ def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float
     return float(rounded)
 
 
+def _half_up(value: float, decimals: int) -> float:
+    """Scalar :func:`round_half_up` in plain Python (formatting calls it once per cell)."""
+    factor = 10.0**decimals
+    scaled = round(value * factor, 6)
+    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / factor
+
+
 def format_number(value: float, decimals: int = 2, fixed: bool = False) -> str:
     """Vietnamese display, rounded half up: ``1.234,5``; with ``fixed``, ``45,00``."""
     if pd.isna(value):
         return "–"
-    text = f"{round_half_up(value, decimals):,.{decimals}f}"
+    text = f"{_half_up(value, decimals):,.{decimals}f}"
     if not fixed and decimals:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
