@@ -150,8 +150,7 @@ class CriteriaSet(_Strict):
 
     def covers(self, year: int) -> bool:
         """Whether this version is in force for an evaluation year."""
-        last = self.valid_to.year if self.valid_to else math.inf
-        return self.valid_from.year <= year <= last
+        return in_force(self.valid_from, self.valid_to, year)
 
     def criteria_table(self) -> pd.DataFrame:
         """One row per criterion: its part, group, maximum, method and input fields."""
@@ -436,6 +435,11 @@ def load_criteria(path: str | Path) -> CriteriaSet:
     return cs
 
 
+def in_force(valid_from: date, valid_to: date | None, year: int) -> bool:
+    """Whether a version valid from ``valid_from`` to ``valid_to`` covers an evaluation year."""
+    return valid_from.year <= year and (valid_to is None or year <= valid_to.year)
+
+
 def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -455,7 +459,7 @@ def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
             raise CriteriaError([Problem(str(path), "", "", f"không đọc được tệp: {exc}")]) from exc
         raw = raw if isinstance(raw, dict) else {}
         start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
-        if start and start.year <= year and (end is None or year <= end.year):
+        if start and in_force(start, end, year):
             candidates.append(path)
     if len(candidates) != 1:
         found = ", ".join(str(p) for p in candidates) or "không có"

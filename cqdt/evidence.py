@@ -14,7 +14,6 @@ criteria that do not apply to that unit, separated by ``;`` (they are then exclu
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import pandas as pd
 
 from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
 from cqdt.methods import METHODS, criterion_fields
+from cqdt.output import file_sha256
 from cqdt.problems import WARNING, EvidenceError, Problem, errors_only
 
 FIXED_COLUMNS = RESERVED_FIELDS
@@ -309,7 +309,7 @@ def load_evidence(
         level=criteria.level,
         year=year,
         source=file,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=file_sha256(path),
         values=values,
         not_applicable=not_applicable,
         codes=pd.Series(unit_codes.fillna("").to_numpy(), index=values.index, name="code"),

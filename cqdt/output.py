@@ -8,6 +8,7 @@ happened.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -16,6 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 INCOMPLETE_SUFFIX = "-chua-hoan-thanh"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as recorded in manifests and reports."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def safe_name(text: str) -> str:

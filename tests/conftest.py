@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from cqdt.criteria import CriteriaSet, load_criteria
 
@@ -107,6 +108,13 @@ MINI_SURVEY = pd.DataFrame(
         },
     ]
 )
+
+
+def write_criteria(folder: Path, raw: dict) -> Path:
+    """A criteria document written as ``<folder>/huyen.yaml``."""
+    path = folder / "huyen.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def write_survey(path: Path, table: pd.DataFrame) -> Path:

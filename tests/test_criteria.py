@@ -9,7 +9,7 @@ import yaml
 
 from cqdt.criteria import LEVELS, find_criteria, load_criteria
 from cqdt.problems import CriteriaError
-from tests.conftest import MINI_CRITERIA, ROOT
+from tests.conftest import MINI_CRITERIA, ROOT, write_criteria
 
 
 @pytest.mark.parametrize("level", list(LEVELS))
@@ -55,8 +55,7 @@ def faulty_criteria() -> dict:
 
 
 def test_faulty_file_reports_every_problem_at_once(tmp_path: Path):
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(faulty_criteria(), allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, faulty_criteria())
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     messages = [str(p) for p in caught.value.problems if p.severity == "lỗi"]
@@ -74,8 +73,7 @@ def test_faulty_file_reports_every_problem_at_once(tmp_path: Path):
 def test_group_maxima_must_add_up_to_part(tmp_path: Path):
     raw = yaml.safe_load(MINI_CRITERIA)
     raw["parts"][0]["max"] = 12
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     with pytest.raises(CriteriaError, match=r"các nhóm \(10\) khác điểm tối đa của phần \(12\)"):
         load_criteria(path)
 
@@ -84,8 +82,7 @@ def test_structural_errors_name_the_criterion_and_field(tmp_path: Path):
     raw = yaml.safe_load(MINI_CRITERIA)
     raw["parts"][0]["groups"][0]["criteria"][1]["max"] = "hai"
     raw["parts"][1]["groups"][0]["criteria"][0]["maxx"] = 3
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     text = "\n".join(str(p) for p in caught.value.problems)
@@ -96,8 +93,7 @@ def test_structural_errors_name_the_criterion_and_field(tmp_path: Path):
 def test_yes_no_method_needs_a_yes_no_field(tmp_path: Path):
     raw = yaml.safe_load(MINI_CRITERIA)
     raw["parts"][0]["groups"][0]["criteria"][1]["field"] = "so"
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     with pytest.raises(CriteriaError, match="cần trường kiểu «yes_no»"):
         load_criteria(path)
 
@@ -119,8 +115,7 @@ def test_codes_fields_and_steps_that_could_never_work(tmp_path: Path):
         {"min": 5, "points": 1},
     ]  # higher step, fewer points
     raw["inputs"].append({"field": "ghi_chu", "label": "Ghi chú"})  # a fixed survey column
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     text = "\n".join(str(p) for p in caught.value.problems)
@@ -131,7 +126,7 @@ def test_codes_fields_and_steps_that_could_never_work(tmp_path: Path):
         {"min": 5, "points": 1},
     ]
     raw["inputs"].append({"field": "ghi_chu", "label": "Ghi chú"})
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    write_criteria(tmp_path, raw)
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     text = "\n".join(str(p) for p in caught.value.problems)

@@ -14,7 +14,7 @@ from cqdt.criteria import load_criteria
 from cqdt.evidence import load_evidence
 from cqdt.numbers import round_half_up
 from cqdt.scoring import aggregate, score, shared_rank
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, write_survey
+from tests.conftest import MINI_CRITERIA, MINI_SURVEY, write_criteria, write_survey
 
 
 @pytest.fixture
@@ -127,8 +127,7 @@ def reference_set(tmp_path: Path):
             ],
         }
     ]
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     return load_criteria(path)
 
 
@@ -189,8 +188,7 @@ def test_equal_printed_rate_gives_equal_rank_and_converted_points(tmp_path):
             ],
         }
     ]
-    path = tmp_path / "huyen.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_criteria(tmp_path, raw)
     nan = float("nan")
     points = pd.DataFrame(
         {"X1": [29.54, 29.54], "X2": [7.88, nan], "X3": [nan, nan]}, index=["a", "b"]

@@ -31,7 +31,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,13 @@ from tqdm import tqdm
 from cqdt import __version__
 from cqdt.criteria import LEVELS, load_criteria
 from cqdt.evidence import read_table
-from cqdt.output import INCOMPLETE_SUFFIX, new_run_folder, replaced_atomically, staged_folder
+from cqdt.output import (
+    INCOMPLETE_SUFFIX,
+    file_sha256,
+    new_run_folder,
+    replaced_atomically,
+    staged_folder,
+)
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel, execute_report
 from cqdt.publishing.parameters import NOTEBOOK
@@ -127,7 +132,7 @@ def _record_outputs(outcome: Outcome) -> Outcome:
     """Note every file in the report's folder (if any) with its hash."""
     folder = Path(outcome.folder)
     files = sorted(folder.iterdir()) if folder.is_dir() else []
-    outcome.outputs = {p.name: _hashed(p)["sha256"] for p in files if not p.name.startswith(".")}
+    outcome.outputs = {p.name: file_sha256(p) for p in files if not p.name.startswith(".")}
     return outcome
 
 
@@ -142,7 +147,7 @@ def _collect(future: Future, outcome: Outcome) -> Outcome:
 
 
 def _hashed(path: Path) -> dict[str, str]:
-    return {"path": str(path), "sha256": sha256(path.read_bytes()).hexdigest()}
+    return {"path": str(path), "sha256": file_sha256(path)}
 
 
 def plan(

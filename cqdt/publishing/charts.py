@@ -19,9 +19,7 @@ FONT = "DejaVu Sans"  # has every Vietnamese glyph
 
 
 def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    fig.set_layout_engine("constrained")
-    return fig
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
 
 
 def _style(ax) -> None:

@@ -14,7 +14,6 @@ import platform
 import textwrap
 from dataclasses import dataclass
 from datetime import date
-from hashlib import sha256
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +25,12 @@ from cqdt.comparison import compare_years, unit_profile
 from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
-from cqdt.output import safe_name
+from cqdt.output import file_sha256, safe_name
 from cqdt.problems import InputError
 from cqdt.publishing import charts
 from cqdt.publishing.parameters import ReportParameters
 from cqdt.scoring import ScoreResult
-from cqdt.tables import RATE_COLUMN, official_table, part_titles, write_result_tables
+from cqdt.tables import RATE_COLUMN, official_table, part_titles, rounding_rule, write_result_tables
 from cqdt.workspace import Workspace
 
 PROVINCE = "Tỉnh Thừa Thiên Huế"
@@ -442,15 +441,6 @@ def methodology(ctx: ReportContext) -> HTML:
             for p in cs.parts
         ]
     )
-    r = cs.rounding
-    if r.rank_and_classify_on == "published":
-        rounding = (
-            f"điểm từng tiêu chí được làm tròn {r.points_decimals} chữ số thập phân rồi mới cộng; "
-            f"tỷ lệ (%) làm tròn {r.rate_percent_decimals} chữ số thập phân; xếp hạng và xếp mức "
-            "theo tỷ lệ đã làm tròn, nên mọi con số in ra đều cộng, chia lại được bằng tay"
-        )
-    else:
-        rounding = "tính với độ chính xác đầy đủ; chỉ làm tròn khi in"
     valid_to = f" đến ngày {_short_date(cs.valid_to)}" if cs.valid_to else ""
     body = f"""
 <p>Căn cứ: {esc(cs.decision)}. Bộ tiêu chí: {esc(cs.title)}, phiên bản {esc(cs.version)},
@@ -465,7 +455,7 @@ ghi vào cột «Số điểm không đưa vào đánh giá»; đơn vị không
 <li>Số điểm tối đa cần thực hiện = điểm tối đa − số điểm không đưa vào đánh giá.</li>
 <li>Tỷ lệ thực hiện = số điểm thực hiện ÷ số điểm tối đa cần thực hiện.</li>
 <li>Số điểm thực hiện được quy đổi = tỷ lệ thực hiện × điểm tối đa.</li>
-<li>Làm tròn nửa lên như hàm ROUND của Excel: {rounding}.</li>
+<li>{esc(rounding_rule(ctx.result))}</li>
 <li>Đồng hạng: các đơn vị bằng nhau được cùng thứ hạng, thứ hạng sau bỏ qua số chỗ tương
 ứng (1, 2, 2, 4).</li>
 </ul>
@@ -481,10 +471,6 @@ def _short_date(day: date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
-def _file_hash(path: Path) -> str:
-    return sha256(path.read_bytes()).hexdigest() if path.exists() else "–"
-
-
 def reproducibility(ctx: ReportContext) -> HTML:
     """Input files and their hashes, versions and date: enough to regenerate this report."""
     result, p = ctx.result, ctx.params
@@ -496,7 +482,10 @@ def reproducibility(ctx: ReportContext) -> HTML:
         ("SHA-256 bộ tiêu chí", result.criteria.sha256),
         ("Tệp khảo sát", f"{p.year}/{Path(result.evidence.source).name}"),
         ("SHA-256 tệp khảo sát", result.evidence.sha256),
-        ("SHA-256 danh mục đơn vị", _file_hash(ctx.workspace.units_file)),
+        (
+            "SHA-256 danh mục đơn vị",
+            file_sha256(ctx.workspace.units_file) if ctx.workspace.units_file.exists() else "–",
+        ),
         ("Năm so sánh", str(p.compare_year or "không có")),
         ("Phiên bản cqdt", __version__),
         ("Python, pandas", f"{platform.python_version()}, {pd.__version__}"),
