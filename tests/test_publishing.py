@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from cqdt.publishing.batch import _describe, plan, run_batch
 from cqdt.publishing.execute import KERNEL_NAME, ensure_kernel, execute_report
-from cqdt.publishing.parameters import NOTEBOOK, ReportParameters, validate_parameters
+from cqdt.publishing.parameters import ReportParameters
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
 from cqdt.tables import RATE_COLUMN, official_table
 from cqdt.workspace import Workspace
@@ -57,7 +57,7 @@ def rendered(tmp_path_factory, hostile_data) -> dict:
         "compare_year": 0,
         "report_date": "2026-11-25",
     }
-    execute_report(notebook, params, timeout=300)
+    execute_report(notebook, ReportParameters.checked(params), timeout=300)
     page = notebook_to_html(notebook)
     pdf = folder / "bao-cao.pdf"
     html_to_pdf(page, pdf)
@@ -67,7 +67,7 @@ def rendered(tmp_path_factory, hostile_data) -> dict:
 
 def test_html_has_no_code_and_no_remote_resources(rendered):
     page = rendered["html"]
-    assert "report.prepare" not in page and "validate_parameters" not in page
+    assert "report.prepare" not in page and "from_namespace" not in page
     assert "jp-InputArea" not in page and "highlight" not in page
     assert "http://" not in page and "https://" not in page
     assert 'lang="vi"' in page
@@ -153,18 +153,32 @@ def test_notebook_metadata_has_no_timestamps_or_paths(rendered):
 
 
 def test_notebook_parameters_match_the_validated_model():
-    declared = papermill.inspect_notebook(str(NOTEBOOK))
+    declared = papermill.inspect_notebook(str(ReportParameters.notebook_path()))
     assert set(declared) == set(ReportParameters.model_fields)
 
 
-def test_unknown_or_ill_typed_parameters_stop_the_run(tmp_path):
-    with pytest.raises(ValueError, match="tham số «levle» không có trong sổ báo cáo"):
-        execute_report(tmp_path / "x.ipynb", {"levle": "huyen", "level": "huyen", "year": 2020})
+def test_unknown_or_ill_typed_parameters_are_refused():
+    with pytest.raises(ValueError, match=r"tham số «levle» không có trong sổ bao_cao\.ipynb"):
+        ReportParameters.checked({"levle": "huyen", "level": "huyen", "year": 2020})
     with pytest.raises(ValueError, match="tham số «year» = '2020'"):
-        validate_parameters({"level": "huyen", "year": "2020"})
+        ReportParameters.checked({"level": "huyen", "year": "2020"})
     with pytest.raises(ValueError, match="report_date"):
-        validate_parameters({"level": "huyen", "year": 2020, "report_date": "25/11/2026"})
-    assert not (tmp_path / "x.ipynb").exists()  # nothing ran
+        ReportParameters.checked({"level": "huyen", "year": 2020, "report_date": "25/11/2026"})
+
+
+def test_plain_papermill_with_an_unknown_parameter_stops_the_notebook(tmp_path):
+    # `papermill bao_cao.ipynb out.ipynb -p levl huyen` only warns; the notebook itself refuses
+    output = tmp_path / "out.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError, match="«levl» không có trong sổ"):
+        papermill.execute_notebook(
+            str(ReportParameters.notebook_path()),
+            str(output),
+            parameters={"levl": "huyen"},
+            kernel_name=ensure_kernel(),
+            cwd=str(ReportParameters.notebook_path().parent),
+            progress_bar=False,
+        )
+    assert "Thay đổi so với năm" not in output.read_text(encoding="utf-8")  # no report made
 
 
 def test_kernel_is_registered_for_this_interpreter(tmp_path):
@@ -188,7 +202,12 @@ def test_timeout_is_reported_and_the_notebook_kept(tmp_path):
     nbformat.write(slow, source)
     output = tmp_path / "out.ipynb"
     with pytest.raises(Exception, match=r"[Tt]imed out|[Tt]imeout") as caught:
-        execute_report(output, {"level": "huyen", "year": 2020}, timeout=2, notebook=source)
+        execute_report(
+            output,
+            ReportParameters.checked({"level": "huyen", "year": 2020}),
+            timeout=2,
+            notebook=source,
+        )
     assert _describe(caught.value).startswith("quá thời gian cho phép")
     assert output.exists()
 
@@ -302,7 +321,7 @@ def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path,
 def test_comparing_a_report_with_its_own_year_means_no_comparison(tmp_path):
     workspace = Workspace.at(CRITERIA, SAMPLE)
     selected = [("huyen", 2019), ("huyen", 2020)]
-    planned = plan(workspace, selected, tmp_path, "2019")
+    planned = plan(workspace, selected, "2019")
     assert [(o.year, o.compare_year, o.parameters["compare_year"]) for o in planned] == [
         (2019, None, 0),
         (2020, 2019, 2019),
@@ -312,12 +331,13 @@ def test_comparing_a_report_with_its_own_year_means_no_comparison(tmp_path):
 def test_notebook_runs_from_jupyterlab_with_its_own_defaults(tmp_path):
     # as an analyst opening notebooks/bao_cao.ipynb: cwd is notebooks/, defaults point to ../
     output = tmp_path / "jupyterlab.ipynb"
+    notebook = ReportParameters.notebook_path()
     papermill.execute_notebook(
-        str(NOTEBOOK),
+        str(notebook),
         str(output),
         parameters={"output_dir": str(tmp_path / "bang")},
         kernel_name=ensure_kernel(),
-        cwd=str(NOTEBOOK.parent),
+        cwd=str(notebook.parent),
         progress_bar=False,
     )
     assert (tmp_path / "bang" / "huyen-2020.xlsx").exists()

@@ -1,4 +1,8 @@
-"""A batch of reports: every requested level and year, in parallel, with index and manifest.
+"""A batch of reports, in parallel, with index and manifest: any kind of report notebook.
+
+:func:`run_reports` runs planned :class:`Outcome` records of any kind (official report,
+sensitivity, ...: see :data:`~cqdt.publishing.parameters.KINDS`) into one new run folder;
+:func:`run_batch` plans and runs the official reports of every requested level and year.
 
 Layout of a batch folder (new for every run, never overwritten)::
 
@@ -48,9 +52,9 @@ from cqdt.output import (
 )
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel, execute_report
-from cqdt.publishing.parameters import NOTEBOOK
+from cqdt.publishing.parameters import KINDS, ReportParameters
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
-from cqdt.publishing.report import SYNTHETIC_MARKER, report_stem
+from cqdt.publishing.report import SYNTHETIC_MARKER
 from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
@@ -71,7 +75,9 @@ class Outcome:
     level: str
     year: int
     folder: str
+    """The report's sub-folder, relative to the run folder."""
     parameters: dict[str, Any]
+    """Every parameter of the notebook, as validated by the kind's parameter model."""
     inputs: dict[str, dict[str, str]]
     compare_year: int | None = None
     criteria: dict[str, str] = field(default_factory=dict)  # version, status, label
@@ -81,6 +87,7 @@ class Outcome:
     error: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     seconds: dict[str, float] = field(default_factory=dict)
+    kind: str = ReportParameters.kind
 
 
 def _describe(exc: BaseException) -> str:
@@ -103,15 +110,19 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_one(outcome: Outcome, timeout: int, pdf: bool, notebook: Path = NOTEBOOK) -> Outcome:
-    """Execute, convert and render one report into its folder (runs in a worker process)."""
-    folder = Path(outcome.folder)
+def run_one(
+    outcome: Outcome, root: Path, timeout: int, pdf: bool, notebook: Path | None = None
+) -> Outcome:
+    """Execute, convert and render one report into ``root/outcome.folder`` (in a worker)."""
+    folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
-    stem = report_stem(outcome.level, outcome.year)
+    model = KINDS[outcome.kind]
+    stem = model.stem(outcome.level, outcome.year)
     executed = folder / f"{stem}.ipynb"
     clock = time.perf_counter()
     try:
-        execute_report(executed, outcome.parameters, timeout=timeout, notebook=notebook)
+        params = model.checked(outcome.parameters)
+        execute_report(executed, params, timeout=timeout, notebook=notebook)
         outcome.seconds["execute"] = time.perf_counter() - clock
         clock = time.perf_counter()
         page = notebook_to_html(executed)
@@ -125,35 +136,33 @@ def run_one(outcome: Outcome, timeout: int, pdf: bool, notebook: Path = NOTEBOOK
             outcome.seconds["pdf"] = time.perf_counter() - clock
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
-    return _record_outputs(outcome)
+    return _record_outputs(outcome, root)
 
 
-def _record_outputs(outcome: Outcome) -> Outcome:
+def _record_outputs(outcome: Outcome, root: Path) -> Outcome:
     """Note every file in the report's folder (if any) with its hash."""
-    folder = Path(outcome.folder)
+    folder = root / outcome.folder
     files = sorted(folder.iterdir()) if folder.is_dir() else []
     outcome.outputs = {p.name: file_sha256(p) for p in files if not p.name.startswith(".")}
     return outcome
 
 
-def _collect(future: Future, outcome: Outcome) -> Outcome:
+def _collect(future: Future, outcome: Outcome, root: Path) -> Outcome:
     """The outcome a worker returned; if the worker process died instead, ``outcome`` failed."""
     try:
         return future.result()
     except Exception as exc:  # BrokenProcessPool: killed, out of memory, crashed
         outcome.status = FAILED
         outcome.error = f"tiến trình lập báo cáo dừng đột ngột: {_describe(exc)}"
-        return _record_outputs(outcome)
+        return _record_outputs(outcome, root)
 
 
 def _hashed(path: Path) -> dict[str, str]:
     return {"path": str(path), "sha256": file_sha256(path)}
 
 
-def plan(
-    workspace: Workspace, selected: list[tuple[str, int]], folder: Path, compare_year: str
-) -> list[Outcome]:
-    """One pending outcome per (level, year), with parameters, input hashes and criteria."""
+def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: str) -> list[Outcome]:
+    """One pending official report per (level, year), with parameters, input hashes, criteria."""
     years = {
         (level, year)
         for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
@@ -169,21 +178,20 @@ def plan(
             compare = int(compare_year)
         if compare == year:  # a report is not compared with itself
             compare = 0
-        parameters = {
-            "level": level,
-            "year": int(year),
-            "criteria_dir": str(workspace.criteria_dir.resolve()),
-            "data_dir": str(workspace.data_dir.resolve()),
-            "compare_year": compare,
-            "output_dir": ".",
-            "report_date": datetime.now().date().isoformat(),
-        }
+        parameters = ReportParameters(
+            level=level,
+            year=int(year),
+            criteria_dir=str(workspace.criteria_dir.resolve()),
+            data_dir=str(workspace.data_dir.resolve()),
+            compare_year=compare,
+            report_date=datetime.now().date().isoformat(),
+        )
         survey = workspace.survey(level, year)
         outcome = Outcome(
             level,
             int(year),
-            str(folder / f"{level}-{year}"),
-            parameters,
+            f"{level}-{year}",
+            parameters.model_dump(),
             {"survey": _hashed(survey)},
             compare_year=compare or None,
             synthetic=synthetic,
@@ -217,7 +225,7 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
     esc = html.escape
     rows = []
     for o in outcomes:
-        sub = Path(o.folder).name
+        sub = o.folder
         links = " · ".join(
             f'<a href="{esc(sub)}/{esc(file)}">{esc(label or file)}</a>'
             for suffix, label in LINKS.items()
@@ -228,6 +236,7 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
         count = "—" if o.unit_count is None else str(o.unit_count)
         status = {OK: "Thành công", INTERRUPTED: "Bị dừng"}.get(o.status, f"Lỗi: {o.error}")
         cells = (
+            KINDS[o.kind].title,
             LEVELS[o.level].capitalize(),
             str(o.year),
             criteria,
@@ -262,8 +271,8 @@ padding:6px 10px}}</style></head><body>
 <p>Lần chạy {esc(name)}, ngày {esc(started.strftime("%d/%m/%Y"))}, cqdt {esc(__version__)}.
 Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
 {warning_html}
-<table><thead><tr><th>Cấp</th><th>Năm</th><th>Bộ tiêu chí</th><th>So sánh với năm</th>
-<th>Số đơn vị</th><th>Kết quả</th><th>Tệp</th></tr></thead>
+<table><thead><tr><th>Tài liệu</th><th>Cấp</th><th>Năm</th><th>Bộ tiêu chí</th>
+<th>So sánh với năm</th><th>Số đơn vị</th><th>Kết quả</th><th>Tệp</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></body></html>
 """
     path = folder / "index.html"
@@ -283,7 +292,7 @@ def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, job
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 2),
         "parallel_jobs": jobs,
-        "runs": [asdict(o) | {"folder": Path(o.folder).name} for o in outcomes],
+        "runs": [asdict(o) for o in outcomes],
     }
     path = folder / "manifest.json"
     with replaced_atomically(path) as temporary:
@@ -299,34 +308,49 @@ def run_batch(
     jobs: int = 0,
     timeout: int = 900,
     pdf: bool = True,
-    notebook: Path = NOTEBOOK,
+    notebook: Path | None = None,
 ) -> int:
-    """Run every selected report; return 0 if all succeeded, 1 otherwise.
+    """Plan and run the official report of every selected level and year (see run_reports)."""
+    planned = plan(workspace, selected, compare_year)
+    # largest surveys first, so the long commune reports do not run last and alone
+    planned.sort(key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size)
+    return run_reports(planned, out, "bao-cao", jobs, timeout, pdf, notebook)
 
-    On Ctrl-C the workers are stopped, manifest and index are written for what finished, and
-    ``KeyboardInterrupt`` is raised again, saying so (the folder is left ``*-chua-hoan-thanh``).
+
+def run_reports(
+    planned: list[Outcome],
+    out: Path,
+    prefix: str,
+    jobs: int = 0,
+    timeout: int = 900,
+    pdf: bool = True,
+    notebook: Path | None = None,
+) -> int:
+    """Run planned reports (in this order) into a new folder ``<out>/<prefix>-<date>-<time>``.
+
+    Return 0 if all succeeded, 1 otherwise. On Ctrl-C the workers are stopped, manifest and
+    index are written for what finished, and ``KeyboardInterrupt`` is raised again, saying so
+    (the folder is left ``*-chua-hoan-thanh``).
     """
     jobs = jobs or os.cpu_count() or 1
     started = datetime.now()
-    target = new_run_folder(out, "bao-cao", started)
+    target = new_run_folder(out, prefix, started)
     ensure_kernel()  # once, before workers start, so they never race to register it
     with staged_folder(target) as folder:
-        pending = plan(workspace, selected, folder, compare_year)
-        # largest surveys first, so the long commune reports do not run last and alone
-        pending.sort(key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size)
         done: dict[Future, Outcome] = {}
         interrupted = False
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(pending)), mp_context=context, initializer=_ignore_sigint
+            max_workers=min(jobs, len(planned)), mp_context=context, initializer=_ignore_sigint
         ) as pool:
-            futures = {pool.submit(run_one, o, timeout, pdf, notebook): o for o in pending}
+            futures = {pool.submit(run_one, o, folder, timeout, pdf, notebook): o for o in planned}
             bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
             try:
                 for future in bar:
-                    outcome = done[future] = _collect(future, futures[future])
+                    outcome = done[future] = _collect(future, futures[future], folder)
                     bar.write(
-                        f"  {LEVELS[outcome.level]} năm {outcome.year}: {outcome.status}"
+                        f"  {KINDS[outcome.kind].title}, {LEVELS[outcome.level]} năm "
+                        f"{outcome.year}: {outcome.status}"
                         + (f" — {outcome.error}" if outcome.error else "")
                     )
             except KeyboardInterrupt:
@@ -336,10 +360,8 @@ def run_batch(
                 pool.shutdown(wait=False, cancel_futures=True)
                 for worker in workers:
                     worker.terminate()
-        outcomes = [done.get(f) or _interrupted(o) for f, o in futures.items()]
-        outcomes.sort(key=lambda o: (list(LEVELS).index(o.level), o.year))
-        for o in outcomes:
-            o.folder = str(target / Path(o.folder).name)
+        outcomes = [done.get(f) or _interrupted(o, folder) for f, o in futures.items()]
+        outcomes.sort(key=lambda o: (o.kind, list(LEVELS).index(o.level), o.year))
         write_manifest(outcomes, folder, started, jobs)
         write_index(outcomes, folder, target.name, started)
         finished = sum(o.status == OK for o in outcomes)
@@ -353,10 +375,10 @@ def run_batch(
     print(f"Mở {target / 'index.html'} để xem danh sách.")
     for o in failed:
         print(f"LỖI {LEVELS[o.level]} năm {o.year}: {o.error}", file=sys.stderr)
-        print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {o.folder}", file=sys.stderr)
+        print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {target / o.folder}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _interrupted(outcome: Outcome) -> Outcome:
+def _interrupted(outcome: Outcome, root: Path) -> Outcome:
     outcome.status, outcome.error = INTERRUPTED, "bị dừng theo yêu cầu (Ctrl-C) trước khi xong"
-    return _record_outputs(outcome)
+    return _record_outputs(outcome, root)

@@ -2,9 +2,9 @@
 
 - :func:`ensure_kernel` registers a kernel that runs *this* interpreter (so a fresh virtual
   environment works without ``ipykernel install`` by hand);
-- :func:`execute_report` validates the parameters first (papermill only warns on unknown
-  ones), runs the notebook with a timeout, and always leaves the executed notebook behind,
-  including the error when a cell failed: it is the audit record of the run;
+- :func:`execute_report` runs the notebook of a kind of report with its validated parameters
+  (papermill only warns on unknown ones) and a timeout, and always leaves the executed notebook
+  behind, including the error when a cell failed: it is the audit record of the run;
 - :func:`clean_notebook` strips volatile metadata (timestamps, absolute paths), so two runs on
   the same inputs give identical notebooks.
 """
@@ -15,13 +15,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import papermill
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-from cqdt.publishing.parameters import NOTEBOOK, validate_parameters
+from cqdt.publishing.parameters import NotebookParameters
 
 KERNEL_NAME = "cqdt-python3"
 LOG_LEVEL = "--IPKernelApp.log_level=ERROR"  # no transport chatter in batch logs
@@ -79,24 +78,20 @@ def clean_notebook(path: Path) -> None:
 
 
 def execute_report(
-    output: Path,
-    parameters: dict[str, Any],
-    timeout: int = 900,
-    notebook: Path = NOTEBOOK,
+    output: Path, params: NotebookParameters, timeout: int = 900, notebook: Path | None = None
 ) -> None:
-    """Execute the report notebook into ``output`` (cwd = its folder).
+    """Execute the notebook of ``params``'s kind into ``output`` (cwd = its folder).
 
     Every parameter is passed explicitly (the notebook's own defaults serve interactive use
-    only). Raises ``ValueError`` for bad parameters (before anything runs) and papermill's errors
-    for failed cells or timeouts; the executed notebook is written and cleaned either way.
+    only); ``notebook`` replaces the kind's notebook (tests). Raises papermill's errors for failed
+    cells or timeouts; the executed notebook is written and cleaned either way.
     """
-    complete = validate_parameters(parameters).model_dump()  # every parameter explicit
     kernel = ensure_kernel()
     try:
         papermill.execute_notebook(
-            str(notebook),
+            str(notebook or params.notebook_path()),
             str(output),
-            parameters=complete,
+            parameters=params.model_dump(),
             kernel_name=kernel,
             cwd=str(output.parent),
             execution_timeout=timeout,

@@ -1,32 +1,46 @@
-"""The report notebook's parameters, validated (papermill alone only warns on unknown ones)."""
+"""The parameters of every report notebook, validated (papermill alone only warns on unknown ones).
+
+Each notebook in ``notebooks/`` has one parameter model here, a subclass of
+:class:`NotebookParameters` that names the notebook and the kind of document it produces. The
+notebook's first code cell after its ``parameters`` cell calls :meth:`~NotebookParameters.
+from_namespace`, so a misspelt or unknown parameter stops the notebook, whether it is run by
+``cqdt``, by plain ``papermill -p`` or by hand in JupyterLab.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from types import ModuleType
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "bao_cao.ipynb"
-"""The report notebook (``notebooks/bao_cao.ipynb`` in the source tree)."""
+NOTEBOOKS = Path(str(files("cqdt.notebooks")))
+"""The report notebooks (``notebooks/`` of the source tree, package data once installed)."""
+
+IPYTHON_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "open"})
+"""Names IPython puts in every notebook's namespace; never parameters."""
 
 
-class ReportParameters(BaseModel):
-    """Everything one report run depends on; the notebook's ``parameters`` cell mirrors it."""
+class NotebookParameters(BaseModel):
+    """What every report notebook takes; subclasses add their own parameters.
+
+    ``kind`` names the document in file names (``<kind>-<level>-<year>.pdf``), ``title`` in
+    Vietnamese on the index page, ``notebook`` is the file in :data:`NOTEBOOKS` that presents it.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    notebook: ClassVar[str]
 
     level: Literal["tinh", "huyen", "xa"]
     year: int = Field(ge=2000, le=2100)
     criteria_dir: str = "criteria"
-    criteria_file: str = ""
-    """A criteria file to use instead of the one in force in ``criteria_dir``."""
     data_dir: str = "data/sample"
-    survey_file: str = ""
-    """A survey file to use instead of ``<data_dir>/<year>/<level>.csv``."""
-    compare_year: int = 0
-    """The year to compare with; 0 for none."""
     output_dir: str = "."
     report_date: str = ""
     """The date printed on the report (YYYY-MM-DD); empty for today."""
@@ -35,27 +49,74 @@ class ReportParameters(BaseModel):
     def date(self) -> date:
         return date.fromisoformat(self.report_date) if self.report_date else date.today()
 
+    @classmethod
+    def notebook_path(cls) -> Path:
+        return NOTEBOOKS / cls.notebook
 
-def validate_parameters(values: dict[str, Any]) -> ReportParameters:
-    """Check parameters; raise ``ValueError`` naming every unknown or ill-typed one."""
-    try:
-        params = ReportParameters.model_validate(values)
-        _ = params.date
-    except ValidationError as err:
-        lines = []
-        for error in err.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "?"
-            if error["type"] == "extra_forbidden":
-                lines.append(f"tham số «{name}» không có trong sổ báo cáo (gõ nhầm tên?)")
-            elif error["type"] == "missing":
-                lines.append(f"thiếu tham số bắt buộc «{name}»")
-            else:
-                lines.append(
-                    f"tham số «{name}» = {error.get('input')!r} không hợp lệ: {error['msg']}"
-                )
-        raise ValueError("Tham số báo cáo không hợp lệ:\n  " + "\n  ".join(lines)) from None
-    except ValueError as err:
-        raise ValueError(
-            f"Tham số báo cáo không hợp lệ: report_date phải dạng NNNN-TT-NN ({err})"
-        ) from None
-    return params
+    @classmethod
+    def stem(cls, level: str, year: int) -> str:
+        """File name (without suffix) of this kind's outputs for a level and year."""
+        return f"{cls.kind}-{level}-{year}"
+
+    @classmethod
+    def checked(cls, values: dict[str, Any]) -> Self:
+        """Check parameters; raise ``ValueError`` naming every unknown or ill-typed one."""
+        try:
+            params = cls.model_validate(values)
+            _ = params.date
+        except ValidationError as err:
+            lines = []
+            for error in err.errors():
+                name = ".".join(str(part) for part in error["loc"]) or "?"
+                if error["type"] == "extra_forbidden":
+                    lines.append(
+                        f"tham số «{name}» không có trong sổ {cls.notebook} (gõ nhầm tên?)"
+                    )
+                elif error["type"] == "missing":
+                    lines.append(f"thiếu tham số bắt buộc «{name}»")
+                else:
+                    lines.append(
+                        f"tham số «{name}» = {error.get('input')!r} không hợp lệ: {error['msg']}"
+                    )
+            raise ValueError("Tham số không hợp lệ:\n  " + "\n  ".join(lines)) from None
+        except ValueError as err:
+            raise ValueError(
+                f"Tham số không hợp lệ: report_date phải dạng NNNN-TT-NN ({err})"
+            ) from None
+        return params
+
+    @classmethod
+    def from_namespace(cls, namespace: dict[str, Any]) -> Self:
+        """The parameters a notebook was given, from its global names.
+
+        Call it right after the ``parameters`` cell: every plain value defined so far is a
+        parameter (the defaults, then what papermill injected), so an unknown one fails here.
+        """
+        values = {
+            name: value
+            for name, value in namespace.items()
+            if not name.startswith("_")
+            and name not in IPYTHON_NAMES
+            and not isinstance(value, ModuleType | type)
+            and not callable(value)
+        }
+        return cls.checked(values)
+
+
+class ReportParameters(NotebookParameters):
+    """The official report of one level and year (``notebooks/bao_cao.ipynb``)."""
+
+    kind: ClassVar[str] = "bao-cao"
+    title: ClassVar[str] = "Báo cáo kết quả đánh giá"
+    notebook: ClassVar[str] = "bao_cao.ipynb"
+
+    criteria_file: str = ""
+    """A criteria file to use instead of the one in force in ``criteria_dir``."""
+    survey_file: str = ""
+    """A survey file to use instead of ``<data_dir>/<year>/<level>.csv``."""
+    compare_year: int = 0
+    """The year to compare with; 0 for none."""
+
+
+KINDS: dict[str, type[NotebookParameters]] = {model.kind: model for model in (ReportParameters,)}
+"""Every kind of report, by its ``kind``."""

@@ -25,7 +25,7 @@ from cqdt.comparison import compare_years, unit_profile
 from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
-from cqdt.output import file_sha256, safe_name
+from cqdt.output import file_sha256
 from cqdt.problems import InputError
 from cqdt.publishing import charts
 from cqdt.publishing.parameters import ReportParameters
@@ -506,11 +506,6 @@ def write_outputs(ctx: ReportContext) -> HTML:
     written = write_result_tables(ctx.result, folder)
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
-
-
-def report_stem(level: str, year: int) -> str:
-    """File stem of a report: ``bao-cao-huyen-2020`` (never built from unit names)."""
-    return safe_name(f"bao-cao-{level}-{year}")
 
 
 __all__ = [
