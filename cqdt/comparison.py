@@ -4,8 +4,29 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cqdt.criteria import CriteriaSet
 from cqdt.numbers import round_half_up
 from cqdt.scoring import ScoreResult
+
+
+def level_change(table: pd.DataFrame, criteria: CriteriaSet) -> pd.Series:
+    """``"lên"``, ``"xuống"`` or ``"giữ"`` from columns ``part``, ``level_before``, ``level``.
+
+    Levels are compared by their position in ``criteria``'s level list of the part (names must
+    match across versions); an unknown or missing level gives ``NA``.
+    """
+    order = {(p.code, t.level): i for p in criteria.parts for i, t in enumerate(p.levels)}
+
+    def position(column: str) -> pd.Series:
+        keys = pd.Series(list(zip(table["part"], table[column], strict=True)), index=table.index)
+        return keys.map(order).astype("Float64")
+
+    now, before = position("level"), position("level_before")
+    change = pd.Series(pd.NA, index=table.index, dtype="string")
+    change[now < before] = "lên"
+    change[now > before] = "xuống"
+    change[now == before] = "giữ"
+    return change
 
 
 def compare_years(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
@@ -22,18 +43,7 @@ def compare_years(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
     )
     merged["rank_change"] = merged["rank_before"] - merged["rank"]
     merged["points_change"] = merged["converted_published"] - merged["converted_published_before"]
-    order = {
-        part.code: {t.level: i for i, t in enumerate(part.levels)}
-        for part in current.criteria.parts
-    }
-    position = merged.apply(lambda r: order.get(r["part"], {}).get(r["level"]), axis=1)
-    before = merged.apply(lambda r: order.get(r["part"], {}).get(r["level_before"]), axis=1)
-    both = position.notna() & before.notna()
-    change = pd.Series(pd.NA, index=merged.index, dtype="string")
-    change[both & (position < before)] = "lên"
-    change[both & (position > before)] = "xuống"
-    change[both & (position == before)] = "giữ"
-    merged["level_change"] = change
+    merged["level_change"] = level_change(merged, current.criteria)
     return merged.sort_values(["part", "rank"]).reset_index(drop=True)
 
 
