@@ -402,3 +402,20 @@ def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.Dat
     columns = ["part", "level_before", "level", "count", "units", "_order"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def level_counts(what_if: WhatIf) -> pd.DataFrame:
+    """Units per part and level, before and after."""
+    rows = []
+    for part in what_if.after.criteria.parts:
+        rows_of = what_if.comparison[what_if.comparison["part"] == part.code]
+        for t in part.levels:
+            rows.append(
+                {
+                    "Phần": part.code,
+                    "Mức": t.level,
+                    "Trước": int((rows_of["level_before"] == t.level).sum()),
+                    "Sau": int((rows_of["level"] == t.level).sum()),
+                }
+            )
+    return pd.DataFrame(rows)

@@ -30,7 +30,7 @@ from cqdt.publishing.report import (
     markings,
     table_html,
 )
-from cqdt.scenarios import Scenario, WhatIf, apply_scenario, load_scenario
+from cqdt.scenarios import Scenario, WhatIf, apply_scenario, level_counts, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import INFO_SHEET, info_table, part_titles, write_csv, write_workbook
 from cqdt.workspace import Workspace
@@ -165,23 +165,6 @@ def comparison_table(what_if: WhatIf) -> pd.DataFrame:
 def transition_table(what_if: WhatIf) -> pd.DataFrame:
     """Counts of units from each level to each level, per part, with their names."""
     return what_if.transitions[list(TRANSITION_COLUMNS)].rename(columns=TRANSITION_COLUMNS)
-
-
-def level_counts(what_if: WhatIf) -> pd.DataFrame:
-    """Units per part and level, before and after."""
-    rows = []
-    for part in what_if.after.criteria.parts:
-        rows_of = what_if.comparison[what_if.comparison["part"] == part.code]
-        for t in part.levels:
-            rows.append(
-                {
-                    "Phần": part.code,
-                    "Mức": t.level,
-                    "Trước": int((rows_of["level_before"] == t.level).sum()),
-                    "Sau": int((rows_of["level"] == t.level).sum()),
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 # --- sections ------------------------------------------------------------------------------
