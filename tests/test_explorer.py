@@ -8,25 +8,16 @@ import nbformat
 import papermill
 import pytest
 
-from cqdt.criteria import load_criteria
-from cqdt.evidence import load_evidence
 from cqdt.explorer import Explorer, explore, ranking
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel
 from cqdt.publishing.parameters import ExplorerParameters
-from cqdt.scoring import score
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    criteria_dir = tmp_path_factory.mktemp("criteria")
-    (criteria_dir / "thu-nghiem").mkdir()
-    path = criteria_dir / "thu-nghiem" / "huyen.yaml"
-    path.write_text(MINI_CRITERIA, encoding="utf-8")
-    cs = load_criteria(path)
-    survey = write_survey(tmp_path_factory.mktemp("survey") / "huyen.csv", MINI_SURVEY)
-    return criteria_dir, score(cs, load_evidence(survey, cs, 2020))
+def mini(mini_versioned):
+    return mini_versioned
 
 
 def test_threshold_slider_moves_one_unit_up(mini):

@@ -8,31 +8,23 @@ import pandas as pd
 import pytest
 import yaml
 
-from cqdt.criteria import load_criteria
-from cqdt.evidence import load_evidence
 from cqdt.problems import CriteriaError
 from cqdt.scenarios import apply_scenario, find_scenarios, load_scenario
-from cqdt.scoring import score
 from cqdt.tables import official_table
 from cqdt.workspace import Workspace
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
+from tests.conftest import ROOT
 
 CRITERIA = ROOT / "criteria"
 
 
 @pytest.fixture(scope="module")
-def criteria_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("criteria")
-    (folder / "thu-nghiem").mkdir()
-    (folder / "thu-nghiem" / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
-    return folder
+def criteria_dir(mini_versioned) -> Path:
+    return mini_versioned[0]
 
 
 @pytest.fixture(scope="module")
-def before(criteria_dir, tmp_path_factory):
-    cs = load_criteria(criteria_dir / "thu-nghiem" / "huyen.yaml")
-    survey = write_survey(tmp_path_factory.mktemp("survey") / "huyen.csv", MINI_SURVEY)
-    return score(cs, load_evidence(survey, cs, 2020))
+def before(mini_versioned):
+    return mini_versioned[1]
 
 
 def scenario_file(folder: Path, changes: list, **base) -> Path:

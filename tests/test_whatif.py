@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import papermill
@@ -22,24 +23,17 @@ SAMPLE = ROOT / "data" / "sample"
 SCENARIO = CRITERIA / "kich-ban" / "huyen-b33-10-diem.yaml"
 
 
+def whatif(scenario: Path, year: int, out: Path) -> int:
+    """`cqdt whatif` on the sample data."""
+    command = ["whatif", str(scenario), "--year", str(year), "--out", str(out)]
+    return main([*command, "--criteria", str(CRITERIA), "--data", str(SAMPLE)])
+
+
 @pytest.fixture(scope="session")
 def whatif_run(tmp_path_factory) -> dict:
     """One `cqdt whatif` run with PDF, shared by every test here."""
     out = tmp_path_factory.mktemp("whatif")
-    code = main(
-        [
-            "whatif",
-            str(SCENARIO),
-            "--year",
-            "2020",
-            "--criteria",
-            str(CRITERIA),
-            "--data",
-            str(SAMPLE),
-            "--out",
-            str(out),
-        ]
-    )
+    code = whatif(SCENARIO, 2020, out)
     (run,) = out.iterdir()
     (folder,) = [p for p in run.iterdir() if p.is_dir()]
     scenario = load_scenario(SCENARIO, CRITERIA)
@@ -129,20 +123,7 @@ def test_bad_scenario_writes_nothing(tmp_path, capsys):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    code = main(
-        [
-            "whatif",
-            str(bad),
-            "--year",
-            "2020",
-            "--criteria",
-            str(CRITERIA),
-            "--data",
-            str(SAMPLE),
-            "--out",
-            str(out),
-        ]
-    )
+    code = whatif(bad, 2020, out)
     err = capsys.readouterr().err
     assert code == 1 and not out.exists()
     assert "có lỗi, không ghi gì" in err
@@ -153,20 +134,7 @@ def test_bad_scenario_writes_nothing(tmp_path, capsys):
 
 def test_year_outside_the_base_criteria(tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(
-        [
-            "whatif",
-            str(SCENARIO),
-            "--year",
-            "2021",
-            "--criteria",
-            str(CRITERIA),
-            "--data",
-            str(SAMPLE),
-            "--out",
-            str(out),
-        ]
-    )
+    code = whatif(SCENARIO, 2021, out)
     assert code == 1 and not out.exists()
     assert "không có hiệu lực năm 2021" in capsys.readouterr().err
 
