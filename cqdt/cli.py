@@ -302,9 +302,13 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         _print_problems(err.problems)
         return 1
     print(f"Kịch bản «{what_if.scenario.title}», năm {args.year}: {summary(what_if)}.")
-    return run_reports(
-        [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
-    )
+    try:
+        return run_reports(
+            [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
+        )
+    except OSError as err:
+        print(f"Lỗi: không ghi được kết quả vào {args.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -418,11 +418,32 @@ def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Proble
     return cs, _semantic_problems(cs, file)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key repeated in one mapping (plain YAML keeps the last)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    repeated = sorted({str(k) for i, k in enumerate(keys) if k in keys[:i]})
+    if repeated:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"khóa bị lặp lại: {', '.join(repeated)}", node.start_mark
+        )
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def read_yaml(path: Path) -> tuple[Any, bytes, list[Problem]]:
-    """Parse a YAML file (UTF-8, with or without BOM): the document, its bytes, problems."""
+    """Parse a YAML file (UTF-8, with or without BOM): the document, its bytes, problems.
+
+    A key repeated in one mapping is a problem, not silently the last value.
+    """
     try:
         data = path.read_bytes()
-        return yaml.safe_load(data.decode("utf-8-sig")), data, []
+        text = data.decode("utf-8-sig")
+        return yaml.load(text, Loader=_UniqueKeyLoader), data, []  # a SafeLoader: no objects
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return None, b"", [Problem(str(path), "", "", f"không đọc được tệp: {exc}")]
 

@@ -23,7 +23,7 @@ after results; :func:`compare` and :func:`level_transitions` tabulate what moved
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -305,7 +305,7 @@ def load_scenario(path: str | Path, criteria_dir: str | Path) -> Scenario:
         scenario, problems = check_scenario(raw, str(path), criteria_dir)
     if scenario is None:
         raise CriteriaError(problems)
-    return Scenario(**{**scenario.__dict__, "sha256": file_sha256(path)})
+    return replace(scenario, sha256=file_sha256(path))
 
 
 def find_scenarios(criteria_dir: str | Path, level: str | None = None) -> list[Path]:

@@ -202,3 +202,15 @@ def test_shipped_scenarios_are_valid():
         scenario = load_scenario(path, CRITERIA)
         assert scenario.changes and scenario.sha256
     assert all("xa" in p.name for p in find_scenarios(CRITERIA, "xa"))
+
+
+def test_repeated_key_is_an_error_not_the_last_value(tmp_path, criteria_dir):
+    path = tmp_path / "lap.yaml"
+    path.write_text(
+        'title: "Lặp"\nbase: {version: thu-nghiem, level: huyen}\n'
+        "changes:\n  - {change: drop, code: B1.1}\n"
+        "changes:\n  - {change: drop, code: B1.2}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CriteriaError, match="khóa bị lặp lại: changes"):
+        load_scenario(path, criteria_dir)

@@ -143,3 +143,11 @@ def test_year_outside_the_base_criteria(tmp_path, capsys):
 def test_notebook_parameters_are_the_model_fields(model):
     names = set(papermill.inspect_notebook(str(model.notebook_path())))
     assert names == set(model.model_fields)
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "tep"
+    blocker.write_text("", encoding="utf-8")
+    code = whatif(SCENARIO, 2020, blocker / "out")
+    err = capsys.readouterr().err
+    assert code == 1 and "không ghi được kết quả vào" in err and "Traceback" not in err
