@@ -13,6 +13,7 @@ from cqdt import __version__
 from cqdt.criteria import LEVELS, read_criteria
 from cqdt.output import new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
+from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
@@ -242,6 +243,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args, required=False)
     failed = 0
     for path in sorted(Path(args.criteria).glob("*/*.yaml")):
+        if path.parent.name == SCENARIO_FOLDER:
+            continue
         criteria, problems = read_criteria(path)
         if criteria is None or errors_only(problems):
             failed += 1
@@ -249,6 +252,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"Bộ tiêu chí {path}: hợp lệ, {criteria.status_label}")
         _print_problems(problems)
+    for path in find_scenarios(args.criteria):
+        try:
+            scenario = load_scenario(path, args.criteria)
+            print(f"Kịch bản {path}: hợp lệ, {len(scenario.changes)} thay đổi")
+        except InputError as err:
+            failed += 1
+            print(f"Kịch bản {path}: có lỗi", file=sys.stderr)
+            _print_problems(err.problems)
     results, failures = _score_each(workspace, selected)
     failed += failures
     for label, result in results:

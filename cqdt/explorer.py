@@ -137,12 +137,13 @@ class Explorer:
         cs = self.official.criteria
         self._quiet = True
         self.part.options = [(f"{p.code}. {p.name}", p.code) for p in cs.parts]
-        files = [
-            p
-            for p in find_scenarios(self.params.criteria_dir, cs.level)
-            if load_scenario(p, self.params.criteria_dir).base.sha256 == cs.sha256
-        ]
-        choices = {"": NO_SCENARIO} | {str(p): p.name for p in files}
+        choices = {"": NO_SCENARIO}
+        for path in find_scenarios(self.params.criteria_dir, cs.level):
+            try:  # only scenarios of the criteria in force this year; faulty ones are left out
+                if load_scenario(path, self.params.criteria_dir).base.sha256 == cs.sha256:
+                    choices[str(path)] = path.name
+            except InputError:
+                continue
         if scenario_file:
             choices.setdefault(scenario_file, Path(scenario_file).name)
         self.scenario.options = [(name, path) for path, name in choices.items()]

@@ -309,13 +309,15 @@ def load_scenario(path: str | Path, criteria_dir: str | Path) -> Scenario:
 
 
 def find_scenarios(criteria_dir: str | Path, level: str | None = None) -> list[Path]:
-    """Scenario files in ``<criteria_dir>/kich-ban/``, optionally only those of one level."""
+    """Scenario files in ``<criteria_dir>/kich-ban/``: all, or those whose base has ``level``."""
+    paths = sorted((Path(criteria_dir) / SCENARIO_FOLDER).glob("*.yaml"))
+    if level is None:
+        return paths
     found = []
-    for path in sorted((Path(criteria_dir) / SCENARIO_FOLDER).glob("*.yaml")):
-        raw, _, problems = read_yaml(path)
+    for path in paths:
+        raw, _, _ = read_yaml(path)
         base = raw.get("base") if isinstance(raw, dict) else None
-        base_level = base.get("level") if isinstance(base, dict) else None
-        if not problems and level in (None, base_level):
+        if isinstance(base, dict) and base.get("level") == level:
             found.append(path)
     return found
 

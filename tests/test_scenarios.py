@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -214,3 +215,20 @@ def test_repeated_key_is_an_error_not_the_last_value(tmp_path, criteria_dir):
     )
     with pytest.raises(CriteriaError, match="khóa bị lặp lại: changes"):
         load_scenario(path, criteria_dir)
+
+
+def test_validate_checks_scenario_files_too(tmp_path, criteria_dir, capsys):
+    from cqdt.cli import main
+
+    folder = tmp_path / "criteria"
+    shutil.copytree(criteria_dir, folder)
+    (folder / "kich-ban").mkdir()
+    (folder / "kich-ban" / "tot.yaml").write_text(
+        'title: "Tốt"\nbase: {version: thu-nghiem, level: huyen}\nchanges: []\n', encoding="utf-8"
+    )
+    (folder / "kich-ban" / "hong.yaml").write_text("title: [\n", encoding="utf-8")
+    code = main(["validate", "--criteria", str(folder), "--data", str(tmp_path / "khong-co")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "tot.yaml: hợp lệ, 0 thay đổi" in captured.out
+    assert "hong.yaml: có lỗi" in captured.err and "không đọc được tệp" in captured.err
