@@ -136,7 +136,10 @@ class Explorer:
         self.official = self.workspace.score(self.level.value, self.year.value)
         cs = self.official.criteria
         self._quiet = True
+        chosen = self.part.value
         self.part.options = [(f"{p.code}. {p.name}", p.code) for p in cs.parts]
+        codes = [p.code for p in cs.parts]
+        self.part.value = chosen if chosen in codes else codes[0]
         choices = {"": NO_SCENARIO}
         for path in find_scenarios(self.params.criteria_dir, cs.level):
             try:  # only scenarios of the criteria in force this year; faulty ones are left out
@@ -200,9 +203,9 @@ class Explorer:
             )
             return
         self.message.value = ""
-        part = self.part.value or self.official.criteria.parts[0].code
+        part = self.part.value
         self.table.value = table_html(ranking(what_if, part), f"bang {RANKING_CLASS}")
-        self.counts.value = table_html(level_counts(what_if))
+        self.counts.value = table_html(level_counts(what_if), "bang cqdt-kham-pha")
         rows = what_if.comparison[what_if.comparison["part"] == part]
         title = f"Phần {part}: thay đổi thứ hạng so với kết quả chính thức"
         self.chart.value = figure_html(charts.rank_changes(rows, title), title)
@@ -211,6 +214,9 @@ class Explorer:
     def widget(self) -> widgets.Widget:
         """The whole explorer, ready to display."""
         note = widgets.HTML(
+            f"<style>.{RANKING_CLASS} th, .{RANKING_CLASS} td, .cqdt-kham-pha td, "
+            ".cqdt-kham-pha th {padding: 2px 10px; border-bottom: 1px solid #ddd; "
+            f"text-align: right}} .{RANKING_CLASS} td:nth-child(2) {{text-align: left}}</style>"
             "<p>Kéo thanh trượt (hoặc bấm vào nút trượt rồi dùng phím mũi tên) để đổi hệ số "
             "điểm tối đa của từng nhóm (1 = như bộ tiêu chí) và ngưỡng xếp mức; bảng xếp hạng "
             "và biểu đồ được tính lại ngay. Điểm tối đa của phần giữ nguyên. Ngưỡng áp dụng "
