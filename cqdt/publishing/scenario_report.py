@@ -266,6 +266,9 @@ def comparison(ctx: ScenarioContext) -> HTML:
         body.append(f"<h3>Phần {esc(titles[part.code])}</h3>")
         body.append(table_html(rows, "bang so-sanh"))
         changes_of = ctx.what_if.comparison[ctx.what_if.comparison["part"] == part.code]
+        if (changes_of["rank_change"] == 0).all():
+            body.append("<p>Không đơn vị nào đổi hạng ở phần này.</p>")
+            continue
         title = f"Phần {part.code}: thay đổi thứ hạng theo kịch bản"
         body.append(figure_html(charts.rank_changes(changes_of, title), title))
     return _section("III. So sánh từng đơn vị", "".join(body))
