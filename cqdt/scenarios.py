@@ -149,30 +149,32 @@ class Scenario:
 
 
 def describe_change(change: Change, base: CriteriaSet) -> str:
-    """One change in Vietnamese, e.g. ``Điểm tối đa của B3.3: 8 → 10``."""
-    names = {p.code: p.name for p in base.parts}
-    names |= {g.code: g.name for p in base.parts for g in p.groups}
+    """One change in Vietnamese, e.g. ``Đặt điểm tối đa của B3.3 (Tỷ lệ hồ sơ …) là 10``."""
+    names = {g.code: g.name for p in base.parts for g in p.groups}
     names |= {c.code: c.name for c in base.criteria}
+    what = f"{getattr(change, 'code', '')} ({names.get(getattr(change, 'code', ''), '?')})"
     match change:
         case SetMax():
-            return f"Đặt điểm tối đa của {change.code} ({names.get(change.code, '')}) là " + (
-                f"{format_number(change.max)}"
-            )
+            return f"Đặt điểm tối đa của {what} là {format_number(change.max)}"
         case ScaleMax():
-            return (
-                f"Nhân điểm tối đa của {change.code} ({names.get(change.code, '')}) với "
-                f"{format_number(change.factor, 4)}"
-            )
+            return f"Nhân điểm tối đa của {what} với {format_number(change.factor, 4)}"
         case Drop():
-            return f"Bỏ {change.code} ({names.get(change.code, '')}) khỏi đánh giá"
+            return f"Bỏ {what} khỏi đánh giá"
         case SetThreshold():
             where = f"phần {change.part}" if change.part else "mọi phần"
             return (
                 f"Ngưỡng mức {change.level} ({where}): từ {format_number(change.min_rate * 100)}%"
             )
         case SetRounding():
-            shown = change.model_dump(exclude_none=True, exclude={"change"})
-            return "Quy tắc làm tròn: " + ", ".join(f"{k} = {v}" for k, v in shown.items())
+            words = []
+            if change.points_decimals is not None:
+                words.append(f"điểm làm tròn {change.points_decimals} chữ số thập phân")
+            if change.rate_percent_decimals is not None:
+                words.append(f"tỷ lệ (%) làm tròn {change.rate_percent_decimals} chữ số thập phân")
+            if change.rank_and_classify_on:
+                on = "đã làm tròn" if change.rank_and_classify_on == "published" else "đầy đủ"
+                words.append(f"xếp hạng và xếp mức theo số {on}")
+            return "Quy tắc làm tròn: " + "; ".join(words or ["như bộ tiêu chí gốc"])
     raise TypeError(change)
 
 
