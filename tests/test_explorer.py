@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import papermill
@@ -93,3 +96,35 @@ def test_shipped_notebooks_carry_no_outputs(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert "widgets" not in nb.metadata
+
+
+@pytest.mark.parametrize(
+    ("ci", "code", "outcome", "reason"),
+    [
+        ("true", 1, "1 error", "Kiểm thử trình duyệt bắt buộc trong CI"),
+        ("", 0, "1 skipped", "Bỏ qua kiểm thử trình duyệt"),
+    ],
+)
+def test_missing_browser_fails_under_ci_and_is_skipped_elsewhere(
+    tmp_path, ci, code, outcome, reason
+):
+    env = {**os.environ, "CI": ci, "CQDT_CHROMIUM": str(tmp_path / "khong-co-chromium")}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "test_explorer_browser.py"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == code and outcome in run.stdout and reason in run.stdout
+    assert "không tìm thấy trình duyệt chromium" in run.stdout

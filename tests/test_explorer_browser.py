@@ -26,7 +26,8 @@ from cqdt.numbers import format_points
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CQDT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+"""The system browser; ``CQDT_CHROMIUM`` names another chromium binary."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
