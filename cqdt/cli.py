@@ -6,12 +6,14 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, read_criteria
 from cqdt.output import new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
+from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
@@ -34,7 +36,8 @@ def _vietnamese(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_inputs(parser: argparse.ArgumentParser) -> None:
+def _add_inputs(parser: argparse.ArgumentParser, selection: bool = True) -> None:
+    """--criteria and --data; with ``selection``, also --level and --year (or "all")."""
     parser.add_argument(
         "--criteria",
         default="criteria",
@@ -47,6 +50,8 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         metavar="THƯ_MỤC",
         help="thư mục dữ liệu khảo sát (mặc định: data/sample, dữ liệu giả lập)",
     )
+    if not selection:
+        return
     parser.add_argument(
         "--level",
         default="all",
@@ -144,24 +149,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="năm so sánh: một năm cụ thể (bỏ qua với báo cáo của chính năm đó), previous (năm "
         "liền trước nếu có; mặc định) hoặc none",
     )
-    report.add_argument(
-        "--jobs",
-        type=_integer_from(0),
-        default=0,
-        metavar="N",
-        help="số báo cáo chạy song song (mặc định: 0 = số lõi CPU của máy)",
+    _add_publishing(report)
+
+    whatif = commands.add_parser(
+        "whatif",
+        add_help=False,
+        help="áp dụng một kịch bản giả định (tệp YAML) cho một năm; so sánh trước và sau",
+        description="Kiểm tra tệp kịch bản (báo mọi lỗi một lần, không ghi gì nếu có lỗi), chấm "
+        "năm được chọn theo bộ tiêu chí gốc của kịch bản, áp dụng các thay đổi và ghi vào một "
+        "thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/: bảng so sánh từng đơn vị và "
+        "phần, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Định dạng tệp kịch bản: "
+        "criteria/README.md, mục 7; ví dụ trong criteria/kich-ban/.",
     )
-    report.add_argument(
+    _vietnamese(whatif)
+    whatif._positionals.title = "đối số"
+    whatif.add_argument("scenario", metavar="KỊCH_BẢN", help="tệp kịch bản YAML")
+    whatif.add_argument(
+        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+    )
+    _add_inputs(whatif, selection=False)
+    whatif.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(whatif, jobs=False)
+    return parser
+
+
+def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
+    """Options of commands that publish reports: parallel jobs, timeout, PDF or not."""
+    if jobs:
+        parser.add_argument(
+            "--jobs",
+            type=_integer_from(0),
+            default=0,
+            metavar="N",
+            help="số báo cáo chạy song song (mặc định: 0 = số lõi CPU của máy)",
+        )
+    parser.add_argument(
         "--timeout",
         type=_integer_from(1),
         default=900,
         metavar="GIÂY",
         help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900 giây)",
     )
-    report.add_argument(
+    parser.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
-    return parser
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -210,6 +243,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args, required=False)
     failed = 0
     for path in sorted(Path(args.criteria).glob("*/*.yaml")):
+        if path.parent.name == SCENARIO_FOLDER:
+            continue
         criteria, problems = read_criteria(path)
         if criteria is None or errors_only(problems):
             failed += 1
@@ -217,6 +252,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"Bộ tiêu chí {path}: hợp lệ, {criteria.status_label}")
         _print_problems(problems)
+    for path in find_scenarios(args.criteria):
+        try:
+            scenario = load_scenario(path, args.criteria)
+            print(f"Kịch bản {path}: hợp lệ, {len(scenario.changes)} thay đổi")
+        except InputError as err:
+            failed += 1
+            print(f"Kịch bản {path}: có lỗi", file=sys.stderr)
+            _print_problems(err.problems)
     results, failures = _score_each(workspace, selected)
     failed += failures
     for label, result in results:
@@ -258,13 +301,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.scenario_report import plan_scenario, summary
+
+    workspace = Workspace.at(args.criteria, args.data)
+    try:
+        outcome, what_if = plan_scenario(workspace, Path(args.scenario), args.year, date.today())
+    except InputError as err:
+        print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
+        _print_problems(err.problems)
+        return 1
+    print(f"Kịch bản «{what_if.scenario.title}», năm {args.year}: {summary(what_if)}.")
+    try:
+        return run_reports(
+            [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
+        )
+    except OSError as err:
+        print(f"Lỗi: không ghi được kết quả vào {args.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqdt`` command."""
     for stream in (sys.stdout, sys.stderr):  # Vietnamese even on a cp1252 console or pipe
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "score": cmd_score, "report": cmd_report}
+    commands = {
+        "validate": cmd_validate,
+        "score": cmd_score,
+        "report": cmd_report,
+        "whatif": cmd_whatif,
+    }
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as stop:

@@ -4,37 +4,83 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cqdt.criteria import CriteriaSet
 from cqdt.numbers import round_half_up
-from cqdt.scoring import ScoreResult
+from cqdt.register import COMPARABLE, ENDED, NEW, SAME, continuity
+from cqdt.scoring import ScoreResult, shared_rank
 
 
-def compare_years(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
+def level_change(table: pd.DataFrame, criteria: CriteriaSet) -> pd.Series:
+    """``"lên"``, ``"xuống"`` or ``"giữ"`` from columns ``part``, ``level_before``, ``level``.
+
+    Levels are compared by their position in ``criteria``'s level list of the part (names must
+    match across versions); an unknown or missing level gives ``NA``.
+    """
+    order = {(p.code, t.level): i for p in criteria.parts for i, t in enumerate(p.levels)}
+
+    def position(column: str) -> pd.Series:
+        keys = pd.Series(list(zip(table["part"], table[column], strict=True)), index=table.index)
+        return keys.map(order).astype("Float64")
+
+    now, before = position("level"), position("level_before")
+    change = pd.Series(pd.NA, index=table.index, dtype="string")
+    change[now < before] = "lên"
+    change[now > before] = "xuống"
+    change[now == before] = "giữ"
+    return change
+
+
+def _by_name(current: ScoreResult, previous: ScoreResult) -> pd.DataFrame:
+    """Without a register: a unit is the same unit when its name is the same."""
+    before, now = set(previous.parts["unit"]), set(current.parts["unit"])
+    rows = [(u, u, SAME) for u in sorted(before & now)]
+    rows += [(u, "", ENDED) for u in sorted(before - now)]
+    rows += [("", u, NEW) for u in sorted(now - before)]
+    table = pd.DataFrame(rows, columns=["unit_before", "unit", "status"])
+    return table.assign(successor="", predecessors="")
+
+
+def compare_years(
+    current: ScoreResult, previous: ScoreResult, units: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per unit and part: rank and level in both years and how they moved.
 
-    ``rank_change`` is positive when a unit climbed (rank 5 -> 2 is +3); ``level_change`` is
-    ``"lên"``, ``"xuống"`` or ``"giữ"``, comparing positions in the current criteria's level
-    list (level names must match across versions; unknown names give ``NA``). Units present in
-    one year only (new or merged communes) appear with the missing year's columns empty.
+    With the register ``units`` (:func:`cqdt.register.load_units`) a unit is matched with
+    itself or with the unit it was renamed from; without it, by name. ``status`` says what
+    became of the unit (:func:`cqdt.register.continuity`): units merged away (``successor``)
+    and new units (``predecessors``) have one year's columns only.
+
+    Rank changes are computed on comparable units only: in each year the comparable units are
+    ranked again among themselves (``rank_comparable``, ties shared), so units that appear or
+    disappear do not move anyone. ``rank_change`` is positive when a unit climbed (5 -> 2 is
+    +3); ``level_change`` is ``"lên"``, ``"xuống"`` or ``"giữ"`` (see :func:`level_change`).
     """
-    keep = ["unit", "part", "rank", "level", "converted_published"]
-    merged = current.parts[keep].merge(
-        previous.parts[keep], on=["unit", "part"], how="outer", suffixes=("", "_before")
+    link = (
+        _by_name(current, previous)
+        if units is None
+        else continuity(units, current.level, previous.year, current.year)
     )
-    merged["rank_change"] = merged["rank_before"] - merged["rank"]
-    merged["points_change"] = merged["converted_published"] - merged["converted_published_before"]
-    order = {
-        part.code: {t.level: i for i, t in enumerate(part.levels)}
-        for part in current.criteria.parts
-    }
-    position = merged.apply(lambda r: order.get(r["part"], {}).get(r["level"]), axis=1)
-    before = merged.apply(lambda r: order.get(r["part"], {}).get(r["level_before"]), axis=1)
-    both = position.notna() & before.notna()
-    change = pd.Series(pd.NA, index=merged.index, dtype="string")
-    change[both & (position < before)] = "lên"
-    change[both & (position > before)] = "xuống"
-    change[both & (position == before)] = "giữ"
-    merged["level_change"] = change
-    return merged.sort_values(["part", "rank"]).reset_index(drop=True)
+    keep = ["unit", "part", "rank", "level", "converted_published"]
+    parts = pd.DataFrame({"part": [p.code for p in current.criteria.parts]})
+    table = link.merge(parts, how="cross")
+    table = table.merge(current.parts[keep], on=["unit", "part"], how="left")
+    before = previous.parts[keep].rename(columns=lambda c: c if c == "part" else f"{c}_before")
+    table = table.merge(before, on=["unit_before", "part"], how="left")
+    table = table.dropna(subset=["rank", "rank_before"], how="all")
+    comparable = table["status"].isin(COMPARABLE) & table[["rank", "rank_before"]].notna().all(
+        axis=1
+    )
+    for column in ("rank", "rank_before"):
+        ranks = table[column].where(comparable).astype(float)
+        table[column.replace("rank", "rank_comparable")] = ranks.groupby(table["part"]).transform(
+            lambda r: shared_rank(-r)
+        )
+    table["rank_change"] = table["rank_comparable_before"] - table["rank_comparable"]
+    table["points_change"] = table["converted_published"] - table["converted_published_before"]
+    table["level_change"] = level_change(table, current.criteria)
+    table["unit"] = table["unit"].where(table["unit"] != "", table["unit_before"])
+    order = ["part", "rank", "rank_before", "unit"]
+    return table.sort_values(order, na_position="last").reset_index(drop=True)
 
 
 def unit_profile(result: ScoreResult, unit: str) -> pd.DataFrame:

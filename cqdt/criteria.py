@@ -190,6 +190,8 @@ _PYDANTIC_MESSAGES = {
     "string_pattern_mismatch": "chỉ được gồm chữ không dấu, số và . _ - (không dấu cách, ; hay ,)",
     "too_short": "không được để trống danh sách",
     "finite_number": "phải là một số hữu hạn",
+    "union_tag_invalid": "không phải loại được biết (xem danh sách trong tài liệu)",
+    "union_tag_not_found": "thiếu khóa cho biết loại (bắt buộc phải có)",
 }
 
 
@@ -210,7 +212,13 @@ def _pydantic_message(error: dict[str, Any]) -> str:
 
 def _place(raw: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
     """Turn a pydantic location into a Vietnamese place ("phần A › tiêu chí A1.2") and field."""
-    names = {"parts": "phần", "groups": "nhóm", "criteria": "tiêu chí", "inputs": "trường nhập"}
+    names = {
+        "parts": "phần",
+        "groups": "nhóm",
+        "criteria": "tiêu chí",
+        "inputs": "trường nhập",
+        "changes": "thay đổi",
+    }
     place, node, field = [], raw, ""
     i = 0
     while i < len(loc):
@@ -223,13 +231,16 @@ def _place(raw: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
                 label = f"thứ {loc[i + 1] + 1}"
             place.append(f"{names[key]} {label}")
             i += 2
+            if i < len(loc) and isinstance(node, dict) and loc[i] == node.get("change"):
+                i += 1  # the tag of a tagged union ("set_max") is not a field
             continue
         field = ".".join(str(k) for k in loc[i:])
         break
     return " › ".join(place), field
 
 
-def _structure_problems(raw: Any, file: str, err: ValidationError) -> list[Problem]:
+def structure_problems(raw: Any, file: str, err: ValidationError) -> list[Problem]:
+    """Every pydantic validation error of a parsed YAML document, as Vietnamese problems."""
     problems = []
     for error in err.errors():
         place, field = _place(raw, tuple(error["loc"]))
@@ -403,19 +414,47 @@ def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Proble
     try:
         cs = CriteriaSet.model_validate(raw)
     except ValidationError as err:
-        return None, _structure_problems(raw, file, err)
+        return None, structure_problems(raw, file, err)
     return cs, _semantic_problems(cs, file)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key repeated in one mapping (plain YAML keeps the last)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    repeated = sorted({str(k) for i, k in enumerate(keys) if k in keys[:i]})
+    if repeated:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"khóa bị lặp lại: {', '.join(repeated)}", node.start_mark
+        )
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def read_yaml(path: Path) -> tuple[Any, bytes, list[Problem]]:
+    """Parse a YAML file (UTF-8, with or without BOM): the document, its bytes, problems.
+
+    A key repeated in one mapping is a problem, not silently the last value.
+    """
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
+        return yaml.load(text, Loader=_UniqueKeyLoader), data, []  # a SafeLoader: no objects
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, b"", [Problem(str(path), "", "", f"không đọc được tệp: {exc}")]
 
 
 def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
     """Read and check a criteria file: the set (``None`` if malformed) and every problem."""
     path = Path(path)
     file = str(path)
-    try:
-        data = path.read_bytes()
-        raw = yaml.safe_load(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, [Problem(file, "", "", f"không đọc được tệp: {exc}")]
+    raw, data, problems = read_yaml(path)
+    if problems:
+        return None, problems
     cs, problems = check_criteria(raw, file)
     if cs is None:
         return None, problems

@@ -26,6 +26,7 @@ from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.output import file_sha256
 from cqdt.problems import WARNING, EvidenceError, Problem, errors_only
+from cqdt.register import units_in
 
 FIXED_COLUMNS = RESERVED_FIELDS
 UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE = FIXED_COLUMNS
@@ -105,29 +106,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if table.empty:
         raise EvidenceError([Problem(file, "", "", "tệp không có dòng dữ liệu nào")])
     return table
-
-
-def load_units(path: str | Path) -> pd.DataFrame:
-    """Read the register of units (``don_vi.csv``)."""
-    table = read_table(path)
-    missing = [c for c in ("cap", UNIT_CODE, UNIT) if c not in table.columns]
-    if missing:
-        raise EvidenceError(
-            [Problem(str(path), "", c, "thiếu cột bắt buộc của danh mục đơn vị") for c in missing]
-        )
-    table[UNIT] = normalise_names(table[UNIT])
-    for column in ("tu_nam", "den_nam"):
-        values = table[column] if column in table else pd.Series("", index=table.index)
-        table[column] = pd.to_numeric(values.replace("", None), errors="coerce")
-    return table
-
-
-def units_in(units: pd.DataFrame, level: str, year: int) -> pd.DataFrame:
-    """Units of a level that existed in a year."""
-    alive = (units["tu_nam"].isna() | (units["tu_nam"] <= year)) & (
-        units["den_nam"].isna() | (units["den_nam"] >= year)
-    )
-    return units[(units["cap"] == level) & alive]
 
 
 def find_evidence(data_dir: str | Path) -> pd.DataFrame:

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from cqdt.criteria import LEVELS, find_criteria, load_criteria
-from cqdt.evidence import find_evidence, load_evidence, load_units
+from cqdt.evidence import find_evidence, load_evidence
 from cqdt.problems import EvidenceError, Problem
+from cqdt.register import load_units
 from cqdt.scoring import ScoreResult, score
 
 UNITS_FILE = "don_vi.csv"
@@ -61,6 +62,10 @@ class Workspace:
             )
         return Path(found["path"].iloc[0])
 
+    def register(self) -> pd.DataFrame | None:
+        """The checked register of units (``don_vi.csv``), or ``None`` if the folder has none."""
+        return load_units(self.units_file) if self.units_file.exists() else None
+
     def criteria_file(self, level: str, year: int) -> Path:
         """The criteria file in force for a level and year."""
         return find_criteria(self.criteria_dir, level, year)
@@ -74,6 +79,5 @@ class Workspace:
     ) -> ScoreResult:
         """Check and score one level and year; ``survey`` and ``criteria_file`` override."""
         criteria = load_criteria(criteria_file or self.criteria_file(level, year))
-        units = load_units(self.units_file) if self.units_file.exists() else None
         path = Path(survey) if survey else self.survey(level, year)
-        return score(criteria, load_evidence(path, criteria, year, units=units))
+        return score(criteria, load_evidence(path, criteria, year, units=self.register()))

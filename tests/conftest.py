@@ -137,3 +137,18 @@ def mini_criteria(mini_criteria_file: Path) -> CriteriaSet:
 @pytest.fixture
 def mini_survey_file(tmp_path: Path) -> Path:
     return write_survey(tmp_path / "survey.csv", MINI_SURVEY)
+
+
+@pytest.fixture(scope="session")
+def mini_versioned(tmp_path_factory: pytest.TempPathFactory):
+    """A criteria folder holding MINI as version ``thu-nghiem``, and MINI_SURVEY scored with it."""
+    from cqdt.evidence import load_evidence
+    from cqdt.scoring import score
+
+    criteria_dir = tmp_path_factory.mktemp("criteria")
+    (criteria_dir / "thu-nghiem").mkdir()
+    path = criteria_dir / "thu-nghiem" / "huyen.yaml"
+    path.write_text(MINI_CRITERIA, encoding="utf-8")
+    cs = load_criteria(path)
+    survey = write_survey(tmp_path_factory.mktemp("survey") / "huyen.csv", MINI_SURVEY)
+    return criteria_dir, score(cs, load_evidence(survey, cs, 2020))

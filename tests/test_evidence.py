@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cqdt.evidence import load_evidence, load_units
+from cqdt.evidence import load_evidence
 from cqdt.problems import EvidenceError
+from cqdt.register import load_units
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
 

@@ -118,5 +118,32 @@ class ReportParameters(NotebookParameters):
     """The year to compare with; 0 for none."""
 
 
-KINDS: dict[str, type[NotebookParameters]] = {model.kind: model for model in (ReportParameters,)}
+class ScenarioParameters(NotebookParameters):
+    """A what-if scenario applied to one year (``notebooks/kich_ban.ipynb``).
+
+    ``level`` must be the scenario's base level (the notebook checks it).
+    """
+
+    kind: ClassVar[str] = "kich-ban"
+    title: ClassVar[str] = "Báo cáo kịch bản giả định"
+    notebook: ClassVar[str] = "kich_ban.ipynb"
+
+    scenario_file: str
+    """The scenario YAML file (see ``criteria/README.md``)."""
+
+
+class ExplorerParameters(NotebookParameters):
+    """The interactive explorer (``notebooks/kham_pha.ipynb``); not a published report."""
+
+    kind: ClassVar[str] = "kham-pha"
+    title: ClassVar[str] = "Khám phá kịch bản"
+    notebook: ClassVar[str] = "kham_pha.ipynb"
+
+    scenario_file: str = ""
+    """A scenario to apply from the start; empty for none."""
+
+
+KINDS: dict[str, type[NotebookParameters]] = {
+    model.kind: model for model in (ReportParameters, ScenarioParameters)
+}
 """Every kind of report, by its ``kind``."""

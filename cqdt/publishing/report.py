@@ -29,6 +29,7 @@ from cqdt.output import file_sha256
 from cqdt.problems import InputError
 from cqdt.publishing import charts
 from cqdt.publishing.parameters import ReportParameters
+from cqdt.register import COMPARABLE, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult
 from cqdt.tables import RATE_COLUMN, official_table, part_titles, rounding_rule, write_result_tables
 from cqdt.workspace import Workspace
@@ -67,7 +68,7 @@ def prepare(params: ReportParameters) -> ReportContext:
     if params.compare_year:
         try:
             previous = workspace.score(params.level, params.compare_year)
-            comparison = compare_years(result, previous)
+            comparison = compare_years(result, previous, workspace.register())
             reason = ""
         except InputError as err:
             reason = f"không dùng được dữ liệu năm {params.compare_year}: {err.problems[0]}"
@@ -229,8 +230,16 @@ def summary(ctx: ReportContext) -> HTML:
 
 
 def _changes_html(ctx: ReportContext) -> str:
+    """Level and rank moves per part (comparable units only), then merged-away and new units."""
     changes, titles = ctx.comparison, part_titles(ctx.result)
-    body = []
+    first_part = changes[changes["part"] == ctx.result.criteria.parts[0].code]
+    comparable = first_part["status"].isin(COMPARABLE)
+    body = [
+        f"<p>Thay đổi thứ hạng chỉ tính trên <strong>{int(comparable.sum())} đơn vị so sánh "
+        f"được</strong> (có ở cả hai năm, kể cả đơn vị đổi tên): ở mỗi năm, các đơn vị này được "
+        "xếp hạng lại với nhau, nên đơn vị mới hay đã sáp nhập không làm thay đổi thứ hạng của "
+        "đơn vị khác. Thứ hạng trong ngoặc là thứ hạng giữa các đơn vị so sánh được.</p>"
+    ]
     for part in ctx.result.criteria.parts:
         rows = changes[changes["part"] == part.code]
         moved = rows.dropna(subset=["rank_change"])
@@ -239,7 +248,8 @@ def _changes_html(ctx: ReportContext) -> str:
 
         def moves(frame: pd.DataFrame) -> str:
             listed = ", ".join(
-                f"{esc(r.unit)} ({int(r.rank_before)} → {int(r.rank)})" for r in frame.itertuples()
+                f"{esc(r.unit)} ({int(r.rank_comparable_before)} → {int(r.rank_comparable)})"
+                for r in frame.itertuples()
             )
             return listed or "không có"
 
@@ -250,10 +260,22 @@ def _changes_html(ctx: ReportContext) -> str:
             f"<li>Tăng hạng nhiều nhất: {moves(climbers)}</li>"
             f"<li>Giảm hạng nhiều nhất: {moves(fallers)}</li></ul>"
         )
-    first_part = ctx.result.criteria.parts[0].code
-    new = changes[changes["rank_before"].isna() & changes["part"].eq(first_part)]["unit"]
-    if len(new):
-        body.append(f"<p>{_counted('Đơn vị mới, không có ở năm so sánh', new)}.</p>")
+    listed = {
+        RENAMED: ("Đơn vị đổi tên", "predecessors", "tên cũ"),
+        MERGED_AWAY: ("Đơn vị đã sáp nhập, không còn ở năm nay", "successor", "sáp nhập vào"),
+        ENDED: ("Đơn vị không còn ở năm nay", None, ""),
+        NEW: ("Đơn vị mới, không có ở năm so sánh", "predecessors", "sáp nhập từ"),
+    }
+    for status, (label, column, words) in listed.items():
+        rows = first_part[first_part["status"] == status]
+        if len(rows):
+            names = [
+                f"{esc(r['unit'])} ({words} {esc(r[column])})"
+                if column and r[column]
+                else esc(r["unit"])
+                for _, r in rows.iterrows()
+            ]
+            body.append(f"<p>{esc(label)} ({len(names)} đơn vị): {', '.join(names)}.</p>")
     return "".join(body)
 
 
@@ -320,7 +342,7 @@ def analysis(ctx: ReportContext) -> HTML:
         body.append(f"<h3>Thay đổi thứ hạng so với năm {ctx.params.compare_year}</h3>")
         for part in result.criteria.parts:
             rows = ctx.comparison[ctx.comparison["part"] == part.code]
-            title = f"Phần {part.code}: thay đổi thứ hạng"
+            title = f"Phần {part.code}: thay đổi thứ hạng (đơn vị so sánh được)"
             body.append(figure_html(charts.rank_changes(rows, title), title))
     return _section("III. Phân tích", "".join(body))
 
@@ -504,7 +526,7 @@ def write_outputs(ctx: ReportContext) -> HTML:
     """Write the tables (CSV per part, one XLSX) beside the notebook and list them."""
     folder = Path(ctx.params.output_dir)
     written = write_result_tables(ctx.result, folder)
-    names = ", ".join(esc(path.name) for path in written)
+    names = ", ".join(esc(path.as_posix()) for path in written)  # with its folder
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 

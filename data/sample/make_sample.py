@@ -44,9 +44,10 @@ import numpy as np
 import pandas as pd
 
 from cqdt.criteria import LEVELS, CriteriaSet, Criterion, find_criteria, load_criteria
-from cqdt.evidence import load_evidence, load_units, units_in
+from cqdt.evidence import load_evidence
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.problems import CriteriaError, InputError
+from cqdt.register import load_units, units_in
 from cqdt.scoring import score
 
 SEED = 1784
@@ -73,19 +74,6 @@ MOUNTAIN_DISTRICTS = ("Huyện Nam Đông", "Huyện A Lưới")
 EFFECT_CITY = 0.03
 EFFECT_PROVINCE = 0.02
 EFFECT_MOUNTAIN = -0.08
-
-# Commune merger of 01/01/2020 (Nghị quyết 834/NQ-UBTVQH14, see NGUON_DON_VI.md): new unit
-# code -> codes of the units merged into it. A new unit missing here inherits from all units of
-# the same district and level that ended the year before it started.
-MERGERS: dict[str, tuple[str, ...]] = {
-    "H03-17": ("H03-14", "H03-15"),  # Bình Tiến = Bình Điền + Hồng Tiến
-    "H06-21": ("H06-18", "H06-19"),  # Phú Gia = Vinh Phú + Vinh Thái
-    "H07-19": ("H07-05", "H07-06"),  # Giang Hải = Vinh Hải + Vinh Giang
-    "H08-12": ("H08-06", "H08-07"),  # Hương Xuân = Hương Hòa + Hương Giang
-    "H09-22": ("H09-05", "H09-07"),  # Trung Sơn = Hồng Trung + Bắc Sơn
-    "H09-23": ("H09-12", "H09-14"),  # Quảng Nhâm = Hồng Quảng + Nhâm
-    "H09-24": ("H09-17", "H09-20"),  # Lâm Đớt = Hương Lâm + A Đớt
-}
 
 # --- how inputs follow maturity -------------------------------------------------------------
 
@@ -171,7 +159,10 @@ def latent_maturity(units: pd.DataFrame, years: tuple[int, ...]) -> dict[str, di
         start = unit["tu_nam"]
         if pd.isna(start) or start <= years[0]:
             continue
-        predecessors = MERGERS.get(code) or tuple(
+        # the register says which units merged into this one (ke_thua, Nghị quyết
+        # 834/NQ-UBTVQH14 for 2020, see NGUON_DON_VI.md); otherwise every unit of the same
+        # district and level that ended the year before
+        predecessors = tuple(by_code.index[by_code["ke_thua"] == code]) or tuple(
             by_code.index[
                 (by_code["cap"] == unit["cap"])
                 & (by_code["thuoc"] == unit["thuoc"])

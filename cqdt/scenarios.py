@@ -1,0 +1,425 @@
+"""What-if scenarios: a reviewable YAML file of changes to a criteria set, checked and applied.
+
+A scenario file (see ``criteria/README.md``, section 7) names its base criteria set (version
+folder and level) and a list of changes::
+
+    title: "B3.3 tối đa 10 điểm"
+    base: {version: "1784-2018", level: huyen}
+    changes:
+      - {change: set_max, code: B3.3, max: 10}          # a criterion's or a group's maximum
+      - {change: scale_max, code: B1, factor: 1.5}      # x 1.5 (a weight)
+      - {change: drop, code: B3.5}                      # weight 0
+      - {change: threshold, part: B, level: I, min_rate: 0.88}   # part omitted: every part
+      - {change: rounding, rank_and_classify_on: full}
+
+:func:`load_scenario` checks it like a criteria file: every problem at once, in Vietnamese
+(:class:`~cqdt.problems.CriteriaError`). Maximum changes are weights: they become multipliers
+of :func:`cqdt.scoring.aggregate`, which re-aggregates the points matrix (part maxima stay the
+scale of converted points). Threshold and rounding changes give a modified
+:class:`~cqdt.criteria.CriteriaSet`, which the same matrix is re-aggregated with. Nothing is
+scored from the survey again. :func:`apply_scenario` gives a :class:`WhatIf`, the before and
+after results; :func:`compare` and :func:`level_transitions` tabulate what moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cqdt.comparison import level_change
+from cqdt.criteria import (
+    LEVELS,
+    CriteriaSet,
+    check_criteria,
+    load_criteria,
+    read_yaml,
+    structure_problems,
+)
+from cqdt.numbers import format_number, round_half_up
+from cqdt.output import file_sha256
+from cqdt.problems import CriteriaError, Problem, errors_only
+from cqdt.scoring import ScoreResult, aggregate
+
+SCENARIO_FOLDER = "kich-ban"
+"""Where example scenarios live, inside the criteria folder."""
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Base(_Entry):
+    """The criteria set a scenario changes: ``<criteria_dir>/<version>/<level>.yaml``."""
+
+    version: str
+    level: Literal["tinh", "huyen", "xa"]
+
+
+class SetMax(_Entry):
+    """Give a criterion or a group a new maximum (its weight); a group's criteria keep ratios."""
+
+    change: Literal["set_max"]
+    code: str
+    max: float = Field(gt=0)
+
+
+class ScaleMax(_Entry):
+    """Multiply the maximum of a criterion or of every criterion of a group."""
+
+    change: Literal["scale_max"]
+    code: str
+    factor: float = Field(gt=0)
+
+
+class Drop(_Entry):
+    """Leave a criterion (or every criterion of a group) out: weight 0."""
+
+    change: Literal["drop"]
+    code: str
+
+
+class SetThreshold(_Entry):
+    """Move the lowest rate (0..1) of a level, in one part or (``part`` omitted) in every part."""
+
+    change: Literal["threshold"]
+    part: str | None = None
+    level: str
+    min_rate: float = Field(ge=0, le=1)
+
+
+class SetRounding(_Entry):
+    """Change the rounding policy; keys left out keep the base's value."""
+
+    change: Literal["rounding"]
+    points_decimals: int | None = Field(default=None, ge=0, le=6)
+    rate_percent_decimals: int | None = Field(default=None, ge=0, le=6)
+    rank_and_classify_on: Literal["published", "full"] | None = None
+
+
+Change = Annotated[
+    SetMax | ScaleMax | Drop | SetThreshold | SetRounding, Field(discriminator="change")
+]
+WEIGHT_CHANGES = (SetMax, ScaleMax, Drop)
+
+
+class ScenarioFile(_Entry):
+    """A scenario file as written."""
+
+    title: str
+    description: str = ""
+    base: Base
+    changes: list[Change] = []
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario: its base criteria set and what it changes."""
+
+    title: str
+    description: str
+    base: CriteriaSet
+    criteria: CriteriaSet
+    """The base with the scenario's thresholds and rounding."""
+    weights: pd.Series
+    """The maximum of every criterion under the scenario (0 = dropped)."""
+    changes: tuple[Change, ...]
+    source: str = ""
+    sha256: str = ""
+
+    @property
+    def multipliers(self) -> pd.Series:
+        """Weight multiplier per criterion code, for :func:`cqdt.scoring.aggregate`."""
+        table = self.base.criteria_table().set_index("criterion")
+        return self.weights / table["max"]
+
+    @property
+    def weight_only(self) -> bool:
+        """Whether the scenario only moves weights (thresholds and rounding untouched)."""
+        return all(isinstance(c, WEIGHT_CHANGES) for c in self.changes)
+
+    def describe(self) -> pd.DataFrame:
+        """The changes in words, one row each (Vietnamese headers)."""
+        words = [describe_change(c, self.base) for c in self.changes]
+        return pd.DataFrame({"STT": range(1, len(words) + 1), "Thay đổi": words})
+
+
+def describe_change(change: Change, base: CriteriaSet) -> str:
+    """One change in Vietnamese, e.g. ``Đặt điểm tối đa của B3.3 (Tỷ lệ hồ sơ …) là 10``."""
+    names = {g.code: g.name for p in base.parts for g in p.groups}
+    names |= {c.code: c.name for c in base.criteria}
+    what = f"{getattr(change, 'code', '')} ({names.get(getattr(change, 'code', ''), '?')})"
+    match change:
+        case SetMax():
+            return f"Đặt điểm tối đa của {what} là {format_number(change.max)}"
+        case ScaleMax():
+            return f"Nhân điểm tối đa của {what} với {format_number(change.factor, 4)}"
+        case Drop():
+            return f"Bỏ {what} khỏi đánh giá"
+        case SetThreshold():
+            where = f"phần {change.part}" if change.part else "mọi phần"
+            return (
+                f"Ngưỡng mức {change.level} ({where}): từ {format_number(change.min_rate * 100)}%"
+            )
+        case SetRounding():
+            words = []
+            if change.points_decimals is not None:
+                words.append(f"điểm làm tròn {change.points_decimals} chữ số thập phân")
+            if change.rate_percent_decimals is not None:
+                words.append(f"tỷ lệ (%) làm tròn {change.rate_percent_decimals} chữ số thập phân")
+            if change.rank_and_classify_on:
+                on = "đã làm tròn" if change.rank_and_classify_on == "published" else "đầy đủ"
+                words.append(f"xếp hạng và xếp mức theo số {on}")
+            return "Quy tắc làm tròn: " + "; ".join(words or ["như bộ tiêu chí gốc"])
+    raise TypeError(change)
+
+
+def _criteria_of(code: str, base: CriteriaSet) -> list[str] | None:
+    """The criterion codes a criterion or group code stands for (None if neither)."""
+    for part in base.parts:
+        for group in part.groups:
+            if group.code == code:
+                return [c.code for c in group.criteria]
+            if any(c.code == code for c in group.criteria):
+                return [code]
+    return None
+
+
+def _apply_changes(
+    changes: list[Change], base: CriteriaSet, file: str
+) -> tuple[pd.Series, dict[str, Any], list[Problem]]:
+    """Weights per criterion, the modified criteria document, and the problems found."""
+    weights = base.criteria_table().set_index("criterion")["max"].astype(float)
+    raw = base.model_dump(mode="json")
+    problems: list[Problem] = []
+    part_codes = [p.code for p in base.parts]
+    for i, change in enumerate(changes):
+        place = f"thay đổi thứ {i + 1} ({change.change})"
+        if isinstance(change, WEIGHT_CHANGES):
+            codes = _criteria_of(change.code, base)
+            if codes is None:
+                what = (
+                    "là mã phần: điểm tối đa của phần là thang quy đổi, không đổi được; hãy đổi "
+                    "điểm của nhóm hoặc tiêu chí"
+                    if change.code in part_codes
+                    else f"không phải mã tiêu chí hay nhóm nào của bộ tiêu chí {base.version} "
+                    f"{LEVELS[base.level]}"
+                )
+                problems.append(Problem(file, place, "code", f"mã «{change.code}» {what}"))
+                continue
+            current = weights[codes].sum()
+            if isinstance(change, Drop):
+                weights[codes] = 0.0
+            elif current == 0:
+                problems.append(
+                    Problem(file, place, "code", f"«{change.code}» đã bị bỏ ở thay đổi trước")
+                )
+            elif isinstance(change, SetMax):
+                weights[codes] *= change.max / current
+            else:
+                weights[codes] *= change.factor
+        elif isinstance(change, SetThreshold):
+            targets = [change.part] if change.part else part_codes
+            if change.part and change.part not in part_codes:
+                problems.append(
+                    Problem(
+                        file,
+                        place,
+                        "part",
+                        f"phần «{change.part}» không có; các phần: {', '.join(part_codes)}",
+                    )
+                )
+                continue
+            for part in raw["parts"]:
+                if part["code"] not in targets:
+                    continue
+                levels = {t["level"]: t for t in part["levels"]}
+                if change.level not in levels:
+                    problems.append(
+                        Problem(
+                            file,
+                            place,
+                            "level",
+                            f"phần {part['code']} không có mức «{change.level}»; các mức: "
+                            f"{', '.join(levels)}",
+                        )
+                    )
+                else:
+                    levels[change.level]["min_rate"] = change.min_rate
+        else:
+            raw["rounding"] |= change.model_dump(exclude_none=True, exclude={"change"})
+    for part in base.parts:
+        if not weights[[c.code for g in part.groups for c in g.criteria]].sum() > 0:
+            problems.append(
+                Problem(file, f"phần {part.code}", "changes", "mọi tiêu chí của phần bị bỏ")
+            )
+    return weights, raw, problems
+
+
+def check_scenario(
+    raw: Any, file: str, criteria_dir: str | Path
+) -> tuple[Scenario | None, list[Problem]]:
+    """Check a parsed scenario document against its base criteria set; every problem at once."""
+    if not isinstance(raw, dict):
+        return None, [Problem(file, "", "", "tệp rỗng hoặc không phải một kịch bản YAML")]
+    try:
+        doc = ScenarioFile.model_validate(raw)
+    except ValidationError as err:
+        return None, structure_problems(raw, file, err)
+    base_file = Path(criteria_dir) / doc.base.version / f"{doc.base.level}.yaml"
+    if not base_file.is_file():
+        found = sorted(p.parent.name for p in Path(criteria_dir).glob(f"*/{doc.base.level}.yaml"))
+        return None, [
+            Problem(
+                file,
+                "base",
+                "version",
+                f"không có bộ tiêu chí phiên bản «{doc.base.version}» "
+                f"{LEVELS[doc.base.level]} (cần tệp {base_file}); các phiên bản có: "
+                f"{', '.join(found) or 'không có'}",
+            )
+        ]
+    try:
+        base = load_criteria(base_file)
+    except CriteriaError as err:
+        return None, [Problem(file, "base", "version", "bộ tiêu chí gốc có lỗi"), *err.problems]
+    weights, changed, problems = _apply_changes(doc.changes, base, file)
+    criteria, more = check_criteria(changed, file)
+    problems += errors_only(more)
+    if criteria is None or errors_only(problems):
+        return None, problems
+    scenario = Scenario(
+        doc.title, doc.description, base, criteria, weights, tuple(doc.changes), source=file
+    )
+    return scenario, problems
+
+
+def load_scenario(path: str | Path, criteria_dir: str | Path) -> Scenario:
+    """Read and check a scenario file; raise :class:`CriteriaError` listing every problem."""
+    path = Path(path)
+    raw, _, problems = read_yaml(path)
+    scenario = None
+    if not problems:
+        scenario, problems = check_scenario(raw, str(path), criteria_dir)
+    if scenario is None:
+        raise CriteriaError(problems)
+    return replace(scenario, sha256=file_sha256(path))
+
+
+def find_scenarios(criteria_dir: str | Path, level: str | None = None) -> list[Path]:
+    """Scenario files in ``<criteria_dir>/kich-ban/``: all, or those whose base has ``level``."""
+    paths = sorted((Path(criteria_dir) / SCENARIO_FOLDER).glob("*.yaml"))
+    if level is None:
+        return paths
+    found = []
+    for path in paths:
+        raw, _, _ = read_yaml(path)
+        base = raw.get("base") if isinstance(raw, dict) else None
+        if isinstance(base, dict) and base.get("level") == level:
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario applied to one year's results: the results before and after."""
+
+    scenario: Scenario
+    before: ScoreResult
+    after: ScoreResult
+
+    @cached_property
+    def comparison(self) -> pd.DataFrame:
+        """Per unit and part, before and after (see :func:`compare`)."""
+        return compare(self.before, self.after)
+
+    @cached_property
+    def transitions(self) -> pd.DataFrame:
+        return level_transitions(self.comparison, self.after.criteria)
+
+
+def apply_scenario(scenario: Scenario, before: ScoreResult) -> WhatIf:
+    """Re-aggregate ``before``'s points matrix under the scenario (nothing is re-scored)."""
+    if before.criteria.sha256 != scenario.base.sha256 or before.level != scenario.base.level:
+        raise ValueError(
+            f"Kết quả được chấm bằng bộ tiêu chí {before.criteria.version} "
+            f"{LEVELS[before.level]}, kịch bản dựa trên {scenario.base.version} "
+            f"{LEVELS[scenario.base.level]}"
+        )
+    parts, groups = aggregate(before.points, scenario.criteria, scenario.multipliers)
+    after = ScoreResult(scenario.criteria, before.evidence, before.points, parts, groups)
+    return WhatIf(scenario, before, after)
+
+
+def compare(before: ScoreResult, after: ScoreResult) -> pd.DataFrame:
+    """Per unit and part: achieved points, rate, converted points, rank and level, both ways.
+
+    Columns ``<x>_before`` and ``<x>`` (after), ``rank_change`` (positive = climbed) and
+    ``level_change`` (``lên``, ``xuống``, ``giữ``). Points as published (rounded as the
+    criteria say), so every row can be checked by hand against the tables.
+    """
+    decimals = after.criteria.rounding.points_decimals
+    keep = ["unit", "part", "achieved", "rate_published", "converted_published", "rank", "level"]
+
+    def published(result: ScoreResult) -> pd.DataFrame:
+        rows = result.parts[keep].copy()
+        rows["achieved"] = round_half_up(rows["achieved"], decimals)
+        return rows
+
+    table = published(after).merge(
+        published(before), on=["unit", "part"], suffixes=("", "_before"), validate="1:1"
+    )
+    table["rank_change"] = table["rank_before"] - table["rank"]
+    table["points_change"] = round_half_up(
+        table["converted_published"] - table["converted_published_before"], decimals
+    )
+    table["level_change"] = level_change(table, after.criteria)
+    return table.sort_values(["part", "rank", "unit"]).reset_index(drop=True)
+
+
+def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.DataFrame:
+    """How many units went from each level to each level, per part, and which."""
+    order = {p.code: [t.level for t in p.levels] for p in criteria.parts}
+    rows = []
+    for (part, before, after), units in comparison.groupby(
+        ["part", "level_before", "level"], sort=False
+    )["unit"]:
+        rank = order.get(part, [])
+        rows.append(
+            {
+                "part": part,
+                "level_before": before,
+                "level": after,
+                "count": len(units),
+                "units": ", ".join(sorted(units)),
+                "_order": (
+                    [p.code for p in criteria.parts].index(part),
+                    rank.index(before) if before in rank else len(rank),
+                    rank.index(after) if after in rank else len(rank),
+                ),
+            }
+        )
+    columns = ["part", "level_before", "level", "count", "units", "_order"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def level_counts(what_if: WhatIf) -> pd.DataFrame:
+    """Units per part and level, before and after."""
+    rows = []
+    for part in what_if.after.criteria.parts:
+        rows_of = what_if.comparison[what_if.comparison["part"] == part.code]
+        for t in part.levels:
+            rows.append(
+                {
+                    "Phần": part.code,
+                    "Mức": t.level,
+                    "Trước": int((rows_of["level_before"] == t.level).sum()),
+                    "Sau": int((rows_of["level"] == t.level).sum()),
+                }
+            )
+    return pd.DataFrame(rows)
