@@ -7,10 +7,11 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, read_criteria
-from cqdt.output import new_run_folder, staged_folder
+from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
@@ -24,6 +25,60 @@ huyện và xã.
 Dữ liệu: <thư mục dữ liệu>/don_vi.csv (danh mục đơn vị) và <năm>/<cấp>.csv hoặc .xlsx
 (phiếu khảo sát). Bộ tiêu chí: <thư mục tiêu chí>/<phiên bản>/<cấp>.yaml.
 """
+
+
+ARGPARSE_MESSAGES = [
+    (
+        r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.*)\)",
+        r"tùy chọn \1: giá trị «\2» không hợp lệ; chọn một trong: \3",
+    ),
+    (r"argument (\S+): expected one argument", r"tùy chọn \1 cần một giá trị"),
+    (
+        r"argument (\S+): invalid (\w+) value: '?([^']*)'?",
+        r"tùy chọn \1: giá trị «\3» không hợp lệ",
+    ),
+    (
+        r"argument (\S+): ignored explicit argument '?([^']*)'?",
+        r"tùy chọn \1 không nhận giá trị «\2»",
+    ),
+    (r"argument (\S+): (.*)", r"tùy chọn \1: \2"),
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tùy chọn hoặc tham số không được biết: \1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"tùy chọn \1 viết tắt không rõ, có thể là: \2"),
+]
+"""argparse's English errors and their Vietnamese (argparse has no translation of its own)."""
+
+
+class VietnameseHelpFormatter(argparse.HelpFormatter):
+    """Help with the usage line headed in Vietnamese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+class RawVietnameseHelpFormatter(VietnameseHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The same, keeping the line breaks of the description."""
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """An argument parser that speaks Vietnamese, in errors as in help.
+
+    Every sub-command parser made with ``add_subparsers().add_parser`` is of this class too,
+    so a new command gets Vietnamese errors without doing anything.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in ARGPARSE_MESSAGES:
+            translated, found = re.subn(f"^{pattern}$", replacement, message, flags=re.S)
+            if found:
+                message = translated
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi ({self.prog}): {message}\nXem hướng dẫn: {self.prog} --help\n")
 
 
 def _vietnamese(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -86,10 +141,10 @@ def _integer_from(minimum: int) -> Callable[[str], int]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every option documented in Vietnamese."""
     parser = _vietnamese(
-        argparse.ArgumentParser(
+        VietnameseArgumentParser(
             prog="cqdt",
             description=DESCRIPTION,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=RawVietnameseHelpFormatter,
             add_help=False,
         )
     )
@@ -164,9 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_problems(problems: Sequence[Problem]) -> None:
+def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
     for problem in problems:
         print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
+    if omitted:
+        print(f"  ... và {omitted} lỗi nữa không liệt kê", file=sys.stderr)
 
 
 def _years(value: str) -> str | int:
@@ -202,7 +259,7 @@ def _score_each(
         except InputError as err:
             failed += 1
             print(f"Dữ liệu {label}: có lỗi, không được chấm", file=sys.stderr)
-            _print_problems(err.problems)
+            _print_problems(err.problems, err.omitted)
     return results, failed
 
 
@@ -229,6 +286,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    check_writable(args.out)
     workspace, selected = _selected(args)
     results, failed = _score_each(workspace, selected)
     if not results:
@@ -239,6 +297,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         for label, result in results:
             written = write_result_tables(result, folder / f"{result.level}-{result.year}")
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
+            _print_problems(result.evidence.warnings)
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
 
@@ -246,7 +305,12 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_batch  # heavy imports only when publishing
 
+    check_writable(args.out)
     workspace, selected = _selected(args)
+    for label, result in _score_each(workspace, selected)[0]:  # say what the reports will say
+        if result.evidence.warnings:
+            print(f"Dữ liệu {label}: lưu ý")
+            _print_problems(result.evidence.warnings)
     return run_batch(
         workspace,
         selected,
@@ -267,6 +331,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"validate": cmd_validate, "score": cmd_score, "report": cmd_report}
     try:
         return commands[args.command](args)
+    except OutputError as err:
+        print(f"Lỗi: {err}", file=sys.stderr)
+        return 2
+    except InputError as err:
+        print("Lỗi trong dữ liệu đầu vào, không ghi kết quả:", file=sys.stderr)
+        print("\n".join(err.lines), file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"Lỗi đọc hoặc ghi tệp: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as stop:
         detail = str(stop) or "phần đã ghi (nếu có) nằm trong thư mục *-chua-hoan-thanh"
         print(f"Đã dừng theo yêu cầu; {detail}.", file=sys.stderr)

@@ -11,7 +11,6 @@ level and a year.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from datetime import date
@@ -20,12 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number
+from cqdt.output import file_sha256
 from cqdt.problems import WARNING, CriteriaError, Problem, errors_only
+from cqdt.yamlfile import read_yaml
 
 LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 """Level keys and their Vietnamese names."""
@@ -412,10 +412,9 @@ def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
     path = Path(path)
     file = str(path)
     try:
-        data = path.read_bytes()
-        raw = yaml.safe_load(data.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, [Problem(file, "", "", f"không đọc được tệp: {exc}")]
+        raw = read_yaml(path)
+    except CriteriaError as err:
+        return None, err.problems
     cs, problems = check_criteria(raw, file)
     if cs is None:
         return None, problems
@@ -423,7 +422,7 @@ def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
         problems.append(
             Problem(file, "", "level", f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»")
         )
-    cs = cs.model_copy(update={"source": file, "sha256": hashlib.sha256(data).hexdigest()})
+    cs = cs.model_copy(update={"source": file, "sha256": file_sha256(path)})
     return cs, problems
 
 
@@ -453,10 +452,7 @@ def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
     """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
     candidates = []
     for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise CriteriaError([Problem(str(path), "", "", f"không đọc được tệp: {exc}")]) from exc
+        raw = read_yaml(path)
         raw = raw if isinstance(raw, dict) else {}
         start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
         if start and in_force(start, end, year):

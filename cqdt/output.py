@@ -9,7 +9,9 @@ happened.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,8 +34,38 @@ def safe_name(text: str) -> str:
     return slug or "khong-ten"
 
 
+class OutputError(Exception):
+    """The output folder cannot be used; the message says why and what to do, in Vietnamese."""
+
+
+def check_writable(parent: str | Path) -> Path:
+    """Make sure run folders can be made in ``parent`` (created later, when needed).
+
+    Raise :class:`OutputError` if ``parent`` or one of its ancestors is a file, or if the
+    nearest existing folder cannot be written; a probe folder is made there and removed.
+    """
+    parent = Path(parent)
+    existing = next(p for p in (parent, *parent.parents) if p.exists() or p == p.parent)
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(
+            f"«{existing}» là một tệp, không phải thư mục: chọn thư mục kết quả khác (--out)"
+        )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cqdt-thu-ghi-", dir=existing))
+    except OSError as exc:
+        raise OutputError(
+            f"không ghi được vào thư mục «{parent}» ({exc.strerror or exc}): chọn thư mục kết "
+            "quả khác (--out) hoặc xin quyền ghi vào thư mục này"
+        ) from None
+    return parent
+
+
 def new_run_folder(parent: str | Path, prefix: str, now: datetime | None = None) -> Path:
-    """A run folder path that does not exist yet: ``<parent>/<prefix>-YYYYMMDD-HHMMSS[-n]``."""
+    """A run folder path that does not exist yet: ``<parent>/<prefix>-YYYYMMDD-HHMMSS[-n]``.
+
+    :class:`OutputError` if ``parent`` cannot be written.
+    """
+    check_writable(parent)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = Path(parent) / f"{prefix}-{stamp}"
     candidate, n = base, 1

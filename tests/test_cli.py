@@ -155,7 +155,7 @@ def test_bad_report_options_stop_before_anything_is_written(
     with pytest.raises(SystemExit) as stopped:
         run(*args, option, value)
     assert stopped.value.code == 2
-    assert f"argument {option}: {message}" in capsys.readouterr().err
+    assert f"tùy chọn {option}: {message}" in capsys.readouterr().err
     assert not out.exists()
 
 
