@@ -87,7 +87,8 @@ class Evidence:
 
 def normalise_names(names: pd.Series) -> pd.Series:
     """Unicode NFC and single spaces, so "Huế" typed two ways is one unit (plain strings)."""
-    return clean_text(names).str.replace(r"\s+", " ", regex=True).astype(object)
+    single = [" ".join(name.split()) for name in clean_text(names)]
+    return pd.Series(np.array(single, dtype=object), index=names.index, name=names.name)
 
 
 def load_units(path: str | Path) -> pd.DataFrame:
@@ -174,8 +175,9 @@ class Findings:
 def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
     """Values and blank mask of a number field; problems noted in ``found``."""
     if is_number_column(column):  # the CSV reader parsed every cell as a number
-        values = column.astype(float)
-        blank = values.isna().to_numpy()
+        numbers = column.to_numpy(dtype=float)
+        blank = np.isnan(numbers)
+        values = pd.Series(numbers, index=column.index)
     else:  # text or typed cells: looked at one by one
         column = column.astype(object)
         typed = is_number(column)
@@ -190,10 +192,13 @@ def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, 
         unreadable = ~blank & values.isna() & ~comma & ~ambiguous
         found.rows(unreadable, name, "phải là một số (đang là chữ hoặc ký hiệu)")
         values = values.where(~ambiguous)
-    infinite = np.isinf(values)
+    numbers = values.to_numpy()
+    infinite = np.isinf(numbers)
     found.rows(infinite, name, "phải là một số (đang là chữ hoặc ký hiệu)")
-    found.rows(values < 0, name, "không được là số âm")
-    return values.where(~infinite), blank
+    found.rows(numbers < 0, name, "không được là số âm")
+    if infinite.any():
+        values = values.where(~infinite)
+    return values, blank
 
 
 def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
@@ -243,7 +248,7 @@ def load_evidence(
     path = Path(path)
     file = str(path)
     declared = {f.field: f for f in criteria.inputs}
-    table = read_table(path, parsed=declared)
+    table = read_table(path, parsed=[*declared, UNIT])  # names are cleaned once, below
     if UNIT not in table.columns:
         raise EvidenceError([Problem(file, "dòng tiêu đề", UNIT, "thiếu cột tên đơn vị")])
     names = normalise_names(table[UNIT])

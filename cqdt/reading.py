@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 import zipfile
 from collections.abc import Collection
 from pathlib import Path
@@ -53,19 +54,32 @@ def _as_text(value: object) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _clean_cell(value: object) -> str:
+    if value is None or value != value:  # None, NaN
+        return ""
+    text = value if isinstance(value, str) else _as_text(value)
+    text = unicodedata.normalize("NFC", text).strip()
+    if text[:1] == FORMULA_ESCAPE and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
 def clean_text(cells: pd.Series) -> pd.Series:
     """Cells as text: blank for missing, NFC, trimmed, the spreadsheet formula escape removed.
 
     The result has object dtype (plain Python strings), whatever pandas' default string
     storage is, so that indexes built from it stay fast.
     """
-    cells = cells.astype(object)
-    text = cells.where(cells.notna(), "")
-    if not all(isinstance(v, str) for v in text):
-        text = text.map(_as_text)
-    text = text.str.normalize("NFC").str.strip()
-    escaped = text.str.startswith(FORMULA_ESCAPE) & text.str[1:2].isin(FORMULA_STARTS)
-    return text.mask(escaped, text.str[1:]).astype(object)
+    text = [_clean_cell(v) for v in cells.to_numpy(dtype=object)]
+    return pd.Series(np.array(text, dtype=object), index=cells.index, name=cells.name)
+
+
+def blank_cells(cells: pd.Series) -> np.ndarray:
+    """Which cells are missing or empty text."""
+    if is_number_column(cells):
+        return np.isnan(cells.to_numpy(dtype=float))
+    values = cells.to_numpy(dtype=object)
+    return pd.isna(values) | (values == "")
 
 
 def _header(cells: list[object]) -> list[str]:
@@ -87,9 +101,9 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
     for name in table.columns:
         if name not in parsed:
             table[name] = clean_text(table[name])
-    blank = table.isna() | table.eq("")
-    table = table.loc[:, ~(blank.all() & table.columns.str.startswith("(cột "))]
-    table = table[~blank.loc[:, table.columns].all(axis=1)]
+    blank = np.column_stack([blank_cells(table[name]) for name in table.columns])
+    unnamed = blank.all(axis=0) & table.columns.str.startswith("(cột ")
+    table = table.loc[~blank[:, ~unnamed].all(axis=1), ~unnamed]
     if table.empty:
         raise _fail(file, "tệp không có dòng dữ liệu nào")
     if limited:
@@ -194,6 +208,7 @@ def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd
     return _finish(file, table.iloc[:MAX_DATA_ROWS], parsed, limited)
 
 
+_DOT_AND_THREE = re.compile(rb"\.[0-9]{3}(?:[,\"\r\n]|$)", re.M)
 _AMBIGUOUS_BYTES = re.compile(
     rb'(?:^|[,"])[ \t]*[1-9][0-9]{0,2}(?:\.[0-9]{3})+[ \t]*(?=[,"\r\n]|$)', re.M
 )
@@ -202,7 +217,10 @@ _AMBIGUOUS_BYTES = re.compile(
 def _may_be_ambiguous(path: Path, table: pd.DataFrame, parsed: Collection[str]) -> bool:
     """Whether a number column read by the C reader may hide text like ``1.200`` (one pass)."""
     numeric = [c for c in parsed if c in table.columns and is_number_column(table[c])]
-    return bool(numeric) and _AMBIGUOUS_BYTES.search(path.read_bytes()) is not None
+    if not numeric:
+        return False
+    data = path.read_bytes()  # a quick literal scan first: most files have no "x.yyy" at all
+    return _DOT_AND_THREE.search(data) is not None and _AMBIGUOUS_BYTES.search(data) is not None
 
 
 def _not_utf8(path: Path, file: str, exc: UnicodeDecodeError) -> EvidenceError:
