@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import pandas as pd
+
 from cqdt import __version__
-from cqdt.criteria import LEVELS, read_criteria
+from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.evidence import load_units, units_in
 from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
 from cqdt.scoring import ScoreResult
@@ -216,7 +220,111 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
+    _add_field_commands(commands)
     return parser
+
+
+def _add_level_year(parser: argparse.ArgumentParser) -> None:
+    """--criteria, --data (for the register), one --level and one --year, --out."""
+    parser.add_argument(
+        "--criteria", default="criteria", metavar="THƯ_MỤC", help="thư mục bộ tiêu chí"
+    )
+    parser.add_argument(
+        "--data",
+        default="data/sample",
+        metavar="THƯ_MỤC",
+        help="thư mục dữ liệu có danh mục đơn vị don_vi.csv (mặc định: data/sample)",
+    )
+    parser.add_argument("--level", required=True, choices=list(LEVELS), help="cấp: tinh, huyen, xa")
+    parser.add_argument(
+        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+    )
+    parser.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+
+
+def _add_field_commands(commands: argparse._SubParsersAction) -> None:
+    """``template``, ``collect`` and ``correct``: the field work around a survey."""
+    template = commands.add_parser(
+        "template",
+        add_help=False,
+        help="tạo phiếu khảo sát Excel cho đơn vị và bảng tổng hợp cả cấp",
+        description="Tạo từ bộ tiêu chí có hiệu lực: phiếu khảo sát Excel cho một đơn vị (chọn "
+        "tên đơn vị trong danh mục, chỉ ô trả lời được sửa) và bảng tổng hợp cả cấp (mỗi đơn vị "
+        "một dòng), vào thư mục mới <thư mục kết quả>/phieu-<ngày>-<giờ>/.",
+    )
+    _vietnamese(template)
+    _add_level_year(template)
+    collect = commands.add_parser(
+        "collect",
+        add_help=False,
+        help="đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
+        description="Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
+        "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
+        "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
+        "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
+        "nếu có lỗi.",
+    )
+    _vietnamese(collect)
+    collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
+    _add_level_year(collect)
+
+
+def _register(workspace: Workspace) -> pd.DataFrame:
+    if not workspace.units_file.exists():
+        raise OutputError(f"không tìm thấy danh mục đơn vị {workspace.units_file} (--data)")
+    return load_units(workspace.units_file)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cqdt.forms import write_level_workbook, write_unit_form
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    units = units_in(_register(workspace), args.level, args.year)
+    target = new_run_folder(args.out, "phieu")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as folder:
+        write_unit_form(criteria, args.year, list(units["don_vi"]), folder / f"phieu-{stem}.xlsx")
+        write_level_workbook(criteria, args.year, units, folder / f"tong-hop-{stem}.xlsx")
+    print(
+        f"Phiếu khảo sát {LEVELS[args.level]} năm {args.year} ({len(units)} đơn vị trong danh mục)"
+    )
+    print(f"Ghi tại: {target}")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from cqdt.collect import collect_forms, validation_table, write_validation_report
+    from cqdt.tables import write_csv
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise OutputError(f"«{folder}» không phải thư mục phiếu")
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    register = _register(workspace)
+    collected = collect_forms(folder, criteria, args.year, register)
+    target = new_run_folder(args.out, "thu-thap")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as run:
+        (run / str(args.year)).mkdir()
+        write_csv(collected.survey, run / str(args.year) / f"{args.level}.csv")
+        shutil.copyfile(workspace.units_file, run / workspace.units_file.name)
+        title = f"Kết quả kiểm tra phiếu khảo sát {LEVELS[args.level]} năm {args.year}"
+        table = validation_table(collected.findings, criteria)
+        write_validation_report(table, run, f"kiem-tra-{stem}", title)
+    print(
+        f"Đã đọc {collected.forms} phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo sát."
+    )
+    _print_problems([f.problem() for f in collected.findings])
+    if collected.missing:
+        print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
+    print(f"Ghi tại: {target}")
+    return 1 if collected.findings else 0
 
 
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
@@ -328,7 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "score": cmd_score, "report": cmd_report}
+    commands = {
+        "validate": cmd_validate,
+        "score": cmd_score,
+        "report": cmd_report,
+        "template": cmd_template,
+        "collect": cmd_collect,
+    }
     try:
         return commands[args.command](args)
     except OutputError as err:

@@ -238,12 +238,14 @@ def load_evidence(
     criteria: CriteriaSet,
     year: int,
     units: pd.DataFrame | None = None,
+    max_listed: int = MAX_LISTED,
 ) -> Evidence:
     """Read and check a survey table; raise :class:`EvidenceError` listing every problem.
 
     ``units`` is the register (:func:`load_units`); when given, every unit must be in it for
     this level and year, and register units missing from the survey are reported as warnings
-    (and kept in :attr:`Evidence.missing_units`).
+    (and kept in :attr:`Evidence.missing_units`). At most ``max_listed`` problems are listed,
+    the others counted (``EvidenceError.omitted``).
     """
     path = Path(path)
     file = str(path)
@@ -338,7 +340,7 @@ def load_evidence(
             for mask, name, message in METHODS[crit.method].check(columns, crit):
                 found.rows(mask, name, message)
 
-    problems, omitted = found.listed()
+    problems, omitted = found.listed(max_listed)
     if found.has_errors():
         raise EvidenceError(problems, omitted)
     index = pd.Index(names.to_numpy(dtype=object), dtype=UNIT_DTYPE, name="unit")

@@ -13,12 +13,16 @@ import os
 import re
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 INCOMPLETE_SUFFIX = "-chua-hoan-thanh"
+FIXED_TIME = datetime(2000, 1, 1)
+"""The time written inside XLSX files (zip entries, document properties) when no date is given,
+so that the same tables give the same bytes on every run."""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -89,6 +93,29 @@ def staged_folder(final: Path) -> Iterator[Path]:
         partial.rename(final.with_name(final.name + INCOMPLETE_SUFFIX))
         raise
     partial.rename(final)
+
+
+def fix_xlsx_times(path: Path, when: datetime = FIXED_TIME) -> Path:
+    """Rewrite an XLSX so the times inside are ``when``, not the moment it was saved.
+
+    openpyxl stamps every zip entry and the document's created/modified properties with the
+    current time; this is the only thing that makes two saves of the same workbook differ.
+    """
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + stamp + rb"\3",
+                    data,
+                )
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+    return path
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from cqdt.problems import EvidenceError, Problem
@@ -111,16 +111,8 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
     return table
 
 
-def read_table(path: str | Path, parsed: Collection[str] = ()) -> pd.DataFrame:
-    """Read a CSV (UTF-8, with or without Excel's BOM) or XLSX file; raise :class:`EvidenceError`.
-
-    The index is the line of each row in the file (the header is line 1), so problems name
-    the line an analyst sees; fully blank rows are dropped. Columns named in ``parsed`` are
-    returned as the file holds them (see the module docstring); others as clean text.
-    ``table.attrs["limited"]`` is set when the file had more than :data:`MAX_DATA_ROWS` rows.
-    """
-    path = Path(path)
-    file = str(path)
+def _sniff(path: Path, file: str) -> tuple[bytes, int]:
+    """First bytes and size of a file; what it is not (empty, .xls, encrypted) raises."""
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
@@ -144,10 +136,43 @@ def read_table(path: str | Path, parsed: Collection[str] = ()) -> pd.DataFrame:
             "tệp Excel định dạng cũ (.xls, Excel 97–2003): mở bằng Excel và lưu lại dạng "
             "«Excel Workbook (*.xlsx)»",
         )
-    if head.startswith(_ZIP):
-        return _read_xlsx(path, file, size, parsed)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if not head.startswith(_ZIP) and path.suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail(file, "tệp mang đuôi .xlsx nhưng không phải tệp Excel (có thể bị hỏng)")
+    return head, size
+
+
+def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
+    """Open an XLSX file; every way it can be unusable raises a Vietnamese EvidenceError."""
+    path = Path(path)
+    file = str(path)
+    head, size = _sniff(path, file)
+    if not head.startswith(_ZIP):
+        raise _fail(file, "không phải tệp Excel (.xlsx)")
+    if size > MAX_XLSX_BYTES:
+        raise _fail(
+            file,
+            f"tệp Excel quá lớn ({size / 2**20:.0f} MB) so với một phiếu khảo sát: kiểm tra xem "
+            "có dán nhầm dữ liệu không, hoặc lưu dạng CSV UTF-8",
+        )
+    try:
+        return load_workbook(path, data_only=data_only)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise _fail(file, f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}") from None
+
+
+def read_table(path: str | Path, parsed: Collection[str] = ()) -> pd.DataFrame:
+    """Read a CSV (UTF-8, with or without Excel's BOM) or XLSX file; raise :class:`EvidenceError`.
+
+    The index is the line of each row in the file (the header is line 1), so problems name
+    the line an analyst sees; fully blank rows are dropped. Columns named in ``parsed`` are
+    returned as the file holds them (see the module docstring); others as clean text.
+    ``table.attrs["limited"]`` is set when the file had more than :data:`MAX_DATA_ROWS` rows.
+    """
+    path = Path(path)
+    file = str(path)
+    head, _ = _sniff(path, file)
+    if head.startswith(_ZIP):
+        return _read_xlsx(path, file, parsed)
     return _read_csv(path, file, head, parsed)
 
 
@@ -235,17 +260,8 @@ def _not_utf8(path: Path, file: str, exc: UnicodeDecodeError) -> EvidenceError:
     )
 
 
-def _read_xlsx(path: Path, file: str, size: int, parsed: Collection[str]) -> pd.DataFrame:
-    if size > MAX_XLSX_BYTES:
-        raise _fail(
-            file,
-            f"tệp Excel quá lớn ({size / 2**20:.0f} MB) so với một phiếu khảo sát: kiểm tra xem "
-            "có dán nhầm dữ liệu không, hoặc lưu dạng CSV UTF-8",
-        )
-    try:
-        book = load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise _fail(file, f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}") from None
+def _read_xlsx(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
+    book = open_workbook(path, data_only=False)
     sheet = next((s for s in book.worksheets if s.max_row > 1 or s["A1"].value is not None), None)
     if sheet is None:
         names = ", ".join(f"«{s.title}»" for s in book.worksheets) or "không có"
@@ -323,4 +339,11 @@ def is_number(cells: pd.Series) -> np.ndarray:
     )
 
 
-__all__ = ["MAX_DATA_ROWS", "clean_text", "is_number", "is_number_column", "read_table"]
+__all__ = [
+    "MAX_DATA_ROWS",
+    "clean_text",
+    "is_number",
+    "is_number_column",
+    "open_workbook",
+    "read_table",
+]

@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cqdt import __version__
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.numbers import round_half_up
-from cqdt.output import replaced_atomically
+from cqdt.output import fix_xlsx_times, replaced_atomically
 from cqdt.reading import FORMULA_ESCAPE, FORMULA_STARTS
 from cqdt.scoring import ScoreResult
 
@@ -240,19 +240,19 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
 
     Row 1 of every sheet is exactly the table's headers. Columns are formatted by header
     (:data:`NUMBER_FORMATS`): a rate column must hold fractions (0.9167), shown as 91.67%.
+    The same tables give the same bytes (no save time inside: :func:`fix_xlsx_times`).
     """
     names = [sheet_name(title) for title in sheets]
     if len({name.casefold() for name in names}) != len(names):  # Excel ignores case
         raise ValueError(f"Tên trang tính bị trùng: {names}")
-    with (
-        replaced_atomically(path) as temporary,
-        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
-    ):
-        for name, table in zip(names, sheets.values(), strict=True):
-            table.to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows(min_row=2):
-                text_not_formula(row)
-            style_sheet(writer.sheets[name], table)
+    with replaced_atomically(path) as temporary:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            for name, table in zip(names, sheets.values(), strict=True):
+                table.to_excel(writer, sheet_name=name, index=False)
+                for row in writer.sheets[name].iter_rows(min_row=2):
+                    text_not_formula(row)
+                style_sheet(writer.sheets[name], table)
+        fix_xlsx_times(temporary)
     return path
 
 
