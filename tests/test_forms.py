@@ -259,9 +259,9 @@ def test_write_level_workbook_is_a_survey_table(mini_criteria, tmp_path):
         for j, name in enumerate(header, start=1):
             if name in MINI_SURVEY.columns and name != "don_vi":
                 value = getattr(row, name)
-                sheet.cell(r, j).value = float(value) if value.replace(".", "").isdigit() else value or None
-                    float(value) if value.replace(".", "").isdigit() else value
-                ) or None
+                sheet.cell(r, j).value = (
+                    float(value) if value.replace(".", "").isdigit() else value or None
+                )
     book.save(path)
     ev = load_evidence(path, mini_criteria, 2020)
     expected = load_evidence(write_survey(tmp_path / "s.csv", MINI_SURVEY), mini_criteria, 2020)
