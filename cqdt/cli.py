@@ -7,6 +7,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -269,6 +270,29 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
     _vietnamese(collect)
     collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
     _add_level_year(collect)
+    correct = commands.add_parser(
+        "correct",
+        add_help=False,
+        help="chấm lại dữ liệu sau phúc khảo và lập báo cáo đính chính so với kết quả đã công bố",
+        description="Chấm dữ liệu đã đính chính (--survey) và so với kết quả đã công bố trong "
+        "THƯ_MỤC_CÔNG_BỐ (một thư mục của cqdt score hoặc cqdt report; chỉ đọc, kiểm tra bằng "
+        "mã băm). Lập báo cáo đính chính (HTML, PDF, Excel): đơn vị nào đổi điểm, thứ hạng, mức, "
+        "theo từng tiêu chí và vì sao, vào thư mục mới <thư mục kết quả>/dinh-chinh-<ngày>-<giờ>/.",
+    )
+    _vietnamese(correct)
+    correct.add_argument("published", metavar="THƯ_MỤC_CÔNG_BỐ", help="lần chạy đã công bố")
+    correct.add_argument(
+        "--survey", required=True, metavar="TỆP", help="tệp khảo sát sau phúc khảo (CSV, XLSX)"
+    )
+    _add_level_year(correct)
+    correct.add_argument(
+        "--timeout",
+        type=_integer_from(1),
+        default=900,
+        metavar="GIÂY",
+        help="thời gian tối đa mỗi ô",
+    )
+    correct.add_argument("--no-pdf", action="store_true", help="không xuất PDF")
 
 
 def _register(workspace: Workspace) -> pd.DataFrame:
@@ -325,6 +349,44 @@ def cmd_collect(args: argparse.Namespace) -> int:
         print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
     print(f"Ghi tại: {target}")
     return 1 if collected.findings else 0
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    from cqdt.corrections import find_published_workbook, folder_hashes
+    from cqdt.publishing.batch import Outcome, _hashed, run_reports
+    from cqdt.publishing.parameters import CorrectionParameters
+
+    published, survey = Path(args.published), Path(args.survey)
+    if not published.is_dir():
+        raise OutputError(f"«{published}» không phải thư mục kết quả đã công bố")
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    workbook = find_published_workbook(published, args.level, args.year)
+    before = folder_hashes(published)
+    params = CorrectionParameters(
+        level=args.level,
+        year=args.year,
+        criteria_dir=str(workspace.criteria_dir.resolve()),
+        data_dir=str(workspace.data_dir.resolve()),
+        published_run=str(published.resolve()),
+        survey_file=str(survey.resolve()),
+        report_date=date.today().isoformat(),
+    )
+    inputs = {"published": _hashed(workbook), "survey": _hashed(survey)}
+    outcome = Outcome(
+        args.level,
+        args.year,
+        f"{args.level}-{args.year}",
+        params.model_dump(),
+        inputs,
+        kind=CorrectionParameters.kind,
+    )
+    code = run_reports([outcome], Path(args.out), "dinh-chinh", 1, args.timeout, not args.no_pdf)
+    if folder_hashes(published) != before:
+        print(f"LỖI: thư mục đã công bố {published} bị thay đổi trong khi chạy", file=sys.stderr)
+        return 1
+    print(f"Thư mục đã công bố không bị thay đổi ({len(before)} tệp, kiểm tra bằng SHA-256).")
+    return code
 
 
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
@@ -442,6 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": cmd_report,
         "template": cmd_template,
         "collect": cmd_collect,
+        "correct": cmd_correct,
     }
     try:
         return commands[args.command](args)

@@ -158,7 +158,13 @@ def _collect(future: Future, outcome: Outcome, root: Path) -> Outcome:
 
 
 def _hashed(path: Path) -> dict[str, str]:
-    return {"path": str(path), "sha256": file_sha256(path)}
+    """An input file for the manifest: its path relative to the working directory the command
+    ran in (absolute only when it is on another drive), and its SHA-256."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # Windows: another drive
+        shown = str(Path(path).resolve())
+    return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
 
 
 def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: str) -> list[Outcome]:
