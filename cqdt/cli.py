@@ -211,18 +211,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="số báo cáo chạy song song (mặc định: 0 = số lõi CPU của máy)",
     )
-    report.add_argument(
+    _add_rendering(report)
+    _add_field_commands(commands)
+    return parser
+
+
+def _add_rendering(parser: argparse.ArgumentParser) -> None:
+    """--timeout and --no-pdf of every command that renders report notebooks."""
+    parser.add_argument(
         "--timeout",
         type=_integer_from(1),
         default=900,
         metavar="GIÂY",
         help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900 giây)",
     )
-    report.add_argument(
+    parser.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
-    _add_field_commands(commands)
-    return parser
 
 
 def _add_level_year(parser: argparse.ArgumentParser) -> None:
@@ -245,54 +250,53 @@ def _add_level_year(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(
+    commands: argparse._SubParsersAction, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A sub-command with Vietnamese help."""
+    return _vietnamese(
+        commands.add_parser(name, add_help=False, help=summary, description=description)
+    )
+
+
 def _add_field_commands(commands: argparse._SubParsersAction) -> None:
     """``template``, ``collect`` and ``correct``: the field work around a survey."""
-    template = commands.add_parser(
+    template = _command(
+        commands,
         "template",
-        add_help=False,
-        help="tạo phiếu khảo sát Excel cho đơn vị và bảng tổng hợp cả cấp",
-        description="Tạo từ bộ tiêu chí có hiệu lực: phiếu khảo sát Excel cho một đơn vị (chọn "
+        "tạo phiếu khảo sát Excel cho đơn vị và bảng tổng hợp cả cấp",
+        "Tạo từ bộ tiêu chí có hiệu lực: phiếu khảo sát Excel cho một đơn vị (chọn "
         "tên đơn vị trong danh mục, chỉ ô trả lời được sửa) và bảng tổng hợp cả cấp (mỗi đơn vị "
         "một dòng), vào thư mục mới <thư mục kết quả>/phieu-<ngày>-<giờ>/.",
     )
-    _vietnamese(template)
     _add_level_year(template)
-    collect = commands.add_parser(
+    collect = _command(
+        commands,
         "collect",
-        add_help=False,
-        help="đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
-        description="Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
+        "đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
+        "Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
         "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
         "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
         "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
         "nếu có lỗi.",
     )
-    _vietnamese(collect)
     collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
     _add_level_year(collect)
-    correct = commands.add_parser(
+    correct = _command(
+        commands,
         "correct",
-        add_help=False,
-        help="chấm lại dữ liệu sau phúc khảo và lập báo cáo đính chính so với kết quả đã công bố",
-        description="Chấm dữ liệu đã đính chính (--survey) và so với kết quả đã công bố trong "
+        "chấm lại dữ liệu sau phúc khảo và lập báo cáo đính chính so với kết quả đã công bố",
+        "Chấm dữ liệu đã đính chính (--survey) và so với kết quả đã công bố trong "
         "THƯ_MỤC_CÔNG_BỐ (một thư mục của cqdt score hoặc cqdt report; chỉ đọc, kiểm tra bằng "
         "mã băm). Lập báo cáo đính chính (HTML, PDF, Excel): đơn vị nào đổi điểm, thứ hạng, mức, "
         "theo từng tiêu chí và vì sao, vào thư mục mới <thư mục kết quả>/dinh-chinh-<ngày>-<giờ>/.",
     )
-    _vietnamese(correct)
     correct.add_argument("published", metavar="THƯ_MỤC_CÔNG_BỐ", help="lần chạy đã công bố")
     correct.add_argument(
         "--survey", required=True, metavar="TỆP", help="tệp khảo sát sau phúc khảo (CSV, XLSX)"
     )
     _add_level_year(correct)
-    correct.add_argument(
-        "--timeout",
-        type=_integer_from(1),
-        default=900,
-        metavar="GIÂY",
-        help="thời gian tối đa mỗi ô",
-    )
-    correct.add_argument("--no-pdf", action="store_true", help="không xuất PDF")
+    _add_rendering(correct)
 
 
 def _register(workspace: Workspace) -> pd.DataFrame:

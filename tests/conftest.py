@@ -137,3 +137,15 @@ def mini_criteria(mini_criteria_file: Path) -> CriteriaSet:
 @pytest.fixture
 def mini_survey_file(tmp_path: Path) -> Path:
     return write_survey(tmp_path / "survey.csv", MINI_SURVEY)
+
+
+@pytest.fixture
+def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """A criteria folder with the mini criteria and a data folder with the mini survey (2020)."""
+    criteria = tmp_path / "criteria" / "thu-nghiem"
+    criteria.mkdir(parents=True)
+    (criteria / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "2020").mkdir(parents=True)
+    write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
+    return tmp_path / "criteria", data

@@ -28,22 +28,12 @@ def errors(path: Path, criteria) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
-def edited(tmp_path: Path, name: str = "s.csv", **cells) -> Path:
-    table = MINI_SURVEY.copy()
-    for (column, row), value in cells.items() if isinstance(cells, dict) else ():
-        table.loc[row, column] = value
-    return write_survey(tmp_path / name, table)
-
-
-@pytest.fixture
-def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
-    criteria = tmp_path / "criteria" / "thu-nghiem"
-    criteria.mkdir(parents=True)
-    (criteria / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
-    data = tmp_path / "data"
-    (data / "2020").mkdir(parents=True)
-    write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
-    return tmp_path / "criteria", data
+def survey_book(tmp_path: Path, name: str) -> tuple[Path, openpyxl.Workbook, list[str]]:
+    """The mini survey saved as XLSX, opened for editing, with its header."""
+    path = tmp_path / name
+    MINI_SURVEY.to_excel(path, index=False)
+    book = openpyxl.load_workbook(path)
+    return path, book, [c.value for c in book.active[1]]
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -71,11 +61,8 @@ def test_text_that_reads_two_ways_is_refused_in_every_column_it_appears(tmp_path
 
 
 def test_numbers_typed_in_excel_are_taken_whatever_their_decimals(tmp_path, mini_criteria):
-    xlsx = tmp_path / "so.xlsx"
-    MINI_SURVEY.to_excel(xlsx, index=False)
-    book = openpyxl.load_workbook(xlsx)
+    xlsx, book, header = survey_book(tmp_path, "so.xlsx")
     sheet = book.active
-    header = [c.value for c in sheet[1]]
     sheet.cell(2, header.index("d") + 1).value = 1.2  # as "1.200" would show with 3 decimals
     sheet.cell(2, header.index("d") + 1).number_format = "0.000"
     sheet.cell(3, header.index("d") + 1).value = 0.125
@@ -191,11 +178,8 @@ def test_row_with_more_cells_than_the_header(tmp_path, mini_criteria):
 
 
 def test_formula_without_cached_value_and_merged_cells_are_named(tmp_path, mini_criteria):
-    path = tmp_path / "cong-thuc.xlsx"
-    MINI_SURVEY.to_excel(path, index=False)
-    book = openpyxl.load_workbook(path)
+    path, book, header = survey_book(tmp_path, "cong-thuc.xlsx")
     sheet = book.active
-    header = [c.value for c in sheet[1]]
     column = openpyxl.utils.get_column_letter(header.index("den") + 1)
     sheet[f"{column}2"] = "=B2*2"  # openpyxl saves no cached value
     sheet.merge_cells("E3:E4")
