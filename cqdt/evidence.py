@@ -204,8 +204,10 @@ def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, 
 def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
     """Values (1/0) and blank mask of a yes/no field; problems noted in ``found``."""
     column = column.astype(object)
-    values = column.map(ANSWERS).astype(float)
-    blank = column.isna().to_numpy().copy()
+    codes, typed = pd.factorize(column)  # a handful of distinct answers: look each up once
+    lookup = np.array([ANSWERS.get(answer, np.nan) for answer in typed] + [np.nan])
+    values = pd.Series(lookup[codes], index=column.index)
+    blank = codes == -1
     other = values.isna().to_numpy() & ~blank
     if other.any():  # not typed the usual way: look closer (case, Unicode form, spaces)
         text = clean_text(column[other]).str.lower()
@@ -336,7 +338,11 @@ def load_evidence(
                 f"dụng cho đơn vị, ghi {crit.code} vào cột «{NOT_APPLICABLE}»",
             )
         if len(fields) == len(criterion_fields(crit)):
-            columns = {name: values[name].where(applicable) for name in fields}
+            keep = applicable.to_numpy()
+            columns = {
+                name: pd.Series(np.where(keep, values[name].to_numpy(), np.nan), index=values.index)
+                for name in fields
+            }
             for mask, name, message in METHODS[crit.method].check(columns, crit):
                 found.rows(mask, name, message)
 
