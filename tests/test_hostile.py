@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import time
 import tracemalloc
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from cqdt.cli import main
@@ -19,7 +22,8 @@ from cqdt.evidence import load_evidence
 from cqdt.problems import CriteriaError, EvidenceError
 from cqdt.reading import MAX_DATA_ROWS
 from cqdt.yamlfile import parse_yaml
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, write_survey
+from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
+from tests.test_scoring import surveys
 
 
 def errors(path: Path, criteria) -> list[str]:
@@ -311,3 +315,55 @@ def test_formula_like_names_never_become_formulas_in_csv_or_excel(mini_workspace
     from cqdt.reading import clean_text
 
     assert clean_text(back["don_vi"]).tolist() == ["=A1"]
+
+
+# --- properties over generated survey tables ------------------------------------------------
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    table=surveys(n_min=2, n_max=6),
+    row=st.integers(0, 5),
+    field=st.sampled_from(["den", "so", "v", "x", "d", "co", "m4"]),
+    bad=st.sampled_from(["mười", "-3", "1.200", "có lẽ", "2,5", "inf", "#DIV/0!"]),
+)
+def test_any_single_corrupted_cell_is_named_and_nothing_is_scored(
+    mini_criteria, tmp_path_factory, table, row, field, bad
+):
+    row %= len(table)
+    table = table.assign(khong_ap_dung="")  # every criterion applies: every cell is read
+    table.loc[row, field] = bad
+    path = write_survey(tmp_path_factory.mktemp("h") / "s.csv", table)
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(path, mini_criteria, 2020)
+    places = {(p.place, p.field) for p in caught.value.problems if p.severity == "lỗi"}
+    assert (f"dòng {row + 2}, đơn vị «{table.loc[row, 'don_vi']}»", field) in places
+
+
+def test_registered_units_missing_are_in_the_report_too(tmp_path):
+    from cqdt.publishing import report
+    from cqdt.publishing.parameters import ReportParameters
+
+    data = tmp_path / "data"
+    (data / "2020").mkdir(parents=True)
+    shutil.copyfile(ROOT / "data" / "sample" / "don_vi.csv", data / "don_vi.csv")
+    survey = pd.read_csv(
+        ROOT / "data" / "sample" / "2020" / "huyen.csv", dtype=str, keep_default_na=False
+    )
+    survey[survey["don_vi"] != "Huyện A Lưới"].to_csv(data / "2020" / "huyen.csv", index=False)
+    params = ReportParameters(
+        level="huyen",
+        year=2020,
+        criteria_dir=str(ROOT / "criteria"),
+        data_dir=str(data),
+        output_dir=str(tmp_path / "o"),
+        report_date="2026-11-25",
+    )
+    ctx = report.prepare(params)
+    assert ctx.result.evidence.missing_units == ("Huyện A Lưới",)
+    assert (
+        "đơn vị «Huyện A Lưới»: có trong danh mục nhưng không có trong tệp khảo sát"
+        in report.summary(ctx).data
+    )
