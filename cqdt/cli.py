@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -299,9 +300,13 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
     _add_rendering(correct)
 
 
+def _missing(path: Path, message: str) -> InputError:
+    return InputError([Problem(str(path), "", "", message)])
+
+
 def _register(workspace: Workspace) -> pd.DataFrame:
     if not workspace.units_file.exists():
-        raise OutputError(f"không tìm thấy danh mục đơn vị {workspace.units_file} (--data)")
+        raise _missing(workspace.units_file, "không tìm thấy danh mục đơn vị (chọn --data)")
     return load_units(workspace.units_file)
 
 
@@ -330,7 +335,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        raise OutputError(f"«{folder}» không phải thư mục phiếu")
+        raise _missing(folder, "không phải thư mục chứa phiếu đã điền")
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     criteria = load_criteria(workspace.criteria_file(args.level, args.year))
@@ -362,7 +367,9 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
     published, survey = Path(args.published), Path(args.survey)
     if not published.is_dir():
-        raise OutputError(f"«{published}» không phải thư mục kết quả đã công bố")
+        raise _missing(published, "không phải thư mục kết quả đã công bố")
+    if not survey.is_file():
+        raise _missing(survey, "không tìm thấy tệp khảo sát sau phúc khảo (--survey)")
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     workbook = find_published_workbook(published, args.level, args.year)
@@ -520,12 +527,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(err.lines), file=sys.stderr)
         return 1
     except OSError as err:
-        print(f"Lỗi đọc hoặc ghi tệp: {err}", file=sys.stderr)
+        print(f"Lỗi đọc hoặc ghi tệp «{err.filename}»: {err.strerror or err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as stop:
         detail = str(stop) or "phần đã ghi (nếu có) nằm trong thư mục *-chua-hoan-thanh"
         print(f"Đã dừng theo yêu cầu; {detail}.", file=sys.stderr)
         return 130
+    except Exception as err:  # never a traceback for an analyst; CQDT_DEBUG=1 shows it
+        if os.environ.get("CQDT_DEBUG"):
+            raise
+        print(
+            f"Lỗi không mong đợi của chương trình ({type(err).__name__}: {err}). Xin báo lại "
+            "kèm lệnh đã chạy; đặt biến môi trường CQDT_DEBUG=1 để xem chi tiết.",
+            file=sys.stderr,
+        )
+        return 3
 
 
 if __name__ == "__main__":

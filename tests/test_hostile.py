@@ -367,3 +367,17 @@ def test_registered_units_missing_are_in_the_report_too(tmp_path):
         "đơn vị «Huyện A Lưới»: có trong danh mục nhưng không có trong tệp khảo sát"
         in report.summary(ctx).data
     )
+
+
+def test_missing_inputs_of_the_field_commands_are_named(tmp_path, capsys):
+    common = ["--level", "huyen", "--year", "2020", "--out", str(tmp_path / "o")]
+    assert main(["collect", str(tmp_path / "khong-co"), *common]) == 1
+    assert (
+        f"{tmp_path / 'khong-co'}: không phải thư mục chứa phiếu đã điền" in capsys.readouterr().err
+    )
+    survey = tmp_path / "khong-co.csv"
+    assert main(["correct", str(tmp_path), "--survey", str(survey), *common]) == 1
+    assert (
+        f"{survey}: không tìm thấy tệp khảo sát sau phúc khảo (--survey)" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "o").exists()
