@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
+
+import pandas as pd
 
 from cqdt import __version__
-from cqdt.criteria import LEVELS, read_criteria
-from cqdt.output import new_run_folder, staged_folder
+from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
+from cqdt.register import load_units, units_in
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
@@ -26,6 +32,60 @@ huyện và xã.
 Dữ liệu: <thư mục dữ liệu>/don_vi.csv (danh mục đơn vị) và <năm>/<cấp>.csv hoặc .xlsx
 (phiếu khảo sát). Bộ tiêu chí: <thư mục tiêu chí>/<phiên bản>/<cấp>.yaml.
 """
+
+
+ARGPARSE_MESSAGES = [
+    (
+        r"argument (\S+): invalid choice: '?([^']*)'? \(choose from (.*)\)",
+        r"tùy chọn \1: giá trị «\2» không hợp lệ; chọn một trong: \3",
+    ),
+    (r"argument (\S+): expected one argument", r"tùy chọn \1 cần một giá trị"),
+    (
+        r"argument (\S+): invalid (\w+) value: '?([^']*)'?",
+        r"tùy chọn \1: giá trị «\3» không hợp lệ",
+    ),
+    (
+        r"argument (\S+): ignored explicit argument '?([^']*)'?",
+        r"tùy chọn \1 không nhận giá trị «\2»",
+    ),
+    (r"argument (\S+): (.*)", r"tùy chọn \1: \2"),
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tùy chọn hoặc tham số không được biết: \1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"tùy chọn \1 viết tắt không rõ, có thể là: \2"),
+]
+"""argparse's English errors and their Vietnamese (argparse has no translation of its own)."""
+
+
+class VietnameseHelpFormatter(argparse.HelpFormatter):
+    """Help with the usage line headed in Vietnamese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+class RawVietnameseHelpFormatter(VietnameseHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The same, keeping the line breaks of the description."""
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """An argument parser that speaks Vietnamese, in errors as in help.
+
+    Every sub-command parser made with ``add_subparsers().add_parser`` is of this class too,
+    so a new command gets Vietnamese errors without doing anything.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in ARGPARSE_MESSAGES:
+            translated, found = re.subn(f"^{pattern}$", replacement, message, flags=re.S)
+            if found:
+                message = translated
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi ({self.prog}): {message}\nXem hướng dẫn: {self.prog} --help\n")
 
 
 def _vietnamese(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -91,10 +151,10 @@ def _integer_from(minimum: int) -> Callable[[str], int]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every option documented in Vietnamese."""
     parser = _vietnamese(
-        argparse.ArgumentParser(
+        VietnameseArgumentParser(
             prog="cqdt",
             description=DESCRIPTION,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=RawVietnameseHelpFormatter,
             add_help=False,
         )
     )
@@ -172,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
     _add_publishing(whatif, jobs=False)
+    _add_field_commands(commands)
     return parser
 
 
@@ -197,9 +258,180 @@ def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
     )
 
 
-def _print_problems(problems: Sequence[Problem]) -> None:
+def _add_level_year(parser: argparse.ArgumentParser) -> None:
+    """--criteria, --data (for the register), one --level and one --year, --out."""
+    parser.add_argument(
+        "--criteria", default="criteria", metavar="THƯ_MỤC", help="thư mục bộ tiêu chí"
+    )
+    parser.add_argument(
+        "--data",
+        default="data/sample",
+        metavar="THƯ_MỤC",
+        help="thư mục dữ liệu có danh mục đơn vị don_vi.csv (mặc định: data/sample)",
+    )
+    parser.add_argument("--level", required=True, choices=list(LEVELS), help="cấp: tinh, huyen, xa")
+    parser.add_argument(
+        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+    )
+    parser.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+
+
+def _command(
+    commands: argparse._SubParsersAction, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A sub-command with Vietnamese help."""
+    return _vietnamese(
+        commands.add_parser(name, add_help=False, help=summary, description=description)
+    )
+
+
+def _add_field_commands(commands: argparse._SubParsersAction) -> None:
+    """``template``, ``collect`` and ``correct``: the field work around a survey."""
+    template = _command(
+        commands,
+        "template",
+        "tạo phiếu khảo sát Excel cho đơn vị và bảng tổng hợp cả cấp",
+        "Tạo từ bộ tiêu chí có hiệu lực: phiếu khảo sát Excel cho một đơn vị (chọn "
+        "tên đơn vị trong danh mục, chỉ ô trả lời được sửa) và bảng tổng hợp cả cấp (mỗi đơn vị "
+        "một dòng), vào thư mục mới <thư mục kết quả>/phieu-<ngày>-<giờ>/.",
+    )
+    _add_level_year(template)
+    collect = _command(
+        commands,
+        "collect",
+        "đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
+        "Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
+        "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
+        "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
+        "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
+        "nếu có lỗi.",
+    )
+    collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
+    _add_level_year(collect)
+    correct = _command(
+        commands,
+        "correct",
+        "chấm lại dữ liệu sau phúc khảo và lập báo cáo đính chính so với kết quả đã công bố",
+        "Chấm dữ liệu đã đính chính (--survey) và so với kết quả đã công bố trong "
+        "THƯ_MỤC_CÔNG_BỐ (một thư mục của cqdt score hoặc cqdt report; chỉ đọc, kiểm tra bằng "
+        "mã băm). Lập báo cáo đính chính (HTML, PDF, Excel): đơn vị nào đổi điểm, thứ hạng, mức, "
+        "theo từng tiêu chí và vì sao, vào thư mục mới <thư mục kết quả>/dinh-chinh-<ngày>-<giờ>/.",
+    )
+    correct.add_argument("published", metavar="THƯ_MỤC_CÔNG_BỐ", help="lần chạy đã công bố")
+    correct.add_argument(
+        "--survey", required=True, metavar="TỆP", help="tệp khảo sát sau phúc khảo (CSV, XLSX)"
+    )
+    _add_level_year(correct)
+    _add_publishing(correct, jobs=False)
+
+
+def _missing(path: Path, message: str) -> InputError:
+    return InputError([Problem(str(path), "", "", message)])
+
+
+def _register(workspace: Workspace) -> pd.DataFrame:
+    if not workspace.units_file.exists():
+        raise _missing(workspace.units_file, "không tìm thấy danh mục đơn vị (chọn --data)")
+    return load_units(workspace.units_file)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cqdt.forms import write_level_workbook, write_unit_form
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    units = units_in(_register(workspace), args.level, args.year)
+    target = new_run_folder(args.out, "phieu")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as folder:
+        write_unit_form(criteria, args.year, list(units["don_vi"]), folder / f"phieu-{stem}.xlsx")
+        write_level_workbook(criteria, args.year, units, folder / f"tong-hop-{stem}.xlsx")
+    print(
+        f"Phiếu khảo sát {LEVELS[args.level]} năm {args.year} ({len(units)} đơn vị trong danh mục)"
+    )
+    print(f"Ghi tại: {target}")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from cqdt.collect import collect_forms, validation_table, write_validation_report
+    from cqdt.tables import write_csv
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise _missing(folder, "không phải thư mục chứa phiếu đã điền")
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    register = _register(workspace)
+    collected = collect_forms(folder, criteria, args.year, register)
+    target = new_run_folder(args.out, "thu-thap")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as run:
+        (run / str(args.year)).mkdir()
+        write_csv(collected.survey, run / str(args.year) / f"{args.level}.csv")
+        shutil.copyfile(workspace.units_file, run / workspace.units_file.name)
+        title = f"Kết quả kiểm tra phiếu khảo sát {LEVELS[args.level]} năm {args.year}"
+        table = validation_table(collected.findings, criteria)
+        write_validation_report(table, run, f"kiem-tra-{stem}", title)
+    print(
+        f"Đã đọc {collected.forms} phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo sát."
+    )
+    _print_problems([f.problem() for f in collected.findings])
+    if collected.missing:
+        print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
+    print(f"Ghi tại: {target}")
+    return 1 if collected.findings else 0
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    from cqdt.corrections import find_published_workbook, folder_hashes
+    from cqdt.publishing.batch import Outcome, _hashed, run_reports
+    from cqdt.publishing.parameters import CorrectionParameters
+
+    published, survey = Path(args.published), Path(args.survey)
+    if not published.is_dir():
+        raise _missing(published, "không phải thư mục kết quả đã công bố")
+    if not survey.is_file():
+        raise _missing(survey, "không tìm thấy tệp khảo sát sau phúc khảo (--survey)")
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    workbook = find_published_workbook(published, args.level, args.year)
+    before = folder_hashes(published)
+    params = CorrectionParameters(
+        level=args.level,
+        year=args.year,
+        criteria_dir=str(workspace.criteria_dir.resolve()),
+        data_dir=str(workspace.data_dir.resolve()),
+        published_run=str(published.resolve()),
+        survey_file=str(survey.resolve()),
+        report_date=date.today().isoformat(),
+    )
+    inputs = {"published": _hashed(workbook), "survey": _hashed(survey)}
+    outcome = Outcome(
+        args.level,
+        args.year,
+        f"{args.level}-{args.year}",
+        params.model_dump(),
+        inputs,
+        kind=CorrectionParameters.kind,
+    )
+    code = run_reports([outcome], Path(args.out), "dinh-chinh", 1, args.timeout, not args.no_pdf)
+    if folder_hashes(published) != before:
+        print(f"LỖI: thư mục đã công bố {published} bị thay đổi trong khi chạy", file=sys.stderr)
+        return 1
+    print(f"Thư mục đã công bố không bị thay đổi ({len(before)} tệp, kiểm tra bằng SHA-256).")
+    return code
+
+
+def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
     for problem in problems:
         print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
+    if omitted:
+        print(f"  ... và {omitted} lỗi nữa không liệt kê", file=sys.stderr)
 
 
 def _years(value: str) -> str | int:
@@ -235,7 +467,7 @@ def _score_each(
         except InputError as err:
             failed += 1
             print(f"Dữ liệu {label}: có lỗi, không được chấm", file=sys.stderr)
-            _print_problems(err.problems)
+            _print_problems(err.problems, err.omitted)
     return results, failed
 
 
@@ -272,6 +504,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    check_writable(args.out)
     workspace, selected = _selected(args)
     results, failed = _score_each(workspace, selected)
     if not results:
@@ -282,6 +515,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         for label, result in results:
             written = write_result_tables(result, folder / f"{result.level}-{result.year}")
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
+            _print_problems(result.evidence.warnings)
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
 
@@ -289,7 +523,12 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_batch  # heavy imports only when publishing
 
+    check_writable(args.out)
     workspace, selected = _selected(args)
+    for label, result in _score_each(workspace, selected)[0]:  # say what the reports will say
+        if result.evidence.warnings:
+            print(f"Dữ liệu {label}: lưu ý")
+            _print_problems(result.evidence.warnings)
     return run_batch(
         workspace,
         selected,
@@ -333,13 +572,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "score": cmd_score,
         "report": cmd_report,
         "whatif": cmd_whatif,
+        "template": cmd_template,
+        "collect": cmd_collect,
+        "correct": cmd_correct,
     }
     try:
         return commands[args.command](args)
+    except OutputError as err:
+        print(f"Lỗi: {err}", file=sys.stderr)
+        return 2
+    except InputError as err:
+        print("Lỗi trong dữ liệu đầu vào, không ghi kết quả:", file=sys.stderr)
+        print("\n".join(err.lines), file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"Lỗi đọc hoặc ghi tệp «{err.filename}»: {err.strerror or err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as stop:
         detail = str(stop) or "phần đã ghi (nếu có) nằm trong thư mục *-chua-hoan-thanh"
         print(f"Đã dừng theo yêu cầu; {detail}.", file=sys.stderr)
         return 130
+    except Exception as err:  # never a traceback for an analyst; CQDT_DEBUG=1 shows it
+        if os.environ.get("CQDT_DEBUG"):
+            raise
+        print(
+            f"Lỗi không mong đợi của chương trình ({type(err).__name__}: {err}). Xin báo lại "
+            "kèm lệnh đã chạy; đặt biến môi trường CQDT_DEBUG=1 để xem chi tiết.",
+            file=sys.stderr,
+        )
+        return 3
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ level and a year.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from datetime import date
@@ -20,12 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number
+from cqdt.output import file_sha256
 from cqdt.problems import WARNING, CriteriaError, Problem, errors_only
+from cqdt.yamlfile import read_yaml
 
 LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 """Level keys and their Vietnamese names."""
@@ -418,43 +418,14 @@ def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Proble
     return cs, _semantic_problems(cs, file)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key repeated in one mapping (plain YAML keeps the last)."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
-    repeated = sorted({str(k) for i, k in enumerate(keys) if k in keys[:i]})
-    if repeated:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"khóa bị lặp lại: {', '.join(repeated)}", node.start_mark
-        )
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_yaml(path: Path) -> tuple[Any, bytes, list[Problem]]:
-    """Parse a YAML file (UTF-8, with or without BOM): the document, its bytes, problems.
-
-    A key repeated in one mapping is a problem, not silently the last value.
-    """
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8-sig")
-        return yaml.load(text, Loader=_UniqueKeyLoader), data, []  # a SafeLoader: no objects
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, b"", [Problem(str(path), "", "", f"không đọc được tệp: {exc}")]
-
-
 def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
     """Read and check a criteria file: the set (``None`` if malformed) and every problem."""
     path = Path(path)
     file = str(path)
-    raw, data, problems = read_yaml(path)
-    if problems:
-        return None, problems
+    try:
+        raw = read_yaml(path)
+    except CriteriaError as err:
+        return None, err.problems
     cs, problems = check_criteria(raw, file)
     if cs is None:
         return None, problems
@@ -462,7 +433,7 @@ def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
         problems.append(
             Problem(file, "", "level", f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»")
         )
-    cs = cs.model_copy(update={"source": file, "sha256": hashlib.sha256(data).hexdigest()})
+    cs = cs.model_copy(update={"source": file, "sha256": file_sha256(path)})
     return cs, problems
 
 
@@ -492,10 +463,7 @@ def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
     """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
     candidates = []
     for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise CriteriaError([Problem(str(path), "", "", f"không đọc được tệp: {exc}")]) from exc
+        raw = read_yaml(path)
         raw = raw if isinstance(raw, dict) else {}
         start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
         if start and in_force(start, end, year):

@@ -10,12 +10,21 @@ A survey table has the column ``don_vi`` (unit name), optionally ``ma_don_vi`` a
 ``ghi_chu``, the input fields the criteria file declares, and ``khong_ap_dung``: the codes of
 criteria that do not apply to that unit, separated by ``;`` (they are then excluded, reference
 §5). A blank cell an applicable criterion needs is an error, never a zero.
+
+Numbers (the rule is in README, "Quy tắc nhập số"): a cell typed as a number in Excel is taken
+as it is, whatever its decimals; text uses the dot as decimal mark (``41.4``, ``0.184``). Text
+that reads two ways is refused, never guessed: ``1.200`` (one to three digits, not starting with
+0, then groups of three after dots) may be 1200 with a thousands separator or 1.2; so is a
+decimal comma (``2,5``), refused with its own message.
+
+Checks run on whole columns; single cells are looked at only in columns that fail the fast
+check, and a file with very many problems lists the first :data:`MAX_LISTED` in file order
+with a count of the rest (time and memory stay bounded).
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +34,15 @@ import pandas as pd
 from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.output import file_sha256
-from cqdt.problems import WARNING, EvidenceError, Problem, errors_only
+from cqdt.problems import ERROR, WARNING, EvidenceError, Problem, errors_only
+from cqdt.reading import (
+    MAX_DATA_ROWS,
+    clean_text,
+    is_number,
+    is_number_column,
+    normalise_names,
+    read_table,
+)
 from cqdt.register import units_in
 
 FIXED_COLUMNS = RESERVED_FIELDS
@@ -33,6 +50,24 @@ UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE = FIXED_COLUMNS
 
 YES = {"có", "co", "c", "x", "1", "1.0", "yes", "y", "true", "đạt"}
 NO = {"không", "khong", "k", "0", "0.0", "no", "n", "false", "chưa", "chưa đạt"}
+ANSWERS = {
+    **{variant: 1.0 for word in YES for variant in (word, word.capitalize(), word.upper())},
+    **{variant: 0.0 for word in NO for variant in (word, word.capitalize(), word.upper())},
+    1: 1.0,  # also True and 1.0: a 1/0 column read as numbers, TRUE/FALSE cells in Excel
+    0: 0.0,
+}
+"""Yes/no answers as typed most often, looked up as they are (the fast path)."""
+AMBIGUOUS = r"[1-9]\d{0,2}(?:\.\d{3})+"
+"""Text like ``1.200``: a thousands separator or a decimal point? Refused, never guessed."""
+DECIMAL_COMMA = r"-?\d+,\d+"
+UNIT_DTYPE = pd.StringDtype("python", na_value=np.nan)
+"""Unit names are stored so whether or not pyarrow is installed (Arrow strings slow scoring)."""
+MAX_LISTED = 200
+"""Problems listed per file at most; the rest are counted."""
+AMBIGUOUS_MESSAGE = (
+    "không rõ dấu chấm là phân cách hàng nghìn hay thập phân: ghi số nguyên không có dấu "
+    "phân cách (vd 1200), hoặc nhập ô dạng số trong Excel"
+)
 
 
 @dataclass(frozen=True)
@@ -50,62 +85,12 @@ class Evidence:
     codes: pd.Series
     """Unit code by unit name (empty strings where the survey gives none)."""
     warnings: list[Problem] = field(default_factory=list)
+    missing_units: tuple[str, ...] = ()
+    """Units of the register (for this level and year) with no row in the survey: not scored."""
 
     @property
     def units(self) -> pd.Index:
         return self.values.index
-
-
-def normalise_names(names: pd.Series) -> pd.Series:
-    """Unicode NFC and single spaces, so "Huế" typed two ways is one unit."""
-    return (
-        names.astype("string").str.normalize("NFC").str.strip().str.replace(r"\s+", " ", regex=True)
-    )
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, with or without Excel's BOM) or XLSX file as text cells.
-
-    The index is the line of each row in the file (the header is line 1), so problems name
-    the line an analyst sees, blank lines included; fully blank rows are dropped.
-    """
-    path = Path(path)
-    file = str(path)
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
-            raw = raw.map(lambda v: "" if pd.isna(v) else str(v))
-        else:
-            raw = pd.read_csv(
-                path,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-            )
-    except FileNotFoundError as exc:
-        raise EvidenceError([Problem(file, "", "", "không tìm thấy tệp")]) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise EvidenceError([Problem(file, "", "", "tệp rỗng, không có dòng tiêu đề")]) from exc
-    except (OSError, ValueError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
-        raise EvidenceError(
-            [Problem(file, "", "", f"không đọc được tệp (CSV UTF-8 hoặc XLSX): {exc}")]
-        ) from exc
-    raw = raw.fillna("").apply(lambda col: col.astype(str).str.normalize("NFC").str.strip())
-    raw.index = raw.index + 1  # line numbers
-    header = normalise_names(raw.iloc[0]).fillna("").tolist()
-    duplicated = sorted({h for h in header if h and header.count(h) > 1})
-    if duplicated:
-        raise EvidenceError(
-            [Problem(file, "dòng tiêu đề", h, "cột bị trùng tên") for h in duplicated]
-        )
-    table = raw.iloc[1:].set_axis(header, axis=1)
-    table = table.loc[:, [h != "" or table[h].ne("").any() for h in header]]
-    table = table[table.ne("").any(axis=1)]
-    if table.empty:
-        raise EvidenceError([Problem(file, "", "", "tệp không có dòng dữ liệu nào")])
-    return table
 
 
 def find_evidence(data_dir: str | Path) -> pd.DataFrame:
@@ -120,47 +105,113 @@ def find_evidence(data_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["level", "year", "path"])
 
 
-def _row_problems(
-    file: str, table: pd.DataFrame, mask: pd.Series, field_name: str, message: str
-) -> list[Problem]:
-    """One problem per row where ``mask`` holds (the index is the line in the file)."""
-    hits = mask.fillna(False).astype(bool)
-    return [
-        Problem(file, f"dòng {i}, đơn vị «{table.at[i, UNIT]}»", field_name, message, row=i)
-        for i in table.index[hits]
-    ]
+class Findings:
+    """Problems of one table, found as masks over whole columns, listed in file order.
+
+    Rows where a mask holds become problems only when listed: a file where every cell is
+    wrong costs one integer per bad cell, not one message.
+    """
+
+    def __init__(self, file: str, units: pd.Series):
+        self.file = file
+        self.lines = units.index.to_numpy()
+        self.units = units.to_numpy()
+        self.masks: list[tuple[np.ndarray, str, str, str]] = []
+        self.other: list[Problem] = []
+
+    def rows(self, mask: pd.Series | np.ndarray, name: str, message: str, severity=ERROR) -> None:
+        """One problem per row where ``mask`` holds (NaN counts as not)."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False).to_numpy(dtype=bool)
+        hits = np.flatnonzero(mask)
+        if hits.size:
+            self.masks.append((hits, name, message, severity))
+
+    def add(self, problem: Problem) -> None:
+        self.other.append(problem)
+
+    def has_errors(self) -> bool:
+        return any(m[3] == ERROR for m in self.masks) or bool(errors_only(self.other))
+
+    def listed(self, limit: int = MAX_LISTED) -> tuple[list[Problem], int]:
+        """The first ``limit`` problems in file order and the number of the others."""
+        problems = sorted(self.other, key=lambda p: p.row)
+        positions = [hits for hits, *_ in self.masks]
+        if positions:
+            which = np.concatenate([np.full(h.size, k) for k, h in enumerate(positions)])
+            rows = np.concatenate(positions)
+            order = np.lexsort((which, self.lines[rows]))[:limit]
+            for k, r in zip(which[order], rows[order], strict=True):
+                _, name, message, severity = self.masks[k]
+                line = int(self.lines[r])
+                place = f"dòng {line}, đơn vị «{self.units[r]}»"
+                problems.append(Problem(self.file, place, name, message, severity, row=line))
+        total = len(self.other) + sum(len(p) for p in positions)
+        problems = sorted(problems, key=lambda p: p.row)[:limit]
+        return problems, total - len(problems)
 
 
-def _parse_numbers(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series, list[Problem]]:
-    text = table[name]
-    numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
-    numbers = numbers.where(np.isfinite(numbers))  # "inf" is not a count anyone surveyed
-    bad = (text != "") & numbers.isna()
-    comma = bad & text.where(bad, "").str.fullmatch(r"-?\d+,\d+")
-    grouped = text.str.fullmatch(r"\d{1,3}(\.\d{3})+")  # "1.200": 1200 or 1,2? never guess
-    problems = _row_problems(file, table, comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")
-    problems += _row_problems(
-        file,
-        table,
-        grouped,
-        name,
-        "không rõ dấu chấm là phân cách hàng nghìn hay thập phân: ghi số nguyên không có dấu "
-        "phân cách (vd 1200)",
-    )
-    problems += _row_problems(
-        file, table, bad & ~comma, name, "phải là một số (đang là chữ hoặc ký hiệu)"
-    )
-    problems += _row_problems(file, table, numbers < 0, name, "không được là số âm")
-    return numbers.astype(float).where(~grouped), problems
+def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
+    """Values and blank mask of a number field; problems noted in ``found``."""
+    if is_number_column(column):  # the CSV reader parsed every cell as a number
+        numbers = column.to_numpy(dtype=float)
+        blank = np.isnan(numbers)
+        values = pd.Series(numbers, index=column.index)
+    else:  # text or typed cells: looked at one by one
+        column = column.astype(object)
+        typed = is_number(column)
+        text = clean_text(column.where(~typed, ""))
+        blank = (text == "").to_numpy() & ~typed
+        values = pd.to_numeric(text.where(~blank & ~typed), errors="coerce").astype(float)
+        values[typed] = column[typed].astype(float)
+        comma = text.str.fullmatch(DECIMAL_COMMA)
+        ambiguous = text.str.fullmatch(AMBIGUOUS)
+        found.rows(comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")
+        found.rows(ambiguous, name, AMBIGUOUS_MESSAGE)
+        unreadable = ~blank & values.isna() & ~comma & ~ambiguous
+        found.rows(unreadable, name, "phải là một số (đang là chữ hoặc ký hiệu)")
+        values = values.where(~ambiguous)
+    numbers = values.to_numpy()
+    infinite = np.isinf(numbers)
+    found.rows(infinite, name, "phải là một số (đang là chữ hoặc ký hiệu)")
+    found.rows(numbers < 0, name, "không được là số âm")
+    if infinite.any():
+        values = values.where(~infinite)
+    return values, blank
 
 
-def _parse_yes_no(file: str, table: pd.DataFrame, name: str) -> tuple[pd.Series, list[Problem]]:
-    text = table[name].str.lower()
-    values = pd.Series(float("nan"), index=table.index)
-    values[text.isin(YES)] = 1.0
-    values[text.isin(NO)] = 0.0
-    bad = (text != "") & values.isna()
-    return values, _row_problems(file, table, bad, name, "phải là «Có» hoặc «Không»")
+def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
+    """Values (1/0) and blank mask of a yes/no field; problems noted in ``found``."""
+    column = column.astype(object)
+    codes, typed = pd.factorize(column)  # a handful of distinct answers: look each up once
+    lookup = np.array([ANSWERS.get(answer, np.nan) for answer in typed] + [np.nan])
+    values = pd.Series(lookup[codes], index=column.index)
+    blank = codes == -1
+    other = values.isna().to_numpy() & ~blank
+    if other.any():  # not typed the usual way: look closer (case, Unicode form, spaces)
+        text = clean_text(column[other]).str.lower()
+        values[other] = text.map(ANSWERS).astype(float)
+        blank[other] = (text == "").to_numpy()
+        found.rows(values.isna() & ~blank, name, "phải là «Có» hoặc «Không»")
+    return values, blank
+
+
+def _not_applicable(text: pd.Series, codes: list[str], found: Findings) -> pd.DataFrame:
+    """The not-applicable matrix (rows x criterion codes) from ``khong_ap_dung`` lists."""
+    matrix = np.zeros((len(text), len(codes)), dtype=bool)
+    column = {code: j for j, code in enumerate(codes)}
+    unknown = {}
+    for i in np.flatnonzero((text != "").to_numpy()):
+        for code in re.split(r"[;,\s]+", text.iloc[i]):
+            if code in column:
+                matrix[i, column[code]] = True
+            elif code:
+                unknown.setdefault(code, []).append(i)
+    for code, rows in unknown.items():
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows] = True
+        found.rows(mask, NOT_APPLICABLE, f"mã tiêu chí «{code}» không có trong bộ tiêu chí")
+    return pd.DataFrame(matrix, index=text.index, columns=codes)
 
 
 def load_evidence(
@@ -168,93 +219,88 @@ def load_evidence(
     criteria: CriteriaSet,
     year: int,
     units: pd.DataFrame | None = None,
+    max_listed: int = MAX_LISTED,
 ) -> Evidence:
     """Read and check a survey table; raise :class:`EvidenceError` listing every problem.
 
     ``units`` is the register (:func:`load_units`); when given, every unit must be in it for
-    this level and year, and register units missing from the survey are reported as warnings.
+    this level and year, and register units missing from the survey are reported as warnings
+    (and kept in :attr:`Evidence.missing_units`). At most ``max_listed`` problems are listed,
+    the others counted (``EvidenceError.omitted``).
     """
     path = Path(path)
     file = str(path)
-    table = read_table(path)
-    problems: list[Problem] = []
-
+    declared = {f.field: f for f in criteria.inputs}
+    table = read_table(path, parsed=[*declared, UNIT])  # names are cleaned once, below
     if UNIT not in table.columns:
         raise EvidenceError([Problem(file, "dòng tiêu đề", UNIT, "thiếu cột tên đơn vị")])
-    table[UNIT] = normalise_names(table[UNIT]).fillna("")
-    problems += _row_problems(file, table, table[UNIT] == "", UNIT, "tên đơn vị để trống")
-    duplicated = table[UNIT].duplicated(keep="first") & (table[UNIT] != "")
-    problems += _row_problems(file, table, duplicated, UNIT, "đơn vị bị trùng (đã có ở dòng trên)")
-
-    if units is not None:
-        known = units_in(units, criteria.level, year)
-        unknown = ~table[UNIT].isin(known[UNIT]) & (table[UNIT] != "")
-        problems += _row_problems(
-            file,
-            table,
-            unknown,
-            UNIT,
-            f"đơn vị không có trong danh mục {LEVELS[criteria.level]} năm {year}",
-        )
-        problems += [
+    names = normalise_names(table[UNIT])
+    found = Findings(file, names)
+    if table.attrs.get("limited"):
+        found.add(
             Problem(
                 file,
-                f"đơn vị «{name}»",
-                UNIT,
-                "có trong danh mục nhưng không có trong tệp "
-                "khảo sát: đơn vị này sẽ không được chấm",
-                WARNING,
+                "",
+                "",
+                f"tệp có hơn {MAX_DATA_ROWS:,} dòng dữ liệu, quá nhiều cho một phiếu khảo sát "
+                f"(dán nhầm?): chỉ kiểm tra {MAX_DATA_ROWS:,} dòng đầu".replace(",", "."),
             )
-            for name in known[UNIT][~known[UNIT].isin(table[UNIT])]
-        ]
-
-    declared = {f.field: f for f in criteria.inputs}
-    problems += [
-        Problem(
-            file, "dòng tiêu đề", column, "cột không có trong bộ tiêu chí, sẽ bị bỏ qua", WARNING
         )
-        for column in table.columns
-        if column not in declared and column not in FIXED_COLUMNS
-    ]
-    missing_columns = [name for name in declared if name not in table.columns]
-    problems += [
-        Problem(file, "dòng tiêu đề", name, f"thiếu cột «{declared[name].label}»")
-        for name in missing_columns
-    ]
+    found.rows(names == "", UNIT, "tên đơn vị để trống")
+    found.rows(
+        names.duplicated(keep="first") & (names != ""), UNIT, "đơn vị bị trùng (đã có ở dòng trên)"
+    )
 
-    values = pd.DataFrame(index=table.index)
+    missing_units: tuple[str, ...] = ()
+    if units is not None:
+        known = units_in(units, criteria.level, year)
+        label = f"{LEVELS[criteria.level]} năm {year}"
+        unknown = ~names.isin(known[UNIT]) & (names != "")
+        found.rows(unknown, UNIT, f"đơn vị không có trong danh mục {label}")
+        missing_units = tuple(known[UNIT][~known[UNIT].isin(names)])
+        for name in missing_units:
+            found.add(
+                Problem(
+                    file,
+                    f"đơn vị «{name}»",
+                    UNIT,
+                    "có trong danh mục nhưng không có trong tệp khảo sát: đơn vị này sẽ không "
+                    "được chấm",
+                    WARNING,
+                )
+            )
+
+    for column in table.columns:
+        if column not in declared and column not in FIXED_COLUMNS:
+            found.add(
+                Problem(
+                    file,
+                    "dòng tiêu đề",
+                    column,
+                    "cột không có trong bộ tiêu chí, sẽ bị bỏ qua",
+                    WARNING,
+                )
+            )
+    missing_columns = [name for name in declared if name not in table.columns]
+    for name in missing_columns:
+        found.add(Problem(file, "dòng tiêu đề", name, f"thiếu cột «{declared[name].label}»"))
+
+    values, blanks = {}, {}
     for name, spec in declared.items():
         if name in missing_columns:
-            values[name] = float("nan")
+            values[name], blanks[name] = pd.Series(np.nan, index=table.index), None
             continue
-        parse = _parse_yes_no if spec.type == "yes_no" else _parse_numbers
-        values[name], found = parse(file, table, name)
-        problems += found
+        parse = _yes_no if spec.type == "yes_no" else _numbers
+        values[name], blanks[name] = parse(table[name], name, found)
+    values = pd.DataFrame(values, index=table.index)
 
     codes = [c.code for c in criteria.criteria]
     na_text = table[NOT_APPLICABLE] if NOT_APPLICABLE in table else pd.Series("", index=table.index)
-    na_lists = na_text.fillna("").map(lambda s: [c for c in re.split(r"[;,\s]+", s) if c])
-    not_applicable = pd.DataFrame(
-        {code: na_lists.map(lambda listed, code=code: code in listed) for code in codes},
-        index=table.index,
-    )
-    for i, listed in na_lists.items():
-        problems += [
-            Problem(
-                file,
-                f"dòng {i}, đơn vị «{table.at[i, UNIT]}»",
-                NOT_APPLICABLE,
-                f"mã tiêu chí «{code}» không có trong bộ tiêu chí",
-            )
-            for code in listed
-            if code not in codes
-        ]
+    not_applicable = _not_applicable(na_text, codes, found)
 
     for part in criteria.parts:
         codes_in_part = [c.code for g in part.groups for c in g.criteria]
-        problems += _row_problems(
-            file,
-            table,
+        found.rows(
             not_applicable[codes_in_part].all(axis=1),
             NOT_APPLICABLE,
             f"mọi tiêu chí của phần {part.code} đều ghi không áp dụng: phần này không chấm được",
@@ -264,24 +310,27 @@ def load_evidence(
         applicable = ~not_applicable[crit.code]
         fields = [f for f in criterion_fields(crit) if f not in missing_columns]
         for name in fields:
-            blank = applicable & (table[name] == "")
-            problems += _row_problems(
-                file,
-                table,
-                blank,
+            found.rows(
+                applicable.to_numpy() & blanks[name],
                 name,
                 f"để trống nhưng tiêu chí {crit.code} cần giá trị này; nếu tiêu chí không áp "
                 f"dụng cho đơn vị, ghi {crit.code} vào cột «{NOT_APPLICABLE}»",
             )
         if len(fields) == len(criterion_fields(crit)):
-            columns = {name: values[name].where(applicable) for name in fields}
+            keep = applicable.to_numpy()
+            columns = {
+                name: pd.Series(np.where(keep, values[name].to_numpy(), np.nan), index=values.index)
+                for name in fields
+            }
             for mask, name, message in METHODS[crit.method].check(columns, crit):
-                problems += _row_problems(file, table, mask, name, message)
+                found.rows(mask, name, message)
 
-    if errors_only(problems):
-        raise EvidenceError(problems)
-    values.index = pd.Index(table[UNIT], name="unit")
-    not_applicable.index = values.index
+    problems, omitted = found.listed(max_listed)
+    if found.has_errors():
+        raise EvidenceError(problems, omitted)
+    index = pd.Index(names.to_numpy(dtype=object), dtype=UNIT_DTYPE, name="unit")
+    values.index = index
+    not_applicable.index = index
     unit_codes = table[UNIT_CODE] if UNIT_CODE in table else pd.Series("", index=table.index)
     return Evidence(
         level=criteria.level,
@@ -290,6 +339,7 @@ def load_evidence(
         sha256=file_sha256(path),
         values=values,
         not_applicable=not_applicable,
-        codes=pd.Series(unit_codes.fillna("").to_numpy(), index=values.index, name="code"),
+        codes=pd.Series(unit_codes.to_numpy(dtype=object), index=index, name="code"),
         warnings=problems,
+        missing_units=missing_units,
     )

@@ -9,14 +9,20 @@ happened.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 INCOMPLETE_SUFFIX = "-chua-hoan-thanh"
+FIXED_TIME = datetime(2000, 1, 1)
+"""The time written inside XLSX files (zip entries, document properties) when no date is given,
+so that the same tables give the same bytes on every run."""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -32,8 +38,38 @@ def safe_name(text: str) -> str:
     return slug or "khong-ten"
 
 
+class OutputError(Exception):
+    """The output folder cannot be used; the message says why and what to do, in Vietnamese."""
+
+
+def check_writable(parent: str | Path) -> Path:
+    """Make sure run folders can be made in ``parent`` (created later, when needed).
+
+    Raise :class:`OutputError` if ``parent`` or one of its ancestors is a file, or if the
+    nearest existing folder cannot be written; a probe folder is made there and removed.
+    """
+    parent = Path(parent)
+    existing = next(p for p in (parent, *parent.parents) if p.exists() or p == p.parent)
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(
+            f"«{existing}» là một tệp, không phải thư mục: chọn thư mục kết quả khác (--out)"
+        )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".cqdt-thu-ghi-", dir=existing))
+    except OSError as exc:
+        raise OutputError(
+            f"không ghi được vào thư mục «{parent}» ({exc.strerror or exc}): chọn thư mục kết "
+            "quả khác (--out) hoặc xin quyền ghi vào thư mục này"
+        ) from None
+    return parent
+
+
 def new_run_folder(parent: str | Path, prefix: str, now: datetime | None = None) -> Path:
-    """A run folder path that does not exist yet: ``<parent>/<prefix>-YYYYMMDD-HHMMSS[-n]``."""
+    """A run folder path that does not exist yet: ``<parent>/<prefix>-YYYYMMDD-HHMMSS[-n]``.
+
+    :class:`OutputError` if ``parent`` cannot be written.
+    """
+    check_writable(parent)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = Path(parent) / f"{prefix}-{stamp}"
     candidate, n = base, 1
@@ -57,6 +93,29 @@ def staged_folder(final: Path) -> Iterator[Path]:
         partial.rename(final.with_name(final.name + INCOMPLETE_SUFFIX))
         raise
     partial.rename(final)
+
+
+def fix_xlsx_times(path: Path, when: datetime = FIXED_TIME) -> Path:
+    """Rewrite an XLSX so the times inside are ``when``, not the moment it was saved.
+
+    openpyxl stamps every zip entry and the document's created/modified properties with the
+    current time; this is the only thing that makes two saves of the same workbook differ.
+    """
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + stamp + rb"\3",
+                    data,
+                )
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+    return path
 
 
 @contextmanager

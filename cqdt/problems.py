@@ -38,11 +38,25 @@ class Problem:
 class InputError(Exception):
     """Raised when an input file has errors; carries every problem found."""
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem], omitted: int = 0):
         self.problems = sorted(problems, key=lambda p: (p.file, p.row))  # in file order
+        self.omitted = omitted
+        """Problems found but not listed (a file with very many), counted in :attr:`lines`."""
         errors = [p for p in self.problems if p.severity == ERROR]
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"Có {len(errors)} lỗi trong dữ liệu đầu vào:\n{lines}")
+        super().__init__(
+            f"Có {len(errors) + omitted} lỗi trong dữ liệu đầu vào:\n" + "\n".join(self.lines)
+        )
+
+    @property
+    def lines(self) -> list[str]:
+        """Every listed problem, one line each, then how many more were not listed."""
+        lines = [f"  {p}" for p in self.problems]
+        if self.omitted:
+            lines.append(
+                f"  ... và {self.omitted} lỗi nữa (chỉ liệt kê {len(self.problems)} mục đầu "
+                "tiên theo thứ tự trong tệp)"
+            )
+        return lines
 
 
 class CriteriaError(InputError):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from cqdt.problems import EvidenceError, Problem, errors_only
+from cqdt.reading import normalise_names, read_table
 
 LEVEL, CODE, NAME = "cap", "ma_don_vi", "don_vi"
 SUCCESSOR, CHANGE = "ke_thua", "thay_doi"
@@ -40,8 +41,6 @@ COMPARABLE = (SAME, RENAMED)
 
 def load_units(path: str | Path) -> pd.DataFrame:
     """Read and check the register of units; raise :class:`EvidenceError` listing every problem."""
-    from cqdt.evidence import normalise_names, read_table  # evidence imports units_in from here
-
     table = read_table(path)
     missing = [c for c in (LEVEL, CODE, NAME) if c not in table.columns]
     if missing:

@@ -37,13 +37,13 @@ from cqdt.criteria import (
     CriteriaSet,
     check_criteria,
     load_criteria,
-    read_yaml,
     structure_problems,
 )
 from cqdt.numbers import format_number, round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import CriteriaError, Problem, errors_only
 from cqdt.scoring import ScoreResult, aggregate
+from cqdt.yamlfile import read_yaml
 
 SCENARIO_FOLDER = "kich-ban"
 """Where example scenarios live, inside the criteria folder."""
@@ -301,10 +301,8 @@ def check_scenario(
 def load_scenario(path: str | Path, criteria_dir: str | Path) -> Scenario:
     """Read and check a scenario file; raise :class:`CriteriaError` listing every problem."""
     path = Path(path)
-    raw, _, problems = read_yaml(path)
-    scenario = None
-    if not problems:
-        scenario, problems = check_scenario(raw, str(path), criteria_dir)
+    raw = read_yaml(path)  # raises CriteriaError naming repeated keys or an unreadable file
+    scenario, problems = check_scenario(raw, str(path), criteria_dir)
     if scenario is None:
         raise CriteriaError(problems)
     return replace(scenario, sha256=file_sha256(path))
@@ -317,7 +315,10 @@ def find_scenarios(criteria_dir: str | Path, level: str | None = None) -> list[P
         return paths
     found = []
     for path in paths:
-        raw, _, _ = read_yaml(path)
+        try:
+            raw = read_yaml(path)
+        except CriteriaError:
+            continue  # a broken scenario is reported when it is loaded, not listed here
         base = raw.get("base") if isinstance(raw, dict) else None
         if isinstance(base, dict) and base.get("level") == level:
             found.append(path)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt import __version__
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.numbers import round_half_up
-from cqdt.output import replaced_atomically
+from cqdt.output import fix_xlsx_times, replaced_atomically
+from cqdt.reading import FORMULA_ESCAPE, FORMULA_STARTS
 from cqdt.scoring import ScoreResult
 
 OFFICIAL_COLUMNS = [
@@ -30,6 +33,7 @@ OFFICIAL_COLUMNS = [
 """Columns of the published table; ``STT`` is the rank (ties share it), rate is in %."""
 
 RATE_COLUMN = "Tỷ lệ thực hiện"
+MISSING_UNITS_LABEL = "Đơn vị trong danh mục không có số liệu khảo sát (không được chấm)"
 INFO_SHEET = "Thông tin"
 DETAIL_SHEET = "Điểm chi tiết"
 RECONSTRUCTED_WARNING = (
@@ -164,6 +168,7 @@ def info_table(result: ScoreResult) -> pd.DataFrame:
         rows.append(("CẢNH BÁO", RECONSTRUCTED_WARNING))
     rows += [
         ("Tệp khảo sát", Path(evidence.source).name),
+        (MISSING_UNITS_LABEL, "; ".join(evidence.missing_units) or "không có"),
         ("SHA-256 tệp khảo sát", evidence.sha256),
         ("Tệp bộ tiêu chí", Path(criteria.source).name),
         ("SHA-256 tệp bộ tiêu chí", criteria.sha256),
@@ -173,10 +178,29 @@ def info_table(result: ScoreResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 
 
+def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) gets
+    a ``'`` in front; cqdt removes it again when it reads the file (cqdt.reading.clean_text)."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            cells = safe[column].astype(object)
+            risky = cells.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+            safe[column] = cells.mask(risky.astype(bool), FORMULA_ESCAPE + cells.astype(str))
+    return safe
+
+
+def text_not_formula(cells: Iterable[Cell]) -> None:
+    """Cells openpyxl took for formulas (text starting with ``=``) stay text: never run."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    """CSV in UTF-8 with BOM, so Excel shows the diacritics."""
+    """CSV in UTF-8 with BOM, so Excel shows the diacritics; formula-like text neutralised."""
     with replaced_atomically(path) as temporary:
-        table.to_csv(temporary, index=False, encoding="utf-8-sig")
+        formula_safe(table).to_csv(temporary, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -216,21 +240,19 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
 
     Row 1 of every sheet is exactly the table's headers. Columns are formatted by header
     (:data:`NUMBER_FORMATS`): a rate column must hold fractions (0.9167), shown as 91.67%.
+    The same tables give the same bytes (no save time inside: :func:`fix_xlsx_times`).
     """
     names = [sheet_name(title) for title in sheets]
     if len({name.casefold() for name in names}) != len(names):  # Excel ignores case
         raise ValueError(f"Tên trang tính bị trùng: {names}")
-    with (
-        replaced_atomically(path) as temporary,
-        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
-    ):
-        for name, table in zip(names, sheets.values(), strict=True):
-            table.to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows(min_row=2):
-                for cell in row:
-                    if cell.data_type == "f":  # data that starts with "=" is text, never a formula
-                        cell.data_type = "s"
-            style_sheet(writer.sheets[name], table)
+    with replaced_atomically(path) as temporary:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            for name, table in zip(names, sheets.values(), strict=True):
+                table.to_excel(writer, sheet_name=name, index=False)
+                for row in writer.sheets[name].iter_rows(min_row=2):
+                    text_not_formula(row)
+                style_sheet(writer.sheets[name], table)
+        fix_xlsx_times(temporary)
     return path
 
 

@@ -152,3 +152,15 @@ def mini_versioned(tmp_path_factory: pytest.TempPathFactory):
     cs = load_criteria(path)
     survey = write_survey(tmp_path_factory.mktemp("survey") / "huyen.csv", MINI_SURVEY)
     return criteria_dir, score(cs, load_evidence(survey, cs, 2020))
+
+
+@pytest.fixture
+def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """A criteria folder with the mini criteria and a data folder with the mini survey (2020)."""
+    criteria = tmp_path / "criteria" / "thu-nghiem"
+    criteria.mkdir(parents=True)
+    (criteria / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "2020").mkdir(parents=True)
+    write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
+    return tmp_path / "criteria", data

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -11,18 +10,7 @@ import pytest
 
 from cqdt.cli import main
 from cqdt.tables import OFFICIAL_COLUMNS
-from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
-
-
-@pytest.fixture
-def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
-    criteria = tmp_path / "criteria" / "thu-nghiem"
-    criteria.mkdir(parents=True)
-    (criteria / "huyen.yaml").write_text(MINI_CRITERIA, encoding="utf-8")
-    data = tmp_path / "data"
-    (data / "2020").mkdir(parents=True)
-    write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
-    return tmp_path / "criteria", data
+from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
 
 def run(*args: str) -> int:
@@ -155,7 +143,7 @@ def test_bad_report_options_stop_before_anything_is_written(
     with pytest.raises(SystemExit) as stopped:
         run(*args, option, value)
     assert stopped.value.code == 2
-    assert f"argument {option}: {message}" in capsys.readouterr().err
+    assert f"tùy chọn {option}: {message}" in capsys.readouterr().err
     assert not out.exists()
 
 

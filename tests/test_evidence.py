@@ -136,7 +136,9 @@ def test_unknown_column_is_a_warning(tmp_path, mini_criteria):
 def test_empty_and_unreadable_files(tmp_path, mini_criteria):
     empty = tmp_path / "rong.csv"
     empty.write_bytes(b"")
-    assert problems_of(empty, mini_criteria) == [f"[lỗi] {empty}: tệp rỗng, không có dòng tiêu đề"]
+    assert problems_of(empty, mini_criteria) == [
+        f"[lỗi] {empty}: tệp rỗng (0 byte), không có dòng tiêu đề"
+    ]
     header_only = tmp_path / "tieu_de.csv"
     header_only.write_text("don_vi,num\n", encoding="utf-8")
     assert problems_of(header_only, mini_criteria) == [
@@ -144,7 +146,7 @@ def test_empty_and_unreadable_files(tmp_path, mini_criteria):
     ]
     garbage = tmp_path / "hong.xlsx"
     garbage.write_bytes(b"day khong phai excel")
-    assert "không đọc được tệp" in problems_of(garbage, mini_criteria)[0]
+    assert "không phải tệp Excel" in problems_of(garbage, mini_criteria)[0]
     missing = tmp_path / "khong_co.csv"
     assert problems_of(missing, mini_criteria) == [f"[lỗi] {missing}: không tìm thấy tệp"]
 

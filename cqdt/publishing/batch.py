@@ -42,7 +42,6 @@ from tqdm import tqdm
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, load_criteria
-from cqdt.evidence import read_table
 from cqdt.output import (
     INCOMPLETE_SUFFIX,
     file_sha256,
@@ -55,6 +54,7 @@ from cqdt.publishing.execute import ensure_kernel, execute_report
 from cqdt.publishing.parameters import KINDS, ReportParameters
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
 from cqdt.publishing.report import SYNTHETIC_MARKER
+from cqdt.reading import read_table
 from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
@@ -158,7 +158,13 @@ def _collect(future: Future, outcome: Outcome, root: Path) -> Outcome:
 
 
 def _hashed(path: Path) -> dict[str, str]:
-    return {"path": str(path), "sha256": file_sha256(path)}
+    """An input file for the manifest: its path relative to the working directory the command
+    ran in (absolute only when it is on another drive), and its SHA-256."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # Windows: another drive
+        shown = str(Path(path).resolve())
+    return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
 
 
 def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: str) -> list[Outcome]:

@@ -143,7 +143,22 @@ class ExplorerParameters(NotebookParameters):
     """A scenario to apply from the start; empty for none."""
 
 
+class CorrectionParameters(NotebookParameters):
+    """The change report after appeals (``notebooks/dinh_chinh.ipynb``)."""
+
+    kind: ClassVar[str] = "dinh-chinh"
+    title: ClassVar[str] = "Báo cáo đính chính kết quả sau phúc khảo"
+    notebook: ClassVar[str] = "dinh_chinh.ipynb"
+
+    published_run: str
+    """The published run folder (``cqdt score`` or ``cqdt report``), only read."""
+    survey_file: str
+    """The corrected survey file."""
+    criteria_file: str = ""
+    """A criteria file to use instead of the one in force in ``criteria_dir``."""
+
+
 KINDS: dict[str, type[NotebookParameters]] = {
-    model.kind: model for model in (ReportParameters, ScenarioParameters)
+    model.kind: model for model in (ReportParameters, ScenarioParameters, CorrectionParameters)
 }
 """Every kind of report, by its ``kind``."""

@@ -1,0 +1,172 @@
+"""Corrections after appeals: corrected data scored against a published run, and what changed.
+
+A published run (a ``cqdt score`` or ``cqdt report`` run folder) holds, for each level and
+year, the workbook ``<level>-<year>.xlsx``: the official table of every part and the points
+of every criterion with how they were computed. :func:`read_published` reads what was
+published from it (never re-scoring the old data: the published numbers are the reference),
+and :func:`compare` sets the corrected :class:`~cqdt.scoring.ScoreResult` against it:
+
+- per unit and part: converted points, rate, rank and level before and after;
+- per unit and criterion whose points changed: points before and after, and why (how the
+  points were computed, before and after, as printed in the detail sheet).
+
+The published run is only read; :func:`folder_hashes` lets the caller prove it is untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cqdt.numbers import round_half_up
+from cqdt.output import file_sha256
+from cqdt.problems import InputError, Problem
+from cqdt.reading import open_workbook
+from cqdt.scoring import ScoreResult
+from cqdt.tables import DETAIL_SHEET, RATE_COLUMN, official_table, sheet_name
+
+UNIT_COLUMN, RANK, CONVERTED, LEVEL = (
+    "Đơn vị",
+    "STT",
+    "Số điểm thực hiện được quy đổi",
+    "Xếp hạng mức độ",
+)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a run published for one level and year."""
+
+    workbook: Path
+    parts: pd.DataFrame
+    """unit, part, rank, rate (%), converted, level."""
+    details: pd.DataFrame
+    """unit, criterion, points (NaN: not applicable), explanation."""
+
+
+def find_published_workbook(run: Path, level: str, year: int) -> Path:
+    """The workbook ``<level>-<year>.xlsx`` of a published run folder."""
+    found = sorted(Path(run).glob(f"**/{level}-{year}.xlsx"))
+    if len(found) != 1:
+        raise InputError(
+            [
+                Problem(
+                    str(run),
+                    "",
+                    "",
+                    f"cần đúng một tệp {level}-{year}.xlsx trong lần chạy đã công bố (thư mục của "
+                    f"cqdt score hoặc cqdt report), tìm thấy {len(found)}",
+                )
+            ]
+        )
+    return found[0]
+
+
+def read_published(run: Path, result: ScoreResult) -> Published:
+    """The published tables of ``result``'s level and year, read from the run's workbook."""
+    path = find_published_workbook(run, result.level, result.year)
+    book = open_workbook(path)
+    parts = []
+    for part in result.criteria.parts:
+        name = sheet_name(f"Phần {part.code} - {part.name}")
+        if name not in book.sheetnames:
+            raise InputError([Problem(str(path), "", name, "thiếu trang tính của phần này")])
+        table = _sheet(book[name])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "unit": table[UNIT_COLUMN].astype(str),
+                    "part": part.code,
+                    "rank": table[RANK].astype(int),
+                    "rate": round_half_up(table[RATE_COLUMN].astype(float) * 100, 6),
+                    "converted": table[CONVERTED].astype(float),
+                    "level": table[LEVEL].astype(str),
+                }
+            )
+        )
+    detail = _sheet(book[DETAIL_SHEET])
+    details = pd.DataFrame(
+        {
+            "unit": detail[UNIT_COLUMN].astype(str),
+            "criterion": detail["Mã tiêu chí"].astype(str),
+            "points": detail["Điểm đạt"].astype(float).where(detail["Áp dụng"] == "Có"),
+            "explanation": detail["Cách tính"].astype(str),
+        }
+    )
+    return Published(path, pd.concat(parts, ignore_index=True), details)
+
+
+def _sheet(sheet) -> pd.DataFrame:
+    rows = list(sheet.iter_rows(values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder``, by path relative to it."""
+    return {
+        str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Differences between a published run and the corrected result."""
+
+    parts: pd.DataFrame
+    """Every unit and part: before/after converted, rate, rank, level; ``changed``."""
+    criteria: pd.DataFrame
+    """Unit and criterion whose published points changed: before, after, why."""
+    added: list[str]
+    """Units in the corrected data that were not published."""
+    removed: list[str]
+    """Units published but absent from the corrected data."""
+
+    @property
+    def changed_units(self) -> list[str]:
+        units = self.parts.loc[self.parts["changed"], "unit"]
+        units = pd.concat([units, self.criteria["unit"]])
+        return list(dict.fromkeys(units))
+
+
+def compare(published: Published, corrected: ScoreResult) -> Changes:
+    """What changed, part by part and criterion by criterion (see the module docstring)."""
+    after = pd.concat(
+        [official_table(corrected, p.code).assign(part=p.code) for p in corrected.criteria.parts],
+        ignore_index=True,
+    ).rename(
+        columns={
+            UNIT_COLUMN: "unit",
+            RANK: "rank",
+            RATE_COLUMN: "rate",
+            CONVERTED: "converted",
+            LEVEL: "level",
+        }
+    )[["unit", "part", "rank", "rate", "converted", "level"]]
+    parts = published.parts.merge(
+        after, on=["unit", "part"], how="outer", suffixes=("_before", "_after")
+    )
+    parts["changed"] = (
+        ~np.isclose(parts["converted_before"], parts["converted_after"], atol=1e-9, equal_nan=True)
+        | (parts["rank_before"] != parts["rank_after"])
+        | (parts["level_before"].fillna("") != parts["level_after"].fillna(""))
+    )
+    decimals = corrected.criteria.rounding.points_decimals
+    explained = corrected.explanations[["unit", "criterion", "points", "explanation"]].copy()
+    explained["points"] = round_half_up(explained["points"], decimals)
+    merged = published.details.merge(
+        explained, on=["unit", "criterion"], how="inner", suffixes=("_before", "_after")
+    )
+    moved = ~np.isclose(merged["points_before"], merged["points_after"], atol=1e-9, equal_nan=True)
+    criteria = merged[moved].reset_index(drop=True)
+    criteria["delta"] = criteria["points_after"].fillna(0) - criteria["points_before"].fillna(0)
+    before, now = set(published.parts["unit"]), set(after["unit"])
+    order = list(dict.fromkeys([*published.parts["unit"], *after["unit"]]))
+    return Changes(
+        parts.sort_values(["part", "rank_after", "unit"]).reset_index(drop=True),
+        criteria,
+        [u for u in order if u in now - before],
+        [u for u in order if u in before - now],
+    )

@@ -1,0 +1,331 @@
+"""Survey forms in Excel: written from the criteria in force, read back when filled in.
+
+:func:`write_unit_form` writes the form one unit fills in: an instructions sheet, then the
+sheet «Phiếu» with one row per input field (criterion codes, question, unit of measure, the
+values allowed, enforced by Excel data validation, and the answer cell). The unit's name is
+chosen from the register (a drop-down list). Every cell is locked except the answers; the
+sheets are protected WITHOUT a password (protection prevents slips, not a determined edit;
+a department that needs to change a form can unprotect it from Review › Unprotect Sheet).
+
+:func:`write_level_workbook` writes the whole level in one table (one row per registered
+unit), which is itself a survey table that scoring reads (``<year>/<level>.xlsx``).
+
+:func:`read_unit_form` reads a filled form back as one survey row with the cell of each
+answer, so that problems can point at the cell the unit has to correct.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cqdt.criteria import LEVEL_TITLES, LEVELS, CriteriaSet
+from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE
+from cqdt.methods import criterion_fields
+from cqdt.output import FIXED_TIME, fix_xlsx_times, replaced_atomically
+from cqdt.problems import EvidenceError, Problem
+from cqdt.reading import open_workbook
+from cqdt.tables import HEADER_FILL, text_not_formula
+
+FORM_SHEET, GUIDE_SHEET, LIST_SHEET, META_SHEET = "Phiếu", "Hướng dẫn", "Danh mục", "cqdt"
+FORM_KIND = "phieu-khao-sat-cqdt"
+HEADER_ROW = 6
+"""Row of the table header in «Phiếu»; field rows follow."""
+UNIT_CELL, NOT_APPLICABLE_CELL = "C3", "C4"
+ANSWER_COLUMN = 7
+COLUMNS = [
+    "Trường",
+    "Mã tiêu chí",
+    "Câu hỏi",
+    "Đơn vị tính",
+    "Giá trị cho phép",
+    "Được ghi không áp dụng",
+    "Trả lời",
+]
+YES_NO_CHOICES = ("Có", "Không")
+ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """What the form asks for one input field."""
+
+    field: str
+    codes: str
+    question: str
+    measure: str
+    allowed: str
+    minimum: float | None
+    maximum: float | None
+    yes_no: bool
+
+
+def field_rows(criteria: CriteriaSet) -> list[FieldRow]:
+    """One row per declared input field, with what the criteria reading it allow."""
+    users: dict[str, list] = {f.field: [] for f in criteria.inputs}
+    for crit in criteria.criteria:
+        for name in criterion_fields(crit):
+            users[name].append(crit)
+    labels = {f.field: f.label for f in criteria.inputs}
+    rows = []
+    for spec in criteria.inputs:
+        crits = users[spec.field]
+        codes = ", ".join(dict.fromkeys(c.code for c in crits))
+        if spec.type == "yes_no":
+            rows.append(
+                FieldRow(
+                    spec.field, codes, spec.label, "Có/Không", "Có hoặc Không", None, None, True
+                )
+            )
+            continue
+        direct = [c for c in crits if c.method == "direct"]
+        maximum = min((c.max for c in direct), default=None)
+        below = [labels[c.denominator] for c in crits if c.numerator == spec.field]
+        unit = re.search(r"\(([^()]+)\)\s*$", spec.label)
+        measure = unit.group(1) if unit else ("điểm" if direct else "số")
+        allowed = "số không âm" if maximum is None else f"từ 0 đến {maximum:g} điểm"
+        if below:
+            allowed += "; không lớn hơn «" + "», «".join(below) + "»"
+        rows.append(FieldRow(spec.field, codes, spec.label, measure, allowed, 0, maximum, False))
+    return rows
+
+
+def _locked_sheet(sheet: Worksheet) -> None:
+    sheet.protection.sheet = True  # no password: see the module docstring
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+
+def _answer(cell) -> None:
+    cell.protection = Protection(locked=False)
+    cell.fill = ANSWER_FILL
+
+
+def _guide(book: Workbook, criteria: CriteriaSet, year: int, lines: list[str]) -> None:
+    sheet = book.active
+    sheet.title = GUIDE_SHEET
+    sheet["A1"] = f"PHIẾU KHẢO SÁT MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ {LEVELS[criteria.level].upper()}"
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A2"] = f"{LEVEL_TITLES[criteria.level]} — năm {year}"
+    sheet["A3"] = f"Căn cứ: {criteria.decision}; bộ tiêu chí phiên bản {criteria.version}"
+    for i, line in enumerate(lines, start=5):
+        sheet.cell(i, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.column_dimensions["A"].width = 110
+    _locked_sheet(sheet)
+
+
+def _meta(book: Workbook, criteria: CriteriaSet, year: int, kind: str) -> None:
+    sheet = book.create_sheet(META_SHEET)
+    for row in (
+        ("loai", kind),
+        ("cap", criteria.level),
+        ("nam", year),
+        ("bo_tieu_chi", criteria.version),
+    ):
+        sheet.append(row)
+    sheet.sheet_state = "hidden"
+    _locked_sheet(sheet)
+
+
+def _unit_list(book: Workbook, names: list[str]) -> str:
+    sheet = book.create_sheet(LIST_SHEET)
+    for name in names:
+        sheet.append([name])
+    text_not_formula(c for (c,) in sheet.iter_rows())
+    sheet.sheet_state = "hidden"
+    _locked_sheet(sheet)
+    return f"'{LIST_SHEET}'!$A$1:$A${max(len(names), 1)}"
+
+
+def _validate(sheet: Worksheet, row: FieldRow, cell: str) -> None:
+    if row.yes_no:
+        rule = DataValidation(type="list", formula1='"' + ",".join(YES_NO_CHOICES) + '"')
+    elif row.maximum is not None:
+        rule = DataValidation(
+            type="decimal", operator="between", formula1="0", formula2=f"{row.maximum:g}"
+        )
+    else:
+        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+    rule.error = f"Giá trị cho phép: {row.allowed}"
+    rule.errorTitle = "Giá trị không hợp lệ"
+    rule.showErrorMessage = True
+    rule.add(cell)
+    sheet.add_data_validation(rule)
+
+
+def _save(book: Workbook, path: Path, when: datetime) -> Path:
+    book.properties.creator = "cqdt"
+    with replaced_atomically(path) as temporary:
+        book.save(temporary)
+        fix_xlsx_times(temporary, when)
+    return path
+
+
+FORM_GUIDE = [
+    "Cách điền phiếu:",
+    "1. Mở trang «Phiếu». Ở ô Tên đơn vị (ô màu vàng), chọn tên đơn vị của mình trong danh sách.",
+    "2. Ghi câu trả lời vào cột «Trả lời» (ô màu vàng), mỗi dòng một câu hỏi. Số ghi dạng số "
+    "(ví dụ 1200 hoặc 41,5 theo cách gõ số của máy), không kèm chữ hay đơn vị tính. Câu hỏi "
+    "Có/Không: chọn trong danh sách.",
+    "3. Nếu một tiêu chí không áp dụng với đơn vị, ghi mã tiêu chí đó vào ô «Tiêu chí không áp "
+    "dụng» (nhiều mã cách nhau bởi dấu ;) và để trống các câu hỏi chỉ tiêu chí đó dùng. Không "
+    "để trống câu trả lời mà tiêu chí cần: ô trống không được tính là 0, phiếu sẽ bị trả lại.",
+    "4. Chỉ các ô trả lời được sửa; các ô khác bị khoá (không đặt mật khẩu) để tránh sửa nhầm. "
+    "Không đổi tên, thêm hay xoá trang tính, dòng, cột.",
+    "5. Lưu tệp dạng Excel (.xlsx) và gửi lại cho Sở Thông tin và Truyền thông.",
+]
+
+
+def write_unit_form(
+    criteria: CriteriaSet, year: int, units: list[str], path: Path, when: datetime = FIXED_TIME
+) -> Path:
+    """The form one unit fills in (see the module docstring); ``units``: register names."""
+    book = Workbook()
+    _guide(book, criteria, year, FORM_GUIDE)
+    sheet = book.create_sheet(FORM_SHEET)
+    sheet["A1"] = f"PHIẾU KHẢO SÁT CQĐT {LEVELS[criteria.level].upper()} NĂM {year}"
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A3"], sheet["A4"] = "Tên đơn vị", "Tiêu chí không áp dụng (mã, cách nhau bởi ;)"
+    for cell in (UNIT_CELL, NOT_APPLICABLE_CELL):
+        _answer(sheet[cell])
+    names = DataValidation(type="list", formula1=_unit_list(book, units), showErrorMessage=True)
+    names.error, names.errorTitle = "Chọn tên đơn vị trong danh sách", "Tên đơn vị"
+    names.add(UNIT_CELL)
+    sheet.add_data_validation(names)
+    for j, title in enumerate(COLUMNS, start=1):
+        header = sheet.cell(HEADER_ROW, j, title)
+        header.font, header.fill = Font(bold=True), HEADER_FILL
+        header.alignment = Alignment(wrap_text=True, vertical="center")
+    for i, row in enumerate(field_rows(criteria), start=HEADER_ROW + 1):
+        values = [row.field, row.codes, row.question, row.measure, row.allowed, "Có"]
+        for j, value in enumerate(values, start=1):
+            sheet.cell(i, j, value).alignment = Alignment(wrap_text=True, vertical="top")
+        answer = sheet.cell(i, ANSWER_COLUMN)
+        _answer(answer)
+        _validate(sheet, row, answer.coordinate)
+    for letter, width in zip("ABCDEFG", (22, 12, 60, 14, 30, 12, 16), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    _locked_sheet(sheet)
+    _meta(book, criteria, year, FORM_KIND)
+    book.active = 1
+    return _save(book, path, when)
+
+
+def write_level_workbook(
+    criteria: CriteriaSet,
+    year: int,
+    register: pd.DataFrame,
+    path: Path,
+    when: datetime = FIXED_TIME,
+) -> Path:
+    """One row per registered unit, one column per field: a survey table scoring reads."""
+    rows = field_rows(criteria)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Khảo sát"
+    header = [UNIT_CODE, UNIT, *(r.field for r in rows), NOT_APPLICABLE]
+    sheet.append(header)
+    for code, name in zip(register[UNIT_CODE], register[UNIT], strict=True):
+        sheet.append([code, name])
+    text_not_formula(c for row in sheet.iter_rows(min_row=2) for c in row)
+    last = len(register) + 1
+    for j, column in enumerate(header, start=1):
+        cell = sheet.cell(1, j)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        sheet.column_dimensions[cell.column_letter].width = 30 if column == UNIT else 14
+        if j > 2:
+            for r in range(2, last + 1):
+                _answer(sheet.cell(r, j))
+    for j, row in enumerate(rows, start=3):
+        letter = sheet.cell(1, j).column_letter
+        if last > 1:
+            _validate(sheet, row, f"{letter}2:{letter}{last}")
+    sheet.freeze_panes = "C2"
+    _locked_sheet(sheet)
+    _guide_level(book, criteria, year, rows)
+    _meta(book, criteria, year, "bang-tong-hop-cqdt")
+    return _save(book, path, when)
+
+
+def _guide_level(book: Workbook, criteria: CriteriaSet, year: int, rows: list[FieldRow]) -> None:
+    sheet = book.create_sheet(GUIDE_SHEET)
+    sheet.append(COLUMNS[:6])
+    for row in rows:
+        sheet.append([row.field, row.codes, row.question, row.measure, row.allowed, "Có"])
+    sheet.append([])
+    sheet.append(
+        [
+            f"Bảng tổng hợp {LEVELS[criteria.level]} năm {year}: mỗi dòng một đơn vị, mỗi cột "
+            "một trường (tên trường ở dòng 1, câu hỏi ở bảng trên). Cột khong_ap_dung: mã tiêu "
+            "chí không áp dụng, cách nhau bởi dấu ;. Lưu thành <năm>/<cấp>.xlsx để chấm."
+        ]
+    )
+    text_not_formula(c for row in sheet.iter_rows() for c in row)
+    _locked_sheet(sheet)
+
+
+@dataclass(frozen=True)
+class FilledForm:
+    """A form read back: its level, year, unit, answers and the cell of each answer."""
+
+    path: Path
+    level: str
+    year: int
+    unit: str
+    answers: dict[str, object]
+    cells: dict[str, str]
+
+
+def read_unit_form(path: Path) -> FilledForm:
+    """Read a filled form; raise :class:`EvidenceError` if it is not a readable cqdt form."""
+    file = str(path)
+    book = open_workbook(path, data_only=True)
+    if META_SHEET not in book.sheetnames or FORM_SHEET not in book.sheetnames:
+        raise EvidenceError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "",
+                    "không phải phiếu khảo sát do «cqdt template» tạo (thiếu trang «Phiếu»)",
+                )
+            ]
+        )
+    meta = {row[0]: row[1] for row in book[META_SHEET].iter_rows(values_only=True) if row[0]}
+    sheet = book[FORM_SHEET]
+    problems = []
+    if sheet.merged_cells.ranges:
+        problems.append(
+            Problem(file, "trang «Phiếu»", "", "phiếu có ô gộp: dùng lại mẫu phiếu gốc")
+        )
+    answers = {UNIT: sheet[UNIT_CELL].value, NOT_APPLICABLE: sheet[NOT_APPLICABLE_CELL].value}
+    cells = {UNIT: UNIT_CELL, NOT_APPLICABLE: NOT_APPLICABLE_CELL}
+    for row in sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=ANSWER_COLUMN):
+        field = row[0].value
+        if isinstance(field, str) and field:
+            answers[field] = row[ANSWER_COLUMN - 1].value
+            cells[field] = row[ANSWER_COLUMN - 1].coordinate
+    if problems:
+        raise EvidenceError(problems)
+    try:
+        year = int(meta.get("nam"))
+    except (TypeError, ValueError):
+        year = 0
+    unit = answers[UNIT]
+    return FilledForm(
+        path,
+        str(meta.get("cap", "")),
+        year,
+        " ".join(str(unit).split()) if unit is not None else "",
+        answers,
+        cells,
+    )

@@ -1,0 +1,177 @@
+"""What the change report after appeals shows, section by section (``notebooks/dinh_chinh.ipynb``).
+
+Every number comes from :mod:`cqdt.corrections` (published tables against the corrected
+:class:`~cqdt.scoring.ScoreResult`); the HTML helpers are those of the official report, so
+both documents look alike and escape every text that comes from data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from cqdt.corrections import Changes, Published, compare, folder_hashes, read_published
+from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.output import file_sha256
+from cqdt.publishing.parameters import CorrectionParameters
+from cqdt.publishing.report import ISSUER, PROVINCE, _section, esc, table_html, vietnamese_date
+from cqdt.scoring import ScoreResult
+from cqdt.tables import write_result_tables, write_workbook
+from cqdt.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CorrectionContext:
+    """The published run, the corrected result and what changed."""
+
+    params: CorrectionParameters
+    result: ScoreResult
+    published: Published
+    changes: Changes
+    published_hashes: dict[str, str]
+
+
+def prepare(params: CorrectionParameters) -> CorrectionContext:
+    """Score the corrected data (errors stop the report) and compare it with the published run."""
+    run = Path(params.published_run)
+    hashes = folder_hashes(run)
+    result = Workspace.at(params.criteria_dir, params.data_dir).score(
+        params.level,
+        params.year,
+        survey=params.survey_file,
+        criteria_file=params.criteria_file or None,
+    )
+    published = read_published(run, result)
+    changes = compare(published, result)
+    if folder_hashes(run) != hashes:
+        raise RuntimeError(f"Thư mục kết quả đã công bố bị thay đổi trong khi lập báo cáo: {run}")
+    return CorrectionContext(params, result, published, changes, hashes)
+
+
+def part_table(ctx: CorrectionContext, changed_only: bool = True) -> pd.DataFrame:
+    """Per unit and part: converted points, rank and level before and after (Vietnamese)."""
+    rows = ctx.changes.parts
+    if changed_only:
+        rows = rows[rows["changed"]]
+    return pd.DataFrame(
+        {
+            "Phần": rows["part"],
+            "Đơn vị": rows["unit"],
+            "Điểm quy đổi đã công bố": rows["converted_before"],
+            "Điểm quy đổi sau đính chính": rows["converted_after"],
+            "Hạng đã công bố": rows["rank_before"].astype("Int64").astype(str),
+            "Hạng sau đính chính": rows["rank_after"].astype("Int64").astype(str),
+            "Mức đã công bố": rows["level_before"],
+            "Mức sau đính chính": rows["level_after"],
+        }
+    ).reset_index(drop=True)
+
+
+def criterion_table(ctx: CorrectionContext) -> pd.DataFrame:
+    """Per unit and criterion whose points changed: before, after and why (Vietnamese)."""
+    rows = ctx.changes.criteria
+    names = {c.code: c.name for c in ctx.result.criteria.criteria}
+    return pd.DataFrame(
+        {
+            "Đơn vị": rows["unit"],
+            "Mã tiêu chí": rows["criterion"],
+            "Tiêu chí": rows["criterion"].map(names),
+            "Điểm đã công bố": rows["points_before"],
+            "Điểm sau đính chính": rows["points_after"],
+            "Chênh lệch": rows["delta"],
+            "Cách tính đã công bố": rows["explanation_before"],
+            "Cách tính sau đính chính": rows["explanation_after"],
+        }
+    )
+
+
+def cover(ctx: CorrectionContext) -> HTML:
+    """Title block: issuer, date, level, year, the published run corrected."""
+    p = ctx.params
+    return HTML(
+        f"""<section class="cover">
+<table class="quoc-hieu"><tr>
+<td>ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/><strong>{esc(ISSUER.upper())}</strong></td>
+<td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
+<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong>
+<br/><em>Huế, {vietnamese_date(p.date)}</em></td></tr></table>
+<h1>BÁO CÁO<br/>ĐÍNH CHÍNH KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
+<p class="subtitle">{esc(LEVEL_TITLES[p.level])}<br/>Năm {p.year}</p>
+<table class="thong-tin">
+<tr><th>Kết quả đã công bố</th><td>{esc(Path(p.published_run).name)}</td></tr>
+<tr><th>Dữ liệu sau phúc khảo</th><td>{esc(Path(p.survey_file).name)}</td></tr>
+<tr><th>Số đơn vị có thay đổi</th><td>{len(ctx.changes.changed_units)}</td></tr>
+</table></section>"""
+    )
+
+
+def summary(ctx: CorrectionContext) -> HTML:
+    """Which units changed, and how their ranks and levels moved."""
+    c = ctx.changes
+    units = c.changed_units
+    body = [
+        f"<p>So với kết quả đã công bố, <strong>{len(units)}</strong> đơn vị "
+        f"{LEVELS[ctx.params.level]} có thay đổi về điểm, thứ hạng hoặc mức: "
+        f"{', '.join(esc(u) for u in units) or 'không có'}.</p>"
+    ]
+    if c.added:
+        body.append(f"<p>Đơn vị mới có trong dữ liệu đính chính: {esc(', '.join(c.added))}.</p>")
+    if c.removed:
+        body.append(
+            f"<p>Đơn vị đã công bố nhưng không còn trong dữ liệu: {esc(', '.join(c.removed))}.</p>"
+        )
+    table = part_table(ctx)
+    body.append(
+        table_html(table)
+        if len(table)
+        else "<p>Không có thay đổi về điểm quy đổi, thứ hạng hay mức.</p>"
+    )
+    return _section("I. Tóm tắt thay đổi", "".join(body), new_page=False)
+
+
+def criterion_changes(ctx: CorrectionContext) -> HTML:
+    """Criterion by criterion: published points, corrected points and how each was computed."""
+    table = criterion_table(ctx)
+    body = (
+        table_html(table, "bang tieu-chi")
+        if len(table)
+        else "<p>Không có tiêu chí nào thay đổi điểm.</p>"
+    )
+    return _section("II. Thay đổi theo từng tiêu chí", body)
+
+
+def reproducibility(ctx: CorrectionContext) -> HTML:
+    """Files compared, with hashes; the published run was only read."""
+    rows = [
+        ("Bảng đã công bố", ctx.published.workbook.name),
+        ("SHA-256 bảng đã công bố", file_sha256(ctx.published.workbook)),
+        ("Dữ liệu sau phúc khảo", Path(ctx.result.evidence.source).name),
+        ("SHA-256 dữ liệu sau phúc khảo", ctx.result.evidence.sha256),
+        ("Bộ tiêu chí", f"{ctx.result.criteria.version} ({ctx.result.criteria.status_label})"),
+        ("Số tệp của lần công bố (không bị sửa)", str(len(ctx.published_hashes))),
+    ]
+    cells = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
+    return _section(
+        "III. Thông tin tái lập", f'<table class="thong-tin">{cells}</table>', new_page=False
+    )
+
+
+def write_outputs(ctx: CorrectionContext) -> HTML:
+    """The change tables (Excel) and the corrected official tables, beside the notebook."""
+    folder = Path(ctx.params.output_dir)
+    stem = CorrectionParameters.stem(ctx.params.level, ctx.params.year)
+    written = [
+        write_workbook(
+            {
+                "Thay đổi theo phần": part_table(ctx, changed_only=False),
+                "Thay đổi theo tiêu chí": criterion_table(ctx),
+            },
+            folder / f"{stem}.xlsx",
+        ),
+        *write_result_tables(ctx.result, folder),
+    ]
+    names = ", ".join(esc(path.name) for path in written)
+    return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')

@@ -1,0 +1,272 @@
+"""Survey forms: template -> filled by units -> collect -> the survey table scoring reads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cqdt.cli import main
+from cqdt.collect import collect_forms, how_to_fix, validation_table, write_validation_report
+from cqdt.evidence import load_evidence
+from cqdt.forms import ANSWER_COLUMN, FORM_SHEET, write_level_workbook, write_unit_form
+from cqdt.register import load_units
+from tests.conftest import MINI_SURVEY, ROOT, write_survey
+from tests.test_scoring import surveys
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def register_for(names: list[str], folder: Path) -> pd.DataFrame:
+    rows = ["cap,ma_don_vi,don_vi"] + [f"huyen,H{i:02d},{n}" for i, n in enumerate(names, 1)]
+    path = folder / "don_vi.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return load_units(path)
+
+
+def fill(template: Path, target: Path, row: dict) -> Path:
+    """A unit fills in the form: name from the list, answers typed as Excel would store them."""
+    shutil.copyfile(template, target)
+    book = openpyxl.load_workbook(target)
+    sheet = book[FORM_SHEET]
+    sheet["C3"], sheet["C4"] = row["don_vi"], row.get("khong_ap_dung") or None
+    for cells in sheet.iter_rows(min_row=7, max_col=ANSWER_COLUMN):
+        field, answer = cells[0].value, cells[ANSWER_COLUMN - 1]
+        value = row.get(field, "")
+        if value == "" or value is None:
+            continue
+        try:
+            answer.value = float(value) if "." in str(value) else int(value)  # a typed number
+        except ValueError:
+            answer.value = value  # Có / Không from the list
+    book.save(target)
+    return target
+
+
+def test_the_form_asks_every_field_with_validation_and_locks_all_but_answers(
+    mini_criteria, tmp_path
+):
+    path = write_unit_form(mini_criteria, 2020, ["Đơn vị Một", "=Đơn vị Hai"], tmp_path / "p.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:2] == ["Hướng dẫn", "Phiếu"]
+    sheet = book["Phiếu"]
+    assert sheet.protection.sheet and not sheet.protection.password
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=7) if r[0].value}
+    assert list(rows) == [f.field for f in mini_criteria.inputs]
+    # hand-read from MINI_CRITERIA: d is scored directly, at most 6; num must not exceed den
+    assert [c.value for c in rows["d"][:6]] == [
+        "d",
+        "B1.3",
+        "Điểm chấm",
+        "điểm",
+        "từ 0 đến 6 điểm",
+        "Có",
+    ]
+    assert rows["num"][4].value == "số không âm; không lớn hơn «Mẫu số»"
+    assert rows["co"][4].value == "Có hoặc Không"
+    unlocked = {c.coordinate for row in sheet.iter_rows() for c in row if not c.protection.locked}
+    assert unlocked == {"C3", "C4", *(f"G{i}" for i in range(7, 7 + len(rows)))}
+    rules = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
+    assert rules["G9"].type == "list" and rules["G9"].formula1 == '"Có,Không"'  # co
+    assert (rules["G16"].type, rules["G16"].formula2) == ("decimal", "6")  # d
+    assert rules["C3"].formula1 == "'Danh mục'!$A$1:$A$2"
+    assert book["Danh mục"]["A2"].data_type == "s"  # a name starting with = is text
+
+
+def test_a_filled_form_round_trips_to_the_same_survey_table(mini_criteria, tmp_path):
+    register = register_for(list(MINI_SURVEY["don_vi"]), tmp_path)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp_path / "mau.xlsx")
+    forms = tmp_path / "phieu"
+    forms.mkdir()
+    for i, row in MINI_SURVEY.iterrows():
+        fill(template, forms / f"{i}.xlsx", row.to_dict())
+    collected = collect_forms(forms, mini_criteria, 2020, register)
+    assert collected.findings == [] and collected.missing == []
+    got = load_evidence(write_survey(tmp_path / "thu.csv", collected.survey), mini_criteria, 2020)
+    expected = load_evidence(write_survey(tmp_path / "goc.csv", MINI_SURVEY), mini_criteria, 2020)
+    pd.testing.assert_frame_equal(got.values, expected.values)
+    pd.testing.assert_frame_equal(got.not_applicable, expected.not_applicable)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(table=surveys(n_max=4))
+def test_any_valid_filled_form_round_trips(mini_criteria, tmp_path_factory, table):
+    tmp = tmp_path_factory.mktemp("rt")
+    register = register_for(list(table["don_vi"]), tmp)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp / "mau.xlsx")
+    (tmp / "phieu").mkdir()
+    for i, row in table.iterrows():
+        fill(template, tmp / "phieu" / f"{i}.xlsx", row.to_dict())
+    collected = collect_forms(tmp / "phieu", mini_criteria, 2020, register)
+    assert collected.findings == []
+    got = load_evidence(write_survey(tmp / "a.csv", collected.survey), mini_criteria, 2020)
+    expected = load_evidence(write_survey(tmp / "b.csv", table), mini_criteria, 2020)
+    pd.testing.assert_frame_equal(got.values, expected.values)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    unit=st.integers(0, 2),
+    field=st.sampled_from(["num", "den", "so", "v", "d", "co", "m4"]),
+    bad=st.sampled_from(["mười", "-3", "1.200", "có lẽ", "2,5"]),
+)
+def test_any_corrupted_answer_is_reported_with_unit_field_cell_and_never_collected(
+    mini_criteria, tmp_path_factory, unit, field, bad
+):
+    tmp = tmp_path_factory.mktemp("bad")
+    register = register_for(list(MINI_SURVEY["don_vi"]), tmp)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp / "mau.xlsx")
+    (tmp / "phieu").mkdir()
+    for i, row in MINI_SURVEY.iterrows():
+        answers = row.to_dict()
+        if i == unit:
+            answers[field] = bad
+        path = fill(template, tmp / "phieu" / f"{i}.xlsx", answers)
+        if i == unit:  # typed as text, as a unit pasting it would
+            book = openpyxl.load_workbook(path)
+            sheet = book[FORM_SHEET]
+            for cells in sheet.iter_rows(min_row=7, max_col=ANSWER_COLUMN):
+                if cells[0].value == field:
+                    cells[ANSWER_COLUMN - 1].value = bad
+                    cell = cells[ANSWER_COLUMN - 1].coordinate
+            book.save(path)
+    collected = collect_forms(tmp / "phieu", mini_criteria, 2020, register)
+    name = MINI_SURVEY.loc[unit, "don_vi"]
+    hits = [f for f in collected.findings if f.unit == name and f.field == field]
+    assert hits and all(f.cell == cell for f in hits)
+    if (
+        field in ("num", "den") and unit == 2
+    ):  # A1.1 not applicable to Đơn vị Ba: a value is harmless
+        return
+    assert name not in set(collected.survey["don_vi"])
+
+
+def test_collect_reports_missing_duplicate_and_foreign_forms(mini_criteria, tmp_path):
+    register = register_for([*MINI_SURVEY["don_vi"], "Đơn vị Bốn"], tmp_path)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp_path / "mau.xlsx")
+    other_year = write_unit_form(
+        mini_criteria, 2019, list(register["don_vi"]), tmp_path / "2019.xlsx"
+    )
+    forms = tmp_path / "phieu"
+    forms.mkdir()
+    rows = [r.to_dict() for _, r in MINI_SURVEY.iterrows()]
+    fill(template, forms / "a.xlsx", rows[0])
+    fill(template, forms / "b.xlsx", rows[0])  # the same unit twice
+    fill(template, forms / "c.xlsx", rows[1])
+    fill(other_year, forms / "d.xlsx", rows[2])
+    (forms / "e.xlsx").write_bytes(b"")
+    collected = collect_forms(forms, mini_criteria, 2020, register)
+    assert collected.missing == ["Đơn vị Ba", "Đơn vị Bốn"]
+    assert list(collected.duplicates) == ["Đơn vị Một"]
+    assert [Path(p).name for p in collected.elsewhere] == ["d.xlsx"]
+    assert collected.survey["don_vi"].tolist() == ["Đơn vị Hai"]
+    messages = {Path(f.form).name: f.message for f in collected.findings}
+    assert "phiếu của cấp huyện năm 2019, không phải cấp huyện năm 2020" in messages["d.xlsx"]
+    assert "tệp rỗng" in messages["e.xlsx"]
+
+
+def test_validation_report_says_what_and_how_per_unit_escaped(mini_criteria, tmp_path):
+    hostile = '<b>Đơn vị</b> & "x"'
+    register = register_for([hostile], tmp_path)
+    template = write_unit_form(mini_criteria, 2020, [hostile], tmp_path / "mau.xlsx")
+    (tmp_path / "phieu").mkdir()
+    row = MINI_SURVEY.iloc[0].to_dict() | {"don_vi": hostile, "so": ""}
+    fill(template, tmp_path / "phieu" / "x.xlsx", row)
+    collected = collect_forms(tmp_path / "phieu", mini_criteria, 2020, register)
+    table = validation_table(collected.findings, mini_criteria)
+    assert table[["Đơn vị", "Ô", "Trường", "Câu hỏi"]].values.tolist() == [
+        [hostile, "G10", "so", "Số mục"]
+    ]
+    assert table["Cách sửa"].iloc[0] == how_to_fix("để trống") != ""
+    xlsx, page = write_validation_report(table, tmp_path, "kiem-tra", "Kiểm tra")
+    text = page.read_text(encoding="utf-8")
+    assert "<b>Đơn vị</b>" not in text and "&lt;b&gt;Đơn vị&lt;/b&gt; &amp;" in text
+    assert pd.read_excel(xlsx)["Ô"].tolist() == ["G10"]
+
+
+def test_commands_template_and_collect_on_the_sample(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = [
+        "--level",
+        "huyen",
+        "--year",
+        "2020",
+        "--data",
+        str(SAMPLE),
+        "--criteria",
+        str(ROOT / "criteria"),
+    ]
+    assert main(["template", *args, "--out", str(out)]) == 0
+    (run,) = out.iterdir()
+    assert sorted(p.name for p in run.iterdir()) == [
+        "phieu-huyen-2020.xlsx",
+        "tong-hop-huyen-2020.xlsx",
+    ]
+    # the whole-level workbook filled with the sample values is a survey table scoring reads
+    level = openpyxl.load_workbook(run / "tong-hop-huyen-2020.xlsx")["Khảo sát"]
+    assert [c.value for c in level["B"]][1:] == list(
+        pd.read_csv(SAMPLE / "don_vi.csv").query("cap == 'huyen'")["don_vi"]
+    )
+    forms = tmp_path / "phieu"
+    forms.mkdir()
+    sample = pd.read_csv(SAMPLE / "2020" / "huyen.csv", dtype=str, keep_default_na=False)
+    for i, row in sample.head(3).iterrows():
+        fill(run / "phieu-huyen-2020.xlsx", forms / f"{i}.xlsx", row.to_dict())
+    code = main(["collect", str(forms), *args, "--out", str(tmp_path / "c")])
+    screen = capsys.readouterr().out
+    assert code == 0
+    assert "Đã đọc 3 phiếu; 3 phiếu hợp lệ vào bảng khảo sát." in screen
+    assert "Đơn vị chưa có phiếu (6)" in screen
+    (collected,) = (tmp_path / "c").iterdir()
+    assert sorted(p.name for p in collected.iterdir()) == [
+        "2020",
+        "don_vi.csv",
+        "kiem-tra-huyen-2020.html",
+        "kiem-tra-huyen-2020.xlsx",
+    ]
+    # and the collected folder is a data folder `cqdt score` takes as it is
+    assert (
+        main(
+            [
+                "score",
+                "--data",
+                str(collected),
+                "--criteria",
+                str(ROOT / "criteria"),
+                "--out",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 0
+    )
+
+
+def test_write_level_workbook_is_a_survey_table(mini_criteria, tmp_path):
+    register = register_for(list(MINI_SURVEY["don_vi"]), tmp_path)
+    path = write_level_workbook(mini_criteria, 2020, register, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["Khảo sát"]
+    header = [c.value for c in sheet[1]]
+    for r, row in enumerate(MINI_SURVEY.itertuples(index=False), start=2):
+        for j, name in enumerate(header, start=1):
+            if name in MINI_SURVEY.columns and name != "don_vi":
+                value = getattr(row, name)
+                sheet.cell(r, j).value = (
+                    float(value) if value.replace(".", "").isdigit() else value or None
+                )
+    book.save(path)
+    ev = load_evidence(path, mini_criteria, 2020)
+    expected = load_evidence(write_survey(tmp_path / "s.csv", MINI_SURVEY), mini_criteria, 2020)
+    pd.testing.assert_frame_equal(ev.values, expected.values)
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl: data validation
