@@ -8,13 +8,21 @@ import numpy as np
 import pandas as pd
 
 
-def round_half_up(values: pd.Series | float, decimals: int) -> pd.Series | float:
-    """Round halves away from zero, as Excel's ROUND and published tables do (not to even)."""
+def round_half_up(
+    values: pd.Series | np.ndarray | float, decimals: int
+) -> pd.Series | np.ndarray | float:
+    """Round halves away from zero, as Excel's ROUND and published tables do (not to even).
+
+    A Series gives a Series, an array an array (sensitivity runs round whole batches), a
+    number a number.
+    """
     factor = 10.0**decimals
     scaled = np.round(np.asarray(values, dtype=float) * factor, 6)
     rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor
     if isinstance(values, pd.Series):
         return pd.Series(rounded, index=values.index, name=values.name)
+    if isinstance(values, np.ndarray):
+        return rounded
     return float(rounded)
 
 
