@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -161,7 +162,117 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
+    _add_sensitivity(commands)
     return parser
+
+
+def _add_sensitivity(commands: argparse._SubParsersAction) -> None:
+    """``cqdt sensitivity``: values stay text here and are checked in Vietnamese before any work."""
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        add_help=False,
+        help="phân tích độ nhạy của xếp hạng và xếp mức theo trọng số tiêu chí",
+        description="Lấy mẫu trọng số (có hạt giống, lặp lại được), tính lại xếp hạng và xếp "
+        "mức cho mỗi mẫu, ghi bảng theo đơn vị và tổng thể (CSV, Excel) cùng báo cáo HTML, PDF "
+        "vào một thư mục mới <thư mục kết quả>/do-nhay-<ngày>-<giờ>/.",
+    )
+    _vietnamese(sensitivity)
+    sensitivity.error = _option_error  # argparse's own messages are English
+    sensitivity.add_argument(
+        "--criteria",
+        default="criteria",
+        metavar="THƯ_MỤC",
+        help="thư mục bộ tiêu chí (mặc định: criteria)",
+    )
+    sensitivity.add_argument(
+        "--data",
+        default="data/sample",
+        metavar="THƯ_MỤC",
+        help="thư mục dữ liệu khảo sát (mặc định: data/sample)",
+    )
+    sensitivity.add_argument(
+        "--level",
+        default="huyen",
+        metavar="CẤP",
+        help="cấp đánh giá: tinh, huyen hoặc xa (mặc định: huyen)",
+    )
+    sensitivity.add_argument(
+        "--year",
+        default="",
+        metavar="NĂM",
+        help="năm đánh giá (mặc định: năm mới nhất có dữ liệu của cấp)",
+    )
+    sensitivity.add_argument(
+        "--scheme",
+        default="uniform",
+        metavar="CÁCH",
+        help="cách lấy mẫu trọng số: uniform (hệ số nhân U(1−δ, 1+δ); mặc "
+        "định), dirichlet (Dirichlet quanh tỷ trọng chính thức) hoặc simplex "
+        "(đều trên đơn hình)",
+    )
+    sensitivity.add_argument(
+        "--by",
+        default="criterion",
+        metavar="MỨC",
+        help="mỗi nhân tố là: criterion (một tiêu chí; mặc định) hoặc group (một nhóm tiêu chí)",
+    )
+    sensitivity.add_argument(
+        "--n", default="10000", metavar="N", help="số mẫu trọng số (mặc định: 10000)"
+    )
+    sensitivity.add_argument(
+        "--delta",
+        default="0.2",
+        metavar="δ",
+        help="biên độ δ của hệ số nhân, trong (0, 1); dùng cho uniform, chỉ "
+        "số Sobol và phân tích một nhân tố (mặc định: 0.2)",
+    )
+    sensitivity.add_argument(
+        "--concentration",
+        default="100",
+        metavar="C",
+        help="độ tập trung của Dirichlet quanh tỷ trọng chính thức, số dương "
+        "(mặc định: 100; càng lớn càng gần tỷ trọng chính thức)",
+    )
+    sensitivity.add_argument(
+        "--seed",
+        default="1784",
+        metavar="SỐ",
+        help="hạt giống ngẫu nhiên, số nguyên (mặc định: 1784)",
+    )
+    sensitivity.add_argument(
+        "--top-k",
+        default="3",
+        metavar="K",
+        help="k của «xác suất trong k hạng đầu» và «dịch chuyển quá k bậc» (mặc định: 3)",
+    )
+    sensitivity.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    sensitivity.add_argument(
+        "--timeout",
+        default="900",
+        metavar="GIÂY",
+        help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900)",
+    )
+    sensitivity.add_argument(
+        "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
+    )
+
+
+ARGPARSE_WORDS = {
+    "unrecognized arguments": "tùy chọn không được biết",
+    "expected one argument": "cần một giá trị",
+    "ambiguous option": "tùy chọn viết tắt không rõ",
+    "argument ": "tùy chọn ",
+}
+
+
+def _option_error(message: str) -> None:
+    """A bad command line, in Vietnamese and without argparse's English usage line."""
+    for english, vietnamese in ARGPARSE_WORDS.items():
+        message = message.replace(english, vietnamese)
+    print(f"Lỗi: {message}. Xem: cqdt sensitivity --help", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -258,13 +369,106 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
 
 
+def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
+    """``text`` as an int or a finite float, or stop with a Vietnamese error naming ``option``."""
+    try:
+        value = kind(text.strip())
+    except ValueError:
+        value = None
+    if value is None or (kind is float and not math.isfinite(value)):
+        raise SystemExit(f"Lỗi: {option} {rule}, không phải «{text}»")
+    return value
+
+
+def _sensitivity_settings(args: argparse.Namespace):
+    """Every option of ``cqdt sensitivity`` checked, before any work."""
+    from cqdt.sensitivity import DELTA_RULE, Settings
+
+    if args.level not in LEVELS:
+        raise SystemExit(f"Lỗi: --level phải là tinh, huyen hoặc xa, không phải «{args.level}»")
+    if args.year and not re.fullmatch(r"\d{4}", args.year):
+        raise SystemExit(f"Lỗi: --year phải là một năm (ví dụ 2020), không phải «{args.year}»")
+    delta = _parsed(args.delta, "--delta (δ)", float, "phải là một số lớn hơn 0 và nhỏ hơn 1")
+    if delta <= 0:
+        raise SystemExit(f"Lỗi: {DELTA_RULE}, không phải «{args.delta}»")
+    try:
+        return Settings(
+            scheme=args.scheme,
+            by=args.by,
+            n=_parsed(args.n, "số mẫu N (--n)", int, "phải là số nguyên dương"),
+            delta=delta,
+            concentration=_parsed(
+                args.concentration, "độ tập trung (--concentration)", float, "phải là số dương"
+            ),
+            seed=_parsed(args.seed, "hạt giống ngẫu nhiên (--seed)", int, "phải là số nguyên"),
+            top_k=_parsed(args.top_k, "--top-k", int, "phải là số nguyên dương"),
+        )
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import plan, run_reports
+    from cqdt.publishing.parameters import SensitivityParameters
+    from cqdt.sensitivity import check_fits
+
+    settings = _sensitivity_settings(args)
+    timeout = _parsed(args.timeout, "--timeout", int, "phải là số nguyên dương (giây)")
+    if timeout < 1:
+        raise SystemExit(f"Lỗi: --timeout phải là số nguyên dương (giây), không phải «{timeout}»")
+    workspace = Workspace.at(args.criteria, args.data)
+    years = workspace.surveys(args.level)["year"]
+    year = int(args.year) if args.year else int(years.max()) if len(years) else 0
+    if year not in set(years):
+        raise SystemExit(
+            f"Lỗi: không tìm thấy tệp khảo sát {LEVELS[args.level]} năm {args.year or '(bất kỳ)'} "
+            f"trong {args.data}; cần dạng <năm>/{args.level}.csv"
+        )
+    results, failed = _score_each(workspace, [(args.level, year)])
+    if failed:
+        return 1
+    result = results[0][1]
+    try:
+        check_fits(settings, result.criteria, len(result.points))
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+    (outcome,) = plan(workspace, [(args.level, year)], "none")
+    outcome.kind = SensitivityParameters.kind
+    outcome.parameters = SensitivityParameters(
+        level=args.level,
+        year=year,
+        criteria_dir=outcome.parameters["criteria_dir"],
+        data_dir=outcome.parameters["data_dir"],
+        report_date=outcome.parameters["report_date"],
+        scheme=settings.scheme,
+        by=settings.by,
+        n=settings.n,
+        delta=float(settings.delta),
+        concentration=float(settings.concentration),
+        seed=settings.seed,
+        top_k=settings.top_k,
+    ).model_dump()
+    print(
+        f"Phân tích độ nhạy {LEVELS[args.level]} năm {year}: {settings.n} mẫu trọng số "
+        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
+    )
+    return run_reports(
+        [outcome], Path(args.out), SensitivityParameters.kind, 1, timeout, not args.no_pdf
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqdt`` command."""
     for stream in (sys.stdout, sys.stderr):  # Vietnamese even on a cp1252 console or pipe
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "score": cmd_score, "report": cmd_report}
+    commands = {
+        "validate": cmd_validate,
+        "score": cmd_score,
+        "report": cmd_report,
+        "sensitivity": cmd_sensitivity,
+    }
     try:
         return commands[args.command](args)
     except KeyboardInterrupt as stop:

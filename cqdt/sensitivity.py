@@ -757,7 +757,8 @@ CONVERGENCE_SHEET, SOBOL_SHEET, OAT_SHEET = "Hội tụ", "Chỉ số Sobol", "M
 SETTINGS_SHEET = "Thông số"
 
 
-def _percent(values: pd.Series | np.ndarray) -> np.ndarray:
+def as_percent(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Probabilities as percentages with two decimals, rounded half up (97.25)."""
     return round_half_up(np.asarray(values, dtype=float) * 100, 2)
 
 
@@ -795,13 +796,13 @@ def tables(result: SensitivityResult) -> dict[str, pd.DataFrame]:
             "Phần": units["part"],
             "Hạng chính thức": units["nominal_rank"],
             "Mức chính thức": units["nominal_level"],
-            "Hạng trung vị": units["median_rank"],
-            "Hạng mức 5%": units["rank_p05"],
-            "Hạng mức 95%": units["rank_p95"],
-            f"Xác suất trong {k} hạng đầu (%)": _percent(units["p_top_k"]),
-            "Xác suất giữ mức (%)": _percent(units["p_keep"]),
+            "Hạng trung vị": units["median_rank"].astype("Int64"),
+            "Hạng mức 5%": units["rank_p05"].astype("Int64"),
+            "Hạng mức 95%": units["rank_p95"].astype("Int64"),
+            f"Xác suất trong {k} hạng đầu (%)": as_percent(units["p_top_k"]),
+            "Xác suất giữ mức (%)": as_percent(units["p_keep"]),
             **{
-                f"Xác suất mức {c.removeprefix('p_level_')} (%)": _percent(units[c])
+                f"Xác suất mức {c.removeprefix('p_level_')} (%)": as_percent(units[c])
                 for c in level_columns
             },
         }
@@ -814,7 +815,7 @@ def tables(result: SensitivityResult) -> dict[str, pd.DataFrame]:
             "Spearman trung vị": round_half_up(overall["spearman_median"], 4),
             "Spearman mức 5%": round_half_up(overall["spearman_p05"], 4),
             "Dịch chuyển hạng trung bình (bậc)": round_half_up(overall["mean_abs_shift"], 4),
-            f"Tỷ lệ đơn vị dịch chuyển quá {k} bậc (%)": _percent(overall["share_moved"]),
+            f"Tỷ lệ đơn vị dịch chuyển quá {k} bậc (%)": as_percent(overall["share_moved"]),
             "Số đơn vị đổi mức trong hơn 5% mẫu": overall["units_level_unstable"],
         }
     )
@@ -849,8 +850,8 @@ def tables(result: SensitivityResult) -> dict[str, pd.DataFrame]:
             "Dịch chuyển hạng trung bình (bậc)": round_half_up(
                 oat["mean_abs_shift"].astype(float), 4
             ),
-            "Dịch chuyển hạng lớn nhất (bậc)": oat["max_abs_shift"],
-            "Số lượt đơn vị đổi mức": oat["level_changes"],
+            "Dịch chuyển hạng lớn nhất (bậc)": oat["max_abs_shift"].astype("Int64"),
+            "Số lượt đơn vị đổi mức": oat["level_changes"].astype("Int64"),
         }
     )
     return {

@@ -118,5 +118,26 @@ class ReportParameters(NotebookParameters):
     """The year to compare with; 0 for none."""
 
 
-KINDS: dict[str, type[NotebookParameters]] = {model.kind: model for model in (ReportParameters,)}
+class SensitivityParameters(NotebookParameters):
+    """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
+
+    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
+    """
+
+    kind: ClassVar[str] = "do-nhay"
+    title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
+    notebook: ClassVar[str] = "do_nhay.ipynb"
+
+    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
+    by: Literal["criterion", "group"] = "criterion"
+    n: int = Field(default=10_000, ge=1)
+    delta: float = Field(default=0.2, gt=0, lt=1)
+    concentration: float = Field(default=100.0, gt=0)
+    seed: int = 1784
+    top_k: int = Field(default=3, ge=1)
+
+
+KINDS: dict[str, type[NotebookParameters]] = {
+    model.kind: model for model in (ReportParameters, SensitivityParameters)
+}
 """Every kind of report, by its ``kind``."""
