@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
+import papermill
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from cqdt import sensitivity as sens
+from cqdt.cli import main
 from cqdt.scoring import aggregate
 from cqdt.workspace import Workspace
-from tests.conftest import ROOT, write_survey
+from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
 # One part, two groups of one criterion each (points typed directly by the assessor).
 # Levels: I from 85 %, II from 75 %, III below.
@@ -294,3 +302,164 @@ def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, t
         tmp_path / "out" / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
     )
     assert again["Đơn vị"].tolist() == ["U1", "U2", "U3"]
+
+
+# --- the command and the report, for real ------------------------------------------------
+
+SAMPLE_ARGS = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data" / "sample")]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--delta", "0"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1, không phải «0»"),
+        (["--delta", "1"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1"),
+        (["--delta", "nhỏ"], "--delta (δ) phải là một số lớn hơn 0 và nhỏ hơn 1"),
+        (["--n", "0"], "số mẫu N (--n) phải là số nguyên dương, không phải «0»"),
+        (["--n", "1e3"], "số mẫu N (--n) phải là số nguyên dương, không phải «1e3»"),
+        (["--concentration", "-2"], "độ tập trung (--concentration) phải là số dương"),
+        (["--scheme", "normal"], "cách lấy mẫu «normal» không có"),
+        (["--by", "nhom"], "--by phải là criterion hoặc group, không phải «nhom»"),
+        (["--seed", "1.5"], "hạt giống ngẫu nhiên (--seed) phải là số nguyên, không phải «1.5»"),
+        (["--top-k", "10"], "--top-k = 10 lớn hơn số đơn vị được đánh giá (9)"),
+        (["--level", "all"], "--level phải là tinh, huyen hoặc xa"),
+    ],
+)
+def test_bad_options_stop_with_a_vietnamese_error_before_any_work(tmp_path, options, message):
+    out = tmp_path / "ket-qua"
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", *SAMPLE_ARGS, "--year", "2020", "--out", str(out), *options])
+    assert message in str(stopped.value.code)
+    assert str(stopped.value.code).startswith("Lỗi: ")
+    assert not out.exists()
+
+
+def test_group_factors_need_a_part_with_two_groups(tmp_path, mini_criteria_file):
+    # the mini criteria set has one group per part: a group weight cannot change anything
+    (tmp_path / "tc" / "v").mkdir(parents=True)
+    (tmp_path / "tc" / "v" / "huyen.yaml").write_bytes(mini_criteria_file.read_bytes())
+    (tmp_path / "dl" / "2020").mkdir(parents=True)
+    write_survey(tmp_path / "dl" / "2020" / "huyen.csv", MINI_SURVEY)
+    args = ["sensitivity", "--criteria", str(tmp_path / "tc"), "--data", str(tmp_path / "dl")]
+    with pytest.raises(SystemExit) as stopped:
+        main([*args, "--by", "group", "--out", str(tmp_path / "o")])
+    assert "--by group: không nhóm nào mang được trọng số riêng" in str(stopped.value.code)
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_option_value_is_explained_without_argparse_english(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", "--n"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Lỗi: tùy chọn --n: cần một giá trị" in err
+    assert "usage" not in err and "argument" not in err
+
+
+RUN_OPTIONS = ["--level", "huyen", "--year", "2020", "--n", "600", "--seed", "42", "--top-k", "2"]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
+
+
+@pytest.fixture(scope="module")
+def command_run(tmp_path_factory) -> dict:
+    """`cqdt sensitivity` once, for real (papermill, nbconvert, WeasyPrint), shared below."""
+    out = tmp_path_factory.mktemp("do-nhay")
+    assert main(["sensitivity", *SAMPLE_ARGS, *RUN_OPTIONS, "--out", str(out)]) == 0
+    (run,) = out.iterdir()
+    folder = run / "huyen-2020"
+    result = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
+    study = sens.analyse(result, sens.Settings(n=600, seed=42, top_k=2))
+    return {
+        "run": run,
+        "folder": folder,
+        "html": (folder / "do-nhay-huyen-2020.html").read_text(encoding="utf-8"),
+        "pdf": folder / "do-nhay-huyen-2020.pdf",
+        "study": study,
+    }
+
+
+def test_notebook_parameters_are_the_model_fields():
+    from cqdt.publishing.parameters import KINDS, SensitivityParameters
+
+    assert KINDS["do-nhay"] is SensitivityParameters
+    names = set(papermill.inspect_notebook(str(SensitivityParameters.notebook_path())))
+    assert names == set(SensitivityParameters.model_fields)
+
+
+def test_run_folder_has_report_tables_index_and_manifest(command_run):
+    names = sorted(p.name for p in command_run["folder"].iterdir())
+    assert names == [
+        "do-nhay-huyen-2020-hoi-tu.csv",
+        "do-nhay-huyen-2020-mot-nhan-to.csv",
+        "do-nhay-huyen-2020-sobol.csv",
+        "do-nhay-huyen-2020-theo-don-vi.csv",
+        "do-nhay-huyen-2020-tong-the.csv",
+        "do-nhay-huyen-2020.html",
+        "do-nhay-huyen-2020.ipynb",
+        "do-nhay-huyen-2020.pdf",
+        "do-nhay-huyen-2020.xlsx",
+    ]
+    manifest = json.loads((command_run["run"] / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = manifest["runs"]
+    assert entry["kind"] == "do-nhay" and entry["status"] == "thành công"
+    assert entry["parameters"]["n"] == 600 and entry["parameters"]["seed"] == 42
+    assert "Phân tích độ nhạy của trọng số" in (command_run["run"] / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_tables_written_and_shown_equal_the_package_results(command_run):
+    expected = sens.tables(command_run["study"])
+    written = pd.read_csv(
+        command_run["folder"] / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
+    )
+    units = expected[sens.UNITS_SHEET]
+    assert written["Xác suất giữ mức (%)"].tolist() == units["Xác suất giữ mức (%)"].tolist()
+    assert written["Hạng trung vị"].tolist() == units["Hạng trung vị"].astype(float).tolist()
+    shown = pd.read_html(
+        io.StringIO(command_run["html"]),
+        attrs={"class": "dataframe bang do-nhay-don-vi"},
+        decimal=",",
+        thousands=".",
+    )
+    assert len(shown) == 3  # parts A, B, C
+    for part, table in zip("ABC", shown, strict=True):
+        own = units[units["Phần"] == part].set_index("Đơn vị").loc[table["Đơn vị"]]
+        assert table["Hạng chính thức"].tolist() == own["Hạng chính thức"].tolist()
+        assert table["Hạng mức 95%"].tolist() == own["Hạng mức 95%"].tolist()
+        assert table["Xác suất giữ mức (%)"].tolist() == own["Xác suất giữ mức (%)"].tolist()
+        assert table["Xác suất trong 2 hạng đầu (%)"].tolist() == pytest.approx(
+            own["Xác suất trong 2 hạng đầu (%)"].tolist()
+        )
+
+
+def test_conclusion_counts_units_keeping_their_level(command_run):
+    units = command_run["study"].units
+    page = squash(command_run["html"])
+    for part in "ABC":
+        own = units[units["part"] == part]
+        keep = int((own["p_keep"] >= 0.95).sum())
+        assert f"Phần {part}. " in page
+        assert f"{keep}/9 đơn vị giữ mức trong ít nhất 95% số mẫu" in page
+
+
+def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
+    page = command_run["html"]
+    assert "report.prepare" not in page and "from_namespace" not in page
+    assert "http://" not in page and "https://" not in page
+    text = squash(" ".join(p.extract_text() for p in PdfReader(command_run["pdf"]).pages))
+    for heading in (
+        "PHÂN TÍCH ĐỘ NHẠY",
+        "Câu hỏi và phương pháp",
+        "Số mẫu có đủ không",
+        "Độ bất định của thứ hạng",
+        "Khả năng giữ mức của từng đơn vị",
+        "Chỉ số Sobol theo nhóm",
+        "Kết luận",
+        "BẢN TÁI DỰNG TIÊU CHÍ",
+        "DỮ LIỆU GIẢ LẬP",
+    ):
+        assert heading in text
