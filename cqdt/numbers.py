@@ -17,8 +17,15 @@ def round_half_up(
     number a number.
     """
     factor = 10.0**decimals
-    scaled = np.round(np.asarray(values, dtype=float) * factor, 6)
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor
+    rounded = np.array(values, dtype=float)  # a copy, worked in place: big batches stay cheap
+    rounded *= factor
+    np.round(rounded, 6, out=rounded)
+    sign = np.sign(rounded)
+    np.abs(rounded, out=rounded)
+    rounded += 0.5
+    np.floor(rounded, out=rounded)
+    rounded *= sign
+    rounded /= factor
     if isinstance(values, pd.Series):
         return pd.Series(rounded, index=values.index, name=values.name)
     if isinstance(values, np.ndarray):

@@ -241,16 +241,30 @@ def _prepare(points: pd.DataFrame, criteria: CriteriaSet) -> list[_Part]:
 
 
 def _rates(part: _Part, multipliers: np.ndarray) -> np.ndarray:
-    """Rate of every unit for every sample (samples x units), NaN if nothing is required."""
+    """Rate of every unit for every sample (samples x units), NaN if nothing is required.
+
+    The operations and their order are those of ``aggregate`` (in place, to spare memory
+    bandwidth), so the published rounding sees the same numbers.
+    """
     weight = multipliers[:, part.columns]
     weighted_max = part.criterion_max * weight
     total = weighted_max.sum(axis=1)[:, None]
     if not (total > 0).all():
         raise ValueError(f"Mọi hệ số trọng số của phần {part.code} bằng 0")
-    achieved = weight @ part.achieved * part.max / total
-    required = part.max - weighted_max @ part.excluded * part.max / total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return achieved / np.where(required > 0, required, np.nan)
+    rate = weight @ part.achieved
+    rate *= part.max
+    rate /= total
+    if not part.excluded.any():  # nothing excluded: every unit must reach the part maximum
+        rate /= part.max
+        return rate
+    required = weighted_max @ part.excluded
+    required *= part.max
+    required /= total
+    np.subtract(part.max, required, out=required)
+    positive = required > 0
+    np.divide(rate, required, out=rate, where=positive)
+    rate[~positive] = np.nan
+    return rate
 
 
 def _levels(rate: np.ndarray, part: _Part) -> np.ndarray:
@@ -264,20 +278,28 @@ def _levels(rate: np.ndarray, part: _Part) -> np.ndarray:
 def _ranks_by_count(keys: np.ndarray) -> np.ndarray:
     """Shared ranks (1, 2, 2, 4) of integer keys, best = highest, per row; 0 where key < 0.
 
-    Counting keys (one bincount per chunk and a cumulative sum) replaces sorting: the rank of
-    a unit is one plus the number of units of its row with a larger key.
+    Counting keys replaces sorting: one bincount over the chunk (each row in its own range of
+    bins) and one cumulative sum give, for every unit, the number of units of its row with a
+    larger key; the rank is one more. Invalid keys go to a spare first bin of their row,
+    which every count of that row includes, so they cancel out.
     """
-    valid = keys >= 0
     rows = keys.shape[0]
-    if not valid.any():
-        return np.zeros(keys.shape, dtype=np.int64)
-    low, high = keys[valid].min(), keys[valid].max()
-    span = int(high - low) + 2  # one spare bin: "greater than the largest" counts nothing
-    shifted = np.where(valid, keys - low, 0) + np.arange(rows)[:, None] * span
-    counts = np.bincount(shifted[valid], minlength=rows * span).reshape(rows, span)
-    greater = counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # units with a key >= each key
-    rank = 1 + np.take_along_axis(greater, np.where(valid, keys - low + 1, 0), axis=1)
-    return np.where(valid, rank, 0)
+    valid = keys >= 0
+    every = valid.all()
+    known = keys if every else keys[valid]
+    low, high = (known.min(), known.max()) if known.size else (0, 0)
+    span = int(high - low) + 2
+    bins = keys - (low - 1)
+    if not every:
+        bins[~valid] = 0
+    bins += (np.arange(rows) * span)[:, None]
+    below_or_equal = np.bincount(bins.ravel(), minlength=rows * span).cumsum()
+    row_total = below_or_equal[np.arange(rows) * span + span - 1][:, None]
+    rank = row_total - below_or_equal[bins]
+    rank += 1
+    if not every:
+        rank[~valid] = 0
+    return rank
 
 
 def _ranks_by_sort(values: np.ndarray) -> np.ndarray:
@@ -299,10 +321,13 @@ def _evaluate_part(part: _Part, multipliers: np.ndarray, criteria: CriteriaSet):
     rate = _rates(part, multipliers)
     if rounding.rank_and_classify_on == "published":
         decimals = rounding.rate_percent_decimals
-        published = round_half_up(rate * 100, decimals) / 100
-        keys = np.rint(published * 100 * 10.0**decimals)
-        rank = _ranks_by_count(np.where(np.isnan(keys), -1, keys).astype(np.int64))
-        return rank, _levels(published, part)
+        rate *= 100
+        published = round_half_up(rate, decimals)
+        keys = published * 10.0**decimals
+        published /= 100
+        keys = np.rint(keys, out=keys)
+        keys[np.isnan(keys)] = -1
+        return _ranks_by_count(keys.astype(np.int64)), _levels(published, part)
     return _ranks_by_sort(np.round(rate, 10)), _levels(rate, part)
 
 
@@ -320,6 +345,11 @@ def _chunks(
     for start in range(0, len(multipliers), size):
         rows = slice(start, min(start + size, len(multipliers)))
         yield rows, {p.code: _evaluate_part(p, multipliers[rows], criteria) for p in prepared}
+
+
+def _rank_type(units: int) -> type[np.integer]:
+    """The smallest integer type holding every rank: 2 bytes up to 65,534 units."""
+    return np.uint16 if units < np.iinfo(np.uint16).max else np.int32
 
 
 @dataclass(frozen=True)
@@ -348,7 +378,7 @@ def evaluate(points: pd.DataFrame, criteria: CriteriaSet, multipliers: np.ndarra
     ):
         raise ValueError("Hệ số trọng số phải là số hữu hạn, không âm, mỗi tiêu chí một cột")
     shape = (len(multipliers), len(points))
-    rank = {p.code: np.zeros(shape, dtype=np.int64) for p in criteria.parts}
+    rank = {p.code: np.zeros(shape, dtype=_rank_type(len(points))) for p in criteria.parts}
     level = {p.code: np.zeros(shape, dtype=np.int8) for p in criteria.parts}
     for rows, parts in _chunks(points, criteria, multipliers):
         for code, (r, lv) in parts.items():
@@ -671,9 +701,8 @@ def analyse(
         settings = replace(settings, n=len(multipliers))
     n, units = settings.n, len(points)
     nominal = evaluate(points, criteria, np.ones((1, len(criteria.criteria))))
-    rank_type = np.uint16 if units < np.iinfo(np.uint16).max else np.int32
     store = {
-        p.code: (np.empty((units, n), rank_type), np.empty((units, n), np.int8))
+        p.code: (np.empty((units, n), _rank_type(units)), np.empty((units, n), np.int8))
         for p in criteria.parts
     }
     figures: dict[str, list[dict[str, np.ndarray]]] = {p.code: [] for p in criteria.parts}
