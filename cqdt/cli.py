@@ -178,85 +178,57 @@ def _add_sensitivity(commands: argparse._SubParsersAction) -> None:
     )
     _vietnamese(sensitivity)
     sensitivity.error = _option_error  # argparse's own messages are English
-    sensitivity.add_argument(
-        "--criteria",
-        default="criteria",
-        metavar="THƯ_MỤC",
-        help="thư mục bộ tiêu chí (mặc định: criteria)",
-    )
-    sensitivity.add_argument(
-        "--data",
-        default="data/sample",
-        metavar="THƯ_MỤC",
-        help="thư mục dữ liệu khảo sát (mặc định: data/sample)",
-    )
-    sensitivity.add_argument(
-        "--level",
-        default="huyen",
-        metavar="CẤP",
-        help="cấp đánh giá: tinh, huyen hoặc xa (mặc định: huyen)",
-    )
-    sensitivity.add_argument(
-        "--year",
-        default="",
-        metavar="NĂM",
-        help="năm đánh giá (mặc định: năm mới nhất có dữ liệu của cấp)",
-    )
-    sensitivity.add_argument(
-        "--scheme",
-        default="uniform",
-        metavar="CÁCH",
-        help="cách lấy mẫu trọng số: uniform (hệ số nhân U(1−δ, 1+δ); mặc "
-        "định), dirichlet (Dirichlet quanh tỷ trọng chính thức) hoặc simplex "
-        "(đều trên đơn hình)",
-    )
-    sensitivity.add_argument(
-        "--by",
-        default="criterion",
-        metavar="MỨC",
-        help="mỗi nhân tố là: criterion (một tiêu chí; mặc định) hoặc group (một nhóm tiêu chí)",
-    )
-    sensitivity.add_argument(
-        "--n", default="10000", metavar="N", help="số mẫu trọng số (mặc định: 10000)"
-    )
-    sensitivity.add_argument(
-        "--delta",
-        default="0.2",
-        metavar="δ",
-        help="biên độ δ của hệ số nhân, trong (0, 1); dùng cho uniform, chỉ "
-        "số Sobol và phân tích một nhân tố (mặc định: 0.2)",
-    )
-    sensitivity.add_argument(
-        "--concentration",
-        default="100",
-        metavar="C",
-        help="độ tập trung của Dirichlet quanh tỷ trọng chính thức, số dương "
-        "(mặc định: 100; càng lớn càng gần tỷ trọng chính thức)",
-    )
-    sensitivity.add_argument(
-        "--seed",
-        default="1784",
-        metavar="SỐ",
-        help="hạt giống ngẫu nhiên, số nguyên (mặc định: 1784)",
-    )
-    sensitivity.add_argument(
-        "--top-k",
-        default="3",
-        metavar="K",
-        help="k của «xác suất trong k hạng đầu» và «dịch chuyển quá k bậc» (mặc định: 3)",
-    )
-    sensitivity.add_argument(
-        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
-    )
-    sensitivity.add_argument(
-        "--timeout",
-        default="900",
-        metavar="GIÂY",
-        help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900)",
-    )
+    for option, default, metavar, text in SENSITIVITY_OPTIONS:
+        sensitivity.add_argument(option, default=default, metavar=metavar, help=text)
     sensitivity.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
+
+
+SENSITIVITY_OPTIONS = [
+    ("--criteria", "criteria", "THƯ_MỤC", "thư mục bộ tiêu chí (mặc định: criteria)"),
+    ("--data", "data/sample", "THƯ_MỤC", "thư mục dữ liệu khảo sát (mặc định: data/sample)"),
+    ("--level", "huyen", "CẤP", "cấp đánh giá: tinh, huyen hoặc xa (mặc định: huyen)"),
+    ("--year", "", "NĂM", "năm đánh giá (mặc định: năm mới nhất có dữ liệu của cấp)"),
+    (
+        "--scheme",
+        "uniform",
+        "CÁCH",
+        "cách lấy mẫu trọng số: uniform (hệ số nhân U(1−δ, 1+δ); mặc định), dirichlet "
+        "(Dirichlet quanh tỷ trọng chính thức) hoặc simplex (đều trên đơn hình)",
+    ),
+    (
+        "--by",
+        "criterion",
+        "MỨC",
+        "mỗi nhân tố là: criterion (một tiêu chí; mặc định) hoặc group (một nhóm tiêu chí)",
+    ),
+    ("--n", "10000", "N", "số mẫu trọng số (mặc định: 10000)"),
+    (
+        "--delta",
+        "0.2",
+        "δ",
+        "biên độ δ của hệ số nhân, trong (0, 1); dùng cho uniform, chỉ số Sobol và phân tích "
+        "một nhân tố (mặc định: 0.2)",
+    ),
+    (
+        "--concentration",
+        "100",
+        "C",
+        "độ tập trung của Dirichlet quanh tỷ trọng chính thức, số dương (mặc định: 100; càng "
+        "lớn càng gần tỷ trọng chính thức)",
+    ),
+    ("--seed", "1784", "SỐ", "hạt giống ngẫu nhiên, số nguyên (mặc định: 1784)"),
+    (
+        "--top-k",
+        "3",
+        "K",
+        "k của «xác suất trong k hạng đầu» và «dịch chuyển quá k bậc» (mặc định: 3)",
+    ),
+    ("--out", "output", "THƯ_MỤC", "thư mục kết quả (mặc định: output)"),
+    ("--timeout", "900", "GIÂY", "thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900)"),
+]
+"""Options of ``cqdt sensitivity``: flag, default (text, checked later), metavar, help."""
 
 
 ARGPARSE_WORDS = {

@@ -463,3 +463,31 @@ def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
         "DỮ LIỆU GIẢ LẬP",
     ):
         assert heading in text
+
+
+def test_official_report_shows_the_documented_robustness_run():
+    from cqdt.publishing import report
+    from cqdt.publishing.parameters import ReportParameters
+
+    ctx = report.prepare(
+        ReportParameters(
+            level="huyen",
+            year=2020,
+            criteria_dir=str(ROOT / "criteria"),
+            data_dir=str(ROOT / "data" / "sample"),
+        )
+    )
+    page = report.robustness(ctx).data
+    assert "Độ vững của kết quả" in page and "1000 mẫu, hạt giống 1784" in page
+    (shown,) = pd.read_html(
+        io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
+    )
+    # the documented default: uniform multipliers per criterion, δ = 0.2, N = 1000, seed 1784
+    documented = sens.Settings(scheme="uniform", by="criterion", n=1000, delta=0.2, seed=1784)
+    study = sens.analyse(ctx.result, documented)
+    for part in "ABC":
+        own = study.units[study.units["part"] == part].set_index("unit").loc[shown["Đơn vị"]]
+        assert shown[f"Phần {part}: mức"].tolist() == own["nominal_level"].tolist()
+        assert shown[f"Phần {part}: xác suất giữ mức (%)"].tolist() == pytest.approx(
+            (own["p_keep"] * 100).round(2).tolist()
+        )

@@ -114,6 +114,16 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     return fig
 
 
+def _finish(fig: Figure, ax, xlabel: str, title: str, legend_columns: int = 0) -> Figure:
+    """Axis label, title, legend below the chart (if any) and the common style."""
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(title, fontsize=10, loc="left")
+    if legend_columns:
+        fig.legend(loc="outside lower center", ncol=legend_columns, fontsize=7, frameon=False)
+    _style(ax)
+    return fig
+
+
 def rank_intervals(rows: pd.DataFrame, title: str) -> Figure:
     """Per unit, best nominal rank first: 5–95 % rank interval, median and nominal rank."""
     fig = _figure(7.5, 0.24 * len(rows) + 1.5)
@@ -126,11 +136,7 @@ def rank_intervals(rows: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("Thứ hạng (1 là cao nhất)", fontsize=9)
-    ax.set_title(title, fontsize=10, loc="left")
-    fig.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
-    _style(ax)
-    return fig
+    return _finish(fig, ax, "Thứ hạng (1 là cao nhất)", title, 3)
 
 
 def keep_level_bars(rows: pd.DataFrame, threshold: float, title: str) -> Figure:
@@ -145,13 +151,8 @@ def keep_level_bars(rows: pd.DataFrame, threshold: float, title: str) -> Figure:
     ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel(
-        f"Xác suất giữ mức chính thức (%); vạch đứt: {threshold:.0%}".replace(".", ","),
-        fontsize=9,
-    )
-    ax.set_title(title, fontsize=10, loc="left")
-    _style(ax)
-    return fig
+    label = f"Xác suất giữ mức chính thức (%); vạch đứt: {threshold:.0%}"
+    return _finish(fig, ax, label, title)
 
 
 def tornado(rows: pd.DataFrame, delta: float, title: str) -> Figure:
@@ -170,11 +171,7 @@ def tornado(rows: pd.DataFrame, delta: float, title: str) -> Figure:
     limit = max(float(np.nanmax([down.max(), up.max(), 0])), 0.1) * 1.1
     ax.set_xlim(-limit, limit)
     ax.xaxis.set_major_formatter(lambda value, _: f"{abs(value):g}".replace(".", ","))
-    ax.set_xlabel("Dịch chuyển hạng trung bình (bậc)", fontsize=9)
-    ax.set_title(title, fontsize=10, loc="left")
-    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)
-    _style(ax)
-    return fig
+    return _finish(fig, ax, "Dịch chuyển hạng trung bình (bậc)", title, 2)
 
 
 def sobol_indices(rows: pd.DataFrame, title: str) -> Figure:
@@ -200,8 +197,4 @@ def sobol_indices(rows: pd.DataFrame, title: str) -> Figure:
     )
     ax.set_yticks(y, rows["group"], fontsize=8, parse_math=False)
     ax.invert_yaxis()
-    ax.set_xlabel("Phần phương sai của đầu ra do nhóm gây ra", fontsize=9)
-    ax.set_title(title, fontsize=10, loc="left")
-    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)
-    _style(ax)
-    return fig
+    return _finish(fig, ax, "Phần phương sai của đầu ra do nhóm gây ra", title, 2)

@@ -32,6 +32,14 @@ from cqdt.scoring import ScoreResult
 from cqdt.tables import part_titles
 from cqdt.workspace import Workspace
 
+WARNINGS = {
+    "BẢN TÁI DỰNG TIÊU CHÍ": "Bộ tiêu chí là <strong>BẢN TÁI DỰNG</strong>, chưa đối chiếu với "
+    "phụ lục chính thức của quyết định; kết quả phân tích chỉ để tham khảo.",
+    "DỮ LIỆU GIẢ LẬP": "Dữ liệu khảo sát là <strong>DỮ LIỆU GIẢ LẬP</strong> (dữ liệu mẫu), "
+    "không phải kết quả khảo sát thật của các đơn vị.",
+}
+"""The cover's warning for each page marking of :func:`~cqdt.publishing.report.markings`."""
+
 AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
 
@@ -155,18 +163,7 @@ def cover(ctx: SensitivityContext) -> HTML:
         if marks
         else ""
     )
-    warnings = []
-    if cs.status != "official":
-        warnings.append(
-            "Bộ tiêu chí là <strong>BẢN TÁI DỰNG</strong>, chưa đối chiếu với phụ lục chính "
-            "thức của quyết định; kết quả phân tích chỉ để tham khảo."
-        )
-    if ctx.synthetic:
-        warnings.append(
-            "Dữ liệu khảo sát là <strong>DỮ LIỆU GIẢ LẬP</strong> (dữ liệu mẫu), không phải kết "
-            "quả khảo sát thật của các đơn vị."
-        )
-    warning_html = "".join(f'<p class="canh-bao">{w}</p>' for w in warnings)
+    warning_html = "".join(f'<p class="canh-bao">{WARNINGS[m]}</p>' for m in marks)
     return HTML(
         f"""<section class="cover">
 <p class="running-header">Độ nhạy theo trọng số, {esc(LEVELS[cs.level])} năm {p.year}</p>
