@@ -34,7 +34,7 @@ from SALib.sample import sobol as sobol_sample
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, CriteriaSet
-from cqdt.numbers import round_half_up
+from cqdt.numbers import half_up_steps, round_half_up
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_csv, write_workbook
 
@@ -276,7 +276,7 @@ def _levels(rate: np.ndarray, part: _Part) -> np.ndarray:
     """Index of the level each rate reaches (0 = best), -1 for none; as ``scoring.classify``."""
     level = np.full(rate.shape, -1, dtype=np.int8)
     for i in range(len(part.min_rates) - 1, -1, -1):
-        level[rate >= part.min_rates[i] - 1e-12] = i
+        np.copyto(level, i, where=rate >= part.min_rates[i] - 1e-12)
     return level
 
 
@@ -327,11 +327,10 @@ def _evaluate_part(part: _Part, multipliers: np.ndarray, criteria: CriteriaSet):
     if rounding.rank_and_classify_on == "published":
         decimals = rounding.rate_percent_decimals
         rate *= 100
-        published = round_half_up(rate, decimals)
-        keys = published * 10.0**decimals
-        published /= 100
-        keys = np.rint(keys, out=keys)
-        keys[np.isnan(keys)] = -1
+        keys = half_up_steps(rate, decimals)  # the published rate in steps of 10^-decimals %
+        published = keys / 10.0**decimals
+        published /= 100  # as aggregate: round_half_up(rate * 100, decimals) / 100
+        np.nan_to_num(keys, copy=False, nan=-1)
         return _ranks_by_count(keys.astype(np.int64)), _levels(published, part)
     return _ranks_by_sort(np.round(rate, 10)), _levels(rate, part)
 
