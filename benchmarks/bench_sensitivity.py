@@ -13,7 +13,9 @@ What is measured
     of those samples are compared with the batched ones (mismatches must be 0);
 (c) ``analyse`` of the sample commune data (``data/sample``, xa 2020) with N = 10,000.
 
-Times are wall-clock (``time.perf_counter``); nothing is asserted about them.
+Times are wall-clock (``time.perf_counter``), with the process's CPU time beside them (on a
+machine shared with other work the wall time grows, the CPU time much less); nothing is
+asserted about them.
 
 How to run (from the repository root)::
 
@@ -73,15 +75,20 @@ def mismatches(result, multipliers: np.ndarray, evaluation: sens.Evaluation) -> 
     return wrong
 
 
-def peak_mb(fn) -> tuple[object, float, float]:
-    """Result, wall seconds and tracemalloc peak (MB) of ``fn()``."""
-    tracemalloc.start()
-    clock = time.perf_counter()
+def timed(fn) -> tuple[object, str]:
+    """Result of ``fn()`` and ``"<wall> s (CPU <cpu> s)"``."""
+    wall, cpu = time.perf_counter(), time.process_time()
     value = fn()
-    seconds = time.perf_counter() - clock
+    return value, f"{time.perf_counter() - wall:.1f} s (CPU {time.process_time() - cpu:.1f} s)"
+
+
+def peak_mb(fn) -> tuple[object, str, float]:
+    """Result, timing text and tracemalloc peak (MB) of ``fn()``."""
+    tracemalloc.start()
+    value, text = timed(fn)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return value, seconds, peak
+    return value, text, peak
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,34 +104,40 @@ def main(argv: list[str] | None = None) -> None:
     settings = sens.Settings(n=args.n, seed=1)
     multipliers = sens.sample_multipliers(result.criteria, settings)
     print(f"\n(a) {args.units} synthetic units x {args.n} samples, {len(multipliers[0])} criteria")
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     evaluation = sens.evaluate(result.points, result.criteria, multipliers)
-    batch = time.perf_counter() - clock
-    print(f"  batched evaluation (ranks and levels of every sample): {batch:.1f} s")
+    batch, batch_cpu = time.perf_counter() - clock, time.process_time() - cpu
+    print(
+        f"  batched evaluation (ranks and levels of every sample): {batch:.1f} s "
+        f"(CPU {batch_cpu:.1f} s)"
+    )
     del evaluation
-    study, seconds, peak = peak_mb(lambda: sens.analyse(result, settings))
-    print(f"  whole analyse (+ statistics, convergence, Sobol, one-at-a-time): {seconds:.1f} s")
+    study, text, peak = peak_mb(lambda: sens.analyse(result, settings))
+    print(f"  whole analyse (+ statistics, convergence, Sobol, one-at-a-time): {text}")
     print(f"  Python peak memory of analyse (tracemalloc): {peak:.0f} MB")
 
     sample = multipliers[: args.loop_n]
     codes = [c.code for c in result.criteria.criteria]
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     for row in sample:
         aggregate(result.points, result.criteria, pd.Series(row, index=codes))
     per_call = (time.perf_counter() - clock) / len(sample)
+    per_call_cpu = (time.process_time() - cpu) / len(sample)
     wrong = mismatches(result, sample, sens.evaluate(result.points, result.criteria, sample))
     print(f"\n(b) aggregate once per sample: {per_call * 1000:.0f} ms per sample")
     print(f"  extrapolated to N = {args.n}: {per_call * args.n:.0f} s")
-    print(f"  batched evaluation is {per_call * args.n / batch:.0f}x faster")
+    print(
+        f"  batched evaluation is {per_call * args.n / batch:.0f}x faster "
+        f"(CPU time: {per_call_cpu * args.n / batch_cpu:.0f}x)"
+    )
     print(f"  rank and level mismatches on {len(sample)} samples: {wrong}")
 
     commune = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("xa", 2020)
     chosen = sens.Settings(n=args.commune_n, seed=1784)
-    clock = time.perf_counter()
-    sens.analyse(commune, chosen)
+    _, text = timed(lambda: sens.analyse(commune, chosen))
     print(
         f"\n(c) sample communes (xa 2020, {len(commune.points)} units), N = {args.commune_n}: "
-        f"{time.perf_counter() - clock:.1f} s for the whole analyse"
+        f"{text} for the whole analyse"
     )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nProcess peak resident memory (ru_maxrss): {rss:.0f} MB")

@@ -236,14 +236,21 @@ def convergence(ctx: SensitivityContext) -> HTML:
 def rank_uncertainty(ctx: SensitivityContext) -> HTML:
     """Per part: overall figures, then nominal rank, median and 5–95 % interval per unit."""
     study, titles = ctx.study, part_titles(ctx.result)
-    body = [table_html(sens.tables(study)[sens.OVERALL_SHEET], "bang tong-the")]
+    k = study.settings.top_k
+    body = [
+        "<p>Mỗi phần: tương quan Spearman giữa thứ hạng của mẫu và thứ hạng chính thức (1 là "
+        "giữ nguyên thứ tự), số bậc trung bình một đơn vị dịch chuyển, tỷ lệ đơn vị dịch "
+        f"chuyển quá {k} bậc (trung bình trên các mẫu) và số đơn vị đổi mức trong hơn 5% số "
+        "mẫu.</p>",
+        table_html(sens.tables(study)[sens.OVERALL_SHEET], "bang tong-the"),
+    ]
     for part, title in titles.items():
+        body.append(f"<h3>Phần {esc(title)}</h3>")
         rows = _ordered(study, part).dropna(subset=["nominal_rank"])
         for n in range(0, len(rows), CHART_CHUNK):
             chart_title = f"Phần {part}: thứ hạng theo trọng số" + (" (tiếp)" if n else "")
             fig = charts.rank_intervals(rows.iloc[n : n + CHART_CHUNK], chart_title)
             body.append(figure_html(fig, chart_title))
-        body.append(f"<p>{esc(title)}: dấu × là hạng chính thức.</p>")
     return _section("III. Độ bất định của thứ hạng", "".join(body))
 
 
