@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, read_criteria
@@ -16,6 +17,9 @@ from cqdt.problems import ERROR, InputError, Problem, errors_only
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when used: SALib and scipy are slow to load
+    from cqdt.sensitivity import Settings
 
 DESCRIPTION = """\
 Chấm điểm, xếp hạng và công bố mức độ chính quyền điện tử (CQĐT) theo
@@ -352,7 +356,7 @@ def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
     return value
 
 
-def _sensitivity_settings(args: argparse.Namespace):
+def _sensitivity_settings(args: argparse.Namespace) -> Settings:
     """Every option of ``cqdt sensitivity`` checked, before any work."""
     from cqdt.sensitivity import DELTA_RULE, Settings
 
@@ -434,7 +438,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # Vietnamese even on a cp1252 console or pipe
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # as parse_args would say it, in Vietnamese for the newer commands
+        fail = _option_error if args.command == "sensitivity" else parser.error
+        fail(f"unrecognized arguments: {' '.join(unknown)}")
     commands = {
         "validate": cmd_validate,
         "score": cmd_score,

@@ -491,3 +491,11 @@ def test_official_report_shows_the_documented_robustness_run():
         assert shown[f"Phần {part}: xác suất giữ mức (%)"].tolist() == pytest.approx(
             (own["p_keep"] * 100).round(2).tolist()
         )
+
+
+def test_unknown_option_is_explained_without_argparse_english(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", "--samples", "10"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Lỗi: tùy chọn không được biết: --samples 10" in err and "usage" not in err
