@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from cqdt import sensitivity as sens
 from cqdt.cli import main
+from cqdt.criteria import Rounding
 from cqdt.scoring import aggregate
 from cqdt.workspace import Workspace
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
@@ -146,22 +147,22 @@ def test_one_at_a_time_moves_each_group_alone(three_units):
 
 @st.composite
 def points_and_weights(draw, criteria):
-    """A points matrix (hundredths up to each maximum, some not applicable) and weights."""
+    """A points matrix (hundredths up to each maximum, some not applicable) and weights.
+
+    Units draw their rows from a small pool, so equal rows (ties) are frequent.
+    """
     maxima = criteria.criteria_table()["max"].to_numpy()
     units = draw(st.integers(1, 7))
-    cells = [
-        [
-            draw(
-                st.one_of(
-                    st.just(np.nan),
-                    st.integers(0, int(m * 100)).map(lambda v: v / 100),
-                    st.floats(0, float(m)),
-                )
-            )
-            for m in maxima
-        ]
-        for _ in range(units)
+    cell = [
+        st.one_of(
+            st.just(np.nan),
+            st.integers(0, int(m * 100)).map(lambda v: v / 100),
+            st.floats(0, float(m)),
+        )
+        for m in maxima
     ]
+    pool = [[draw(c) for c in cell] for _ in range(draw(st.integers(1, units)))]
+    cells = [draw(st.sampled_from(pool)) for _ in range(units)]
     weight = st.one_of(st.just(1.0), st.sampled_from([0.5, 2.0]), st.floats(0.01, 3.0))
     samples = draw(st.integers(1, 4))
     weights = [[draw(weight) for _ in maxima] for _ in range(samples)]
@@ -171,14 +172,18 @@ def points_and_weights(draw, criteria):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data):
-    points, weights = data.draw(points_and_weights(mini_criteria))
-    evaluation = sens.evaluate(points, mini_criteria, weights)
-    codes = [c.code for c in mini_criteria.criteria]
+@given(data=st.data(), policy=st.sampled_from(["published", "full"]))
+def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data, policy):
+    # "published" ranks by counting rate keys, "full" by sorting full-precision rates
+    criteria = mini_criteria.model_copy(
+        update={"rounding": Rounding(rank_and_classify_on=policy, rate_percent_decimals=1)}
+    )
+    points, weights = data.draw(points_and_weights(criteria))
+    evaluation = sens.evaluate(points, criteria, weights)
+    codes = [c.code for c in criteria.criteria]
     for s, row in enumerate(weights):
-        parts, _ = aggregate(points, mini_criteria, pd.Series(row, index=codes))
-        for part in mini_criteria.parts:
+        parts, _ = aggregate(points, criteria, pd.Series(row, index=codes))
+        for part in criteria.parts:
             expected = parts[parts["part"] == part.code]
             names = evaluation.levels[part.code]
             level = [names[i] if i >= 0 else None for i in evaluation.level[part.code][s]]
