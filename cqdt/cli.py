@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pandas as pd
 
@@ -23,6 +24,9 @@ from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when used: SALib and scipy are slow to load
+    from cqdt.sensitivity import Settings
 
 DESCRIPTION = """\
 Chấm điểm, xếp hạng và công bố mức độ chính quyền điện tử (CQĐT) theo
@@ -232,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
     _add_publishing(whatif, jobs=False)
+    _add_sensitivity(commands)
     _add_field_commands(commands)
     return parser
 
@@ -427,6 +432,67 @@ def cmd_correct(args: argparse.Namespace) -> int:
     return code
 
 
+def _add_sensitivity(commands: argparse._SubParsersAction) -> None:
+    """``cqdt sensitivity``: values stay text here and are checked in Vietnamese before any work."""
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        add_help=False,
+        help="phân tích độ nhạy của xếp hạng và xếp mức theo trọng số tiêu chí",
+        description="Lấy mẫu trọng số (có hạt giống, lặp lại được), tính lại xếp hạng và xếp "
+        "mức cho mỗi mẫu, ghi bảng theo đơn vị và tổng thể (CSV, Excel) cùng báo cáo HTML, PDF "
+        "vào một thư mục mới <thư mục kết quả>/do-nhay-<ngày>-<giờ>/.",
+    )
+    _vietnamese(sensitivity)
+    for option, default, metavar, text in SENSITIVITY_OPTIONS:
+        sensitivity.add_argument(option, default=default, metavar=metavar, help=text)
+    _add_publishing(sensitivity, jobs=False)
+
+
+SENSITIVITY_OPTIONS = [
+    ("--criteria", "criteria", "THƯ_MỤC", "thư mục bộ tiêu chí (mặc định: criteria)"),
+    ("--data", "data/sample", "THƯ_MỤC", "thư mục dữ liệu khảo sát (mặc định: data/sample)"),
+    ("--level", "huyen", "CẤP", "cấp đánh giá: tinh, huyen hoặc xa (mặc định: huyen)"),
+    ("--year", "", "NĂM", "năm đánh giá (mặc định: năm mới nhất có dữ liệu của cấp)"),
+    (
+        "--scheme",
+        "uniform",
+        "CÁCH",
+        "cách lấy mẫu trọng số: uniform (hệ số nhân U(1−δ, 1+δ); mặc định), dirichlet "
+        "(Dirichlet quanh tỷ trọng chính thức) hoặc simplex (đều trên đơn hình)",
+    ),
+    (
+        "--by",
+        "criterion",
+        "MỨC",
+        "mỗi nhân tố là: criterion (một tiêu chí; mặc định) hoặc group (một nhóm tiêu chí)",
+    ),
+    ("--n", "10000", "N", "số mẫu trọng số (mặc định: 10000)"),
+    (
+        "--delta",
+        "0.2",
+        "δ",
+        "biên độ δ của hệ số nhân, trong (0, 1); dùng cho uniform, chỉ số Sobol và phân tích "
+        "một nhân tố (mặc định: 0.2)",
+    ),
+    (
+        "--concentration",
+        "100",
+        "C",
+        "độ tập trung của Dirichlet quanh tỷ trọng chính thức, số dương (mặc định: 100; càng "
+        "lớn càng gần tỷ trọng chính thức)",
+    ),
+    ("--seed", "1784", "SỐ", "hạt giống ngẫu nhiên, số nguyên (mặc định: 1784)"),
+    (
+        "--top-k",
+        "3",
+        "K",
+        "k của «xác suất trong k hạng đầu» và «dịch chuyển quá k bậc» (mặc định: 3)",
+    ),
+    ("--out", "output", "THƯ_MỤC", "thư mục kết quả (mặc định: output)"),
+]
+"""Options of ``cqdt sensitivity``: flag, default (text, checked later), metavar, help."""
+
+
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
     for problem in problems:
         print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
@@ -561,6 +627,91 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         return 1
 
 
+def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
+    """``text`` as an int or a finite float, or stop with a Vietnamese error naming ``option``."""
+    try:
+        value = kind(text.strip())
+    except ValueError:
+        value = None
+    if value is None or (kind is float and not math.isfinite(value)):
+        raise SystemExit(f"Lỗi: {option} {rule}, không phải «{text}»")
+    return value
+
+
+def _sensitivity_settings(args: argparse.Namespace) -> Settings:
+    """Every option of ``cqdt sensitivity`` checked, before any work."""
+    from cqdt.sensitivity import DELTA_RULE, Settings
+
+    if args.level not in LEVELS:
+        raise SystemExit(f"Lỗi: --level phải là tinh, huyen hoặc xa, không phải «{args.level}»")
+    if args.year and not re.fullmatch(r"\d{4}", args.year):
+        raise SystemExit(f"Lỗi: --year phải là một năm (ví dụ 2020), không phải «{args.year}»")
+    delta = _parsed(args.delta, "--delta (δ)", float, "phải là một số lớn hơn 0 và nhỏ hơn 1")
+    if delta <= 0:
+        raise SystemExit(f"Lỗi: {DELTA_RULE}, không phải «{args.delta}»")
+    try:
+        return Settings(
+            scheme=args.scheme,
+            by=args.by,
+            n=_parsed(args.n, "số mẫu N (--n)", int, "phải là số nguyên dương"),
+            delta=delta,
+            concentration=_parsed(
+                args.concentration, "độ tập trung (--concentration)", float, "phải là số dương"
+            ),
+            seed=_parsed(args.seed, "hạt giống ngẫu nhiên (--seed)", int, "phải là số nguyên"),
+            top_k=_parsed(args.top_k, "--top-k", int, "phải là số nguyên dương"),
+        )
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import plan, run_reports
+    from cqdt.publishing.parameters import SensitivityParameters
+    from cqdt.sensitivity import check_fits
+
+    settings = _sensitivity_settings(args)
+    workspace = Workspace.at(args.criteria, args.data)
+    years = workspace.surveys(args.level)["year"]
+    year = int(args.year) if args.year else int(years.max()) if len(years) else 0
+    if year not in set(years):
+        raise SystemExit(
+            f"Lỗi: không tìm thấy tệp khảo sát {LEVELS[args.level]} năm {args.year or '(bất kỳ)'} "
+            f"trong {args.data}; cần dạng <năm>/{args.level}.csv"
+        )
+    results, failed = _score_each(workspace, [(args.level, year)])
+    if failed:
+        return 1
+    result = results[0][1]
+    try:
+        check_fits(settings, result.criteria, len(result.points))
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+    (outcome,) = plan(workspace, [(args.level, year)], "none")
+    outcome.kind = SensitivityParameters.kind
+    outcome.parameters = SensitivityParameters(
+        level=args.level,
+        year=year,
+        criteria_dir=outcome.parameters["criteria_dir"],
+        data_dir=outcome.parameters["data_dir"],
+        report_date=outcome.parameters["report_date"],
+        scheme=settings.scheme,
+        by=settings.by,
+        n=settings.n,
+        delta=float(settings.delta),
+        concentration=float(settings.concentration),
+        seed=settings.seed,
+        top_k=settings.top_k,
+    ).model_dump()
+    print(
+        f"Phân tích độ nhạy {LEVELS[args.level]} năm {year}: {settings.n} mẫu trọng số "
+        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
+    )
+    return run_reports(
+        [outcome], Path(args.out), SensitivityParameters.kind, 1, args.timeout, not args.no_pdf
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqdt`` command."""
     for stream in (sys.stdout, sys.stderr):  # Vietnamese even on a cp1252 console or pipe
@@ -575,6 +726,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "template": cmd_template,
         "collect": cmd_collect,
         "correct": cmd_correct,
+        "sensitivity": cmd_sensitivity,
     }
     try:
         return commands[args.command](args)

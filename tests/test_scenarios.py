@@ -213,7 +213,10 @@ def test_repeated_key_is_an_error_not_the_last_value(tmp_path, criteria_dir):
         "changes:\n  - {change: drop, code: B1.2}\n",
         encoding="utf-8",
     )
-    with pytest.raises(CriteriaError, match=r"dòng 5, trường «changes»: khoá «changes» bị lặp lại \(đã có ở dòng 3\)"):
+    with pytest.raises(
+        CriteriaError,
+        match=r"dòng 5, trường «changes»: khoá «changes» bị lặp lại \(đã có ở dòng 3\)",
+    ):
         load_scenario(path, criteria_dir)
 
 

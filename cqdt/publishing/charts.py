@@ -112,3 +112,89 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     ax.set_title(title, fontsize=10, loc="left")
     _style(ax)
     return fig
+
+
+def _finish(fig: Figure, ax, xlabel: str, title: str, legend_columns: int = 0) -> Figure:
+    """Axis label, title, legend below the chart (if any) and the common style."""
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(title, fontsize=10, loc="left")
+    if legend_columns:
+        fig.legend(loc="outside lower center", ncol=legend_columns, fontsize=7, frameon=False)
+    _style(ax)
+    return fig
+
+
+def rank_intervals(rows: pd.DataFrame, title: str) -> Figure:
+    """Per unit, best nominal rank first: 5–95 % rank interval, median and nominal rank."""
+    fig = _figure(7.5, 0.24 * len(rows) + 1.5)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    low, high = rows["rank_p05"].astype(float), rows["rank_p95"].astype(float)
+    ax.hlines(y, low, high, color="#90caf9", linewidth=5, label="Khoảng 5–95 % của thứ hạng")
+    ax.plot(rows["median_rank"].astype(float), y, "o", color="#1565c0", label="Hạng trung vị")
+    ax.plot(rows["nominal_rank"].astype(float), y, "x", color="#c62828", label="Hạng chính thức")
+    ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return _finish(fig, ax, "Thứ hạng (1 là cao nhất)", title, 3)
+
+
+def keep_level_bars(rows: pd.DataFrame, threshold: float, title: str) -> Figure:
+    """Probability (%) that each unit keeps its level; units under ``threshold`` in red."""
+    fig = _figure(7.5, 0.24 * len(rows) + 1.3)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    keep = rows["p_keep"].astype(float) * 100
+    colours = np.where(keep < threshold * 100, LEVEL_COLOURS["III"], LEVEL_COLOURS["I"])
+    ax.barh(y, keep, color=colours, height=0.72)
+    ax.axvline(threshold * 100, color="#424242", linestyle="--", linewidth=0.9)
+    ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    label = f"Xác suất giữ mức chính thức (%); vạch đứt: {threshold:.0%}"
+    return _finish(fig, ax, label, title)
+
+
+def tornado(rows: pd.DataFrame, delta: float, title: str) -> Figure:
+    """Mean |rank shift| when each group's weight alone goes down (left) or up (right) by δ."""
+    down = rows[rows["multiplier"] < 1].set_index("group")["mean_abs_shift"].astype(float)
+    up = rows[rows["multiplier"] > 1].set_index("group")["mean_abs_shift"].astype(float)
+    order = (down + up).sort_values(ascending=False).index
+    fig = _figure(7.5, 0.32 * len(order) + 1.4)
+    ax = fig.add_subplot()
+    y = np.arange(len(order))
+    ax.barh(y, -down[order], color="#c62828", height=0.6, label=f"Trọng số nhóm × {1 - delta:g}")
+    ax.barh(y, up[order], color="#2e7d32", height=0.6, label=f"Trọng số nhóm × {1 + delta:g}")
+    ax.axvline(0, color="#424242", linewidth=0.8)
+    ax.set_yticks(y, order, fontsize=8, parse_math=False)
+    ax.invert_yaxis()
+    limit = max(float(np.nanmax([down.max(), up.max(), 0])), 0.1) * 1.1
+    ax.set_xlim(-limit, limit)
+    ax.xaxis.set_major_formatter(lambda value, _: f"{abs(value):g}".replace(".", ","))
+    return _finish(fig, ax, "Dịch chuyển hạng trung bình (bậc)", title, 2)
+
+
+def sobol_indices(rows: pd.DataFrame, title: str) -> Figure:
+    """First-order (S1) and total (ST) Sobol index per group, with their 95 % intervals."""
+    fig = _figure(7.5, 0.32 * len(rows) + 1.4)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ax.barh(
+        y - 0.18,
+        rows["S1"],
+        xerr=rows["S1_conf"],
+        height=0.34,
+        color="#90caf9",
+        label="Chỉ số bậc một S1",
+    )
+    ax.barh(
+        y + 0.18,
+        rows["ST"],
+        xerr=rows["ST_conf"],
+        height=0.34,
+        color="#1565c0",
+        label="Chỉ số toàn phần ST",
+    )
+    ax.set_yticks(y, rows["group"], fontsize=8, parse_math=False)
+    ax.invert_yaxis()
+    return _finish(fig, ax, "Phần phương sai của đầu ra do nhóm gây ra", title, 2)

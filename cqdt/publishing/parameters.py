@@ -158,7 +158,32 @@ class CorrectionParameters(NotebookParameters):
     """A criteria file to use instead of the one in force in ``criteria_dir``."""
 
 
+class SensitivityParameters(NotebookParameters):
+    """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
+
+    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
+    """
+
+    kind: ClassVar[str] = "do-nhay"
+    title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
+    notebook: ClassVar[str] = "do_nhay.ipynb"
+
+    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
+    by: Literal["criterion", "group"] = "criterion"
+    n: int = Field(default=10_000, ge=1)
+    delta: float = Field(default=0.2, gt=0, lt=1)
+    concentration: float = Field(default=100.0, gt=0)
+    seed: int = 1784
+    top_k: int = Field(default=3, ge=1)
+
+
 KINDS: dict[str, type[NotebookParameters]] = {
-    model.kind: model for model in (ReportParameters, ScenarioParameters, CorrectionParameters)
+    model.kind: model
+    for model in (
+        ReportParameters,
+        SensitivityParameters,
+        ScenarioParameters,
+        CorrectionParameters,
+    )
 }
 """Every kind of report, by its ``kind``."""

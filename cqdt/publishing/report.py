@@ -530,6 +530,33 @@ def write_outputs(ctx: ReportContext) -> HTML:
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 
+def robustness(ctx: ReportContext) -> HTML:
+    """Section "Độ vững của kết quả": P(keep level) per unit and part from the default run.
+
+    The run's settings are the documented constants ``ROBUSTNESS_*`` of
+    :mod:`cqdt.sensitivity`; ``cqdt sensitivity`` gives the full study.
+    """
+    from cqdt import sensitivity as sens  # this section only
+    from cqdt.publishing.sensitivity_report import at_risk, robustness_table
+
+    settings = sens.robustness_settings()
+    study = sens.analyse(ctx.result, settings)
+    titles = part_titles(ctx.result)
+    label = "Phần {}: đơn vị đổi mức trong hơn 5% số mẫu"
+    risky = "".join(
+        f"<li>{_counted(label.format(part), at_risk(study, part)['unit'])}</li>" for part in titles
+    )
+    body = (
+        f"<p>Nếu trọng số từng tiêu chí được nhân với một hệ số ngẫu nhiên trong khoảng "
+        f"[{format_number(1 - settings.delta)}; {format_number(1 + settings.delta)}] "
+        f"({settings.n} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ nguyên), "
+        "mỗi đơn vị giữ mức đã công bố với xác suất dưới đây. Mức có xác suất giữ thấp phụ "
+        "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
+        f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
+    )
+    return _section("Độ vững của kết quả", body)
+
+
 __all__ = [
     "ReportContext",
     "analysis",
@@ -538,6 +565,7 @@ __all__ = [
     "prepare",
     "rankings",
     "reproducibility",
+    "robustness",
     "scorecards",
     "summary",
     "write_outputs",

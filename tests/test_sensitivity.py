@@ -1,0 +1,506 @@
+"""Weight sensitivity: batched evaluation equals aggregate, statistics worked out by hand."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from cqdt import sensitivity as sens
+from cqdt.cli import main
+from cqdt.criteria import Rounding
+from cqdt.scoring import aggregate
+from cqdt.workspace import Workspace
+from tests.conftest import MINI_SURVEY, ROOT, write_survey
+
+# One part, two groups of one criterion each (points typed directly by the assessor).
+# Levels: I from 85 %, II from 75 %, III below.
+TWO_GROUPS = """\
+decision: "Bộ tiêu chí thử nghiệm độ nhạy"
+title: "Hai nhóm"
+level: huyen
+version: "do-nhay"
+valid_from: 2018-01-01
+status: reconstructed
+inputs:
+  - {field: a, label: "Điểm nhóm 1"}
+  - {field: b, label: "Điểm nhóm 2"}
+parts:
+  - code: P
+    name: "Phần duy nhất"
+    max: 10
+    levels: [{level: "I", min_rate: 0.85}, {level: "II", min_rate: 0.75}, {level: "III", min_rate: 0}]
+    groups:
+      - {code: G1, name: "Nhóm một", max: 5,
+         criteria: [{code: c1, name: "Tiêu chí một", max: 5, method: direct, field: a}]}
+      - {code: G2, name: "Nhóm hai", max: 5,
+         criteria: [{code: c2, name: "Tiêu chí hai", max: 5, method: direct, field: b}]}
+"""
+
+
+def workspace_with(tmp_path, criteria_text: str, rows: list[dict]):
+    """A criteria folder and a 2020 district survey in tmp_path; the scored result."""
+    (tmp_path / "tc" / "v1").mkdir(parents=True)
+    (tmp_path / "tc" / "v1" / "huyen.yaml").write_text(criteria_text, encoding="utf-8")
+    (tmp_path / "dl" / "2020").mkdir(parents=True)
+    write_survey(tmp_path / "dl" / "2020" / "huyen.csv", pd.DataFrame(rows))
+    return Workspace.at(tmp_path / "tc", tmp_path / "dl").score("huyen", 2020)
+
+
+@pytest.fixture
+def three_units(tmp_path):
+    # U1: 5 + 3 of 10                 -> 80 %, level II
+    # U2: 2 + 5 of 10                 -> 70 %, level III
+    # U3: 4 of 5, c2 not applicable   -> 80 %, level II (ties with U1: ranks 1, 3, 1)
+    return workspace_with(
+        tmp_path,
+        TWO_GROUPS,
+        [
+            {"don_vi": "U1", "a": "5", "b": "3", "khong_ap_dung": ""},
+            {"don_vi": "U2", "a": "2", "b": "5", "khong_ap_dung": ""},
+            {"don_vi": "U3", "a": "4", "b": "", "khong_ap_dung": "c2"},
+        ],
+    )
+
+
+# Weights (multipliers of c1, c2) and what they give, part maximum kept at 10:
+#   (2, 1): weighted maxima 10 + 5 = 15
+#     U1 (10 + 3) x 10/15 = 8.667 of 10  -> 86.67 %  I    rank 1
+#     U2 (4 + 5) x 10/15  = 6 of 10      -> 60 %     III  rank 3
+#     U3 8 x 10/15 = 5.333 of 10 - 5 x 10/15 = 6.667 -> 80 % II rank 2
+#   (1, 2): U1 (5 + 6)/15 -> 73.33 % III rank 3; U2 (2 + 10)/15 -> 80 % II rank 1;
+#           U3 4/(10 - 10 x 10/15 ... ) = 2.667/3.333 -> 80 % II rank 1
+#   (1, 1): the official result: U1 80 % II rank 1, U2 70 % III rank 3, U3 80 % II rank 1
+SCENARIOS = np.array([[2.0, 1.0], [1.0, 2.0], [1.0, 1.0], [2.0, 1.0]])
+
+
+def test_hand_worked_ranks_and_levels(three_units):
+    evaluation = sens.evaluate(three_units.points, three_units.criteria, SCENARIOS)
+    assert evaluation.rank["P"].tolist() == [[1, 3, 2], [3, 1, 1], [1, 3, 1], [1, 3, 2]]
+    names = evaluation.levels["P"]
+    levels = [[names[i] for i in row] for row in evaluation.level["P"]]
+    expected = [["I", "III", "II"], ["III", "II", "II"], ["II", "III", "II"], ["I", "III", "II"]]
+    assert levels == expected
+
+
+def test_hand_worked_statistics(three_units):
+    result = sens.analyse(three_units, sens.Settings(top_k=1, sobol_n=0), multipliers=SCENARIOS)
+    units = result.units.set_index("unit")
+    # ranks over the 4 samples, sorted: U1 1,1,1,3  U2 1,3,3,3  U3 1,1,2,2
+    # p-th percentile = the smallest rank reached in at least p % of samples: sorted[ceil(4p)-1]
+    assert units["median_rank"].tolist() == [1, 3, 1]
+    assert units["rank_p05"].tolist() == [1, 1, 1]
+    assert units["rank_p95"].tolist() == [3, 3, 2]
+    assert units["nominal_rank"].tolist() == [1, 3, 1]
+    assert units["nominal_level"].tolist() == ["II", "III", "II"]
+    # top 1: U1 in 3 of 4 samples, U2 in 1, U3 in 2
+    assert units["p_top_k"].tolist() == [0.75, 0.25, 0.5]
+    # U1 levels I, III, II, I: keeps II once; U2 III, II, III, III; U3 always II
+    assert units["p_keep"].tolist() == [0.25, 0.75, 1.0]
+    assert units["p_level_I"].tolist() == [0.5, 0, 0]
+    assert units["p_level_III"].tolist() == [0.25, 0.75, 0]
+
+    overall = result.overall.iloc[0]
+    # |rank shifts| per sample: (0,0,1) (2,2,0) (0,0,0) (0,0,1): means 1/3, 4/3, 0, 1/3
+    assert overall["mean_abs_shift"] == pytest.approx(0.5)
+    # more than 1 place: 2 of 3 units in sample 2 only -> (2/3)/4
+    assert overall["share_moved"] == pytest.approx(1 / 6)
+    # correlation of ranks with (1, 3, 1): (1,3,2) -> √3/2, (3,1,1) -> -1/2, (1,3,1) -> 1
+    assert overall["spearman_median"] == pytest.approx(np.sqrt(3) / 2)
+    assert overall["spearman_p05"] == pytest.approx(-0.5)
+    assert overall["units_level_unstable"] == 2  # U1 and U2 keep their level < 95 %
+
+    # N/2 = the first two samples: P(keep) U1 0 (vs 0.25), U2 0.5 (vs 0.75), U3 1 (vs 1)
+    convergence = result.convergence.set_index("statistic")
+    assert convergence.loc["p_keep", "max_difference"] == pytest.approx(0.25)
+    assert not result.converged
+    # N/2: shifts 1/3 and 4/3 -> mean 5/6
+    assert convergence.loc["mean_abs_shift", "half"] == pytest.approx(5 / 6)
+
+
+def test_one_at_a_time_moves_each_group_alone(three_units):
+    result = sens.analyse(three_units, sens.Settings(delta=0.5, sobol_n=0, n=4, top_k=1))
+    oat = result.one_at_a_time
+    assert oat["group"].tolist() == ["G1", "G1", "G2", "G2"]
+    assert oat["multiplier"].tolist() == [0.5, 1.5, 0.5, 1.5]
+    # G1 x 1.5 (weights 7.5 : 5): U1 (7.5 + 3)/12.5 = 84 % II rank 1; U2 (3 + 5)/12.5 = 64 %;
+    # U3 6/7.5 = 80 % II rank 2: one shift of 1 place among 3 units, no level change
+    g1_up = oat[(oat["group"] == "G1") & (oat["multiplier"] == 1.5)].iloc[0]
+    assert g1_up["mean_abs_shift"] == pytest.approx(1 / 3)
+    assert g1_up["level_changes"] == 0
+    # G2 x 1.5 (5 : 7.5): U1 (5 + 4.5)/12.5 = 76 % II and U2 (2 + 7.5)/12.5 = 76 % II share
+    # rank 2 (U2 goes up a level); U3 3.2/(10 - 6) = 80 % rank 1: shifts 1, 1, 0 -> mean 2/3
+    g2_up = oat[(oat["group"] == "G2") & (oat["multiplier"] == 1.5)].iloc[0]
+    assert g2_up["mean_abs_shift"] == pytest.approx(2 / 3)
+    assert g2_up["max_abs_shift"] == 1
+    assert g2_up["level_changes"] == 1
+
+
+@st.composite
+def points_and_weights(draw, criteria):
+    """A points matrix (hundredths up to each maximum, some not applicable) and weights.
+
+    Units draw their rows from a small pool, so equal rows (ties) are frequent.
+    """
+    maxima = criteria.criteria_table()["max"].to_numpy()
+    units = draw(st.integers(1, 7))
+    cell = [
+        st.one_of(
+            st.just(np.nan),
+            st.integers(0, int(m * 100)).map(lambda v: v / 100),
+            st.floats(0, float(m)),
+        )
+        for m in maxima
+    ]
+    pool = [[draw(c) for c in cell] for _ in range(draw(st.integers(1, units)))]
+    cells = [draw(st.sampled_from(pool)) for _ in range(units)]
+    weight = st.one_of(st.just(1.0), st.sampled_from([0.5, 2.0]), st.floats(0.01, 3.0))
+    samples = draw(st.integers(1, 4))
+    weights = [[draw(weight) for _ in maxima] for _ in range(samples)]
+    codes = [c.code for c in criteria.criteria]
+    points = pd.DataFrame(cells, columns=codes, index=[f"Đơn vị {i}" for i in range(units)])
+    return points, np.array(weights)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), policy=st.sampled_from(["published", "full"]))
+def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data, policy):
+    # "published" ranks by counting rate keys, "full" by sorting full-precision rates
+    criteria = mini_criteria.model_copy(
+        update={"rounding": Rounding(rank_and_classify_on=policy, rate_percent_decimals=1)}
+    )
+    points, weights = data.draw(points_and_weights(criteria))
+    evaluation = sens.evaluate(points, criteria, weights)
+    codes = [c.code for c in criteria.criteria]
+    for s, row in enumerate(weights):
+        parts, _ = aggregate(points, criteria, pd.Series(row, index=codes))
+        for part in criteria.parts:
+            expected = parts[parts["part"] == part.code]
+            names = evaluation.levels[part.code]
+            level = [names[i] if i >= 0 else None for i in evaluation.level[part.code][s]]
+            rank = [int(r) if r else None for r in evaluation.rank[part.code][s]]
+            assert level == [None if pd.isna(v) else v for v in expected["level"]]
+            assert rank == [None if pd.isna(v) else int(v) for v in expected["rank"]]
+
+
+@pytest.fixture(scope="module")
+def district():
+    return Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
+
+
+def test_zero_delta_keeps_every_level_and_rank(district):
+    result = sens.analyse(district, sens.Settings(delta=0.0, n=40, sobol_n=0))
+    assert (result.units["p_keep"] == 1).all()
+    assert (result.units["median_rank"] == result.units["nominal_rank"].astype(float)).all()
+    assert (result.overall["mean_abs_shift"] == 0).all()
+    assert (result.overall["share_moved"] == 0).all()
+    assert (result.overall["units_level_unstable"] == 0).all()
+    assert (result.one_at_a_time["level_changes"] == 0).all()
+
+
+def test_same_seed_same_tables_other_seed_other_samples(district):
+    chosen = sens.Settings(n=300, seed=7, sobol_n=64, delta=0.4)
+    first, again = sens.analyse(district, chosen), sens.analyse(district, chosen)
+    for title, table in sens.tables(first).items():
+        pd.testing.assert_frame_equal(table, sens.tables(again)[title])
+    other = sens.analyse(district, sens.Settings(n=300, seed=8, sobol_n=64, delta=0.4))
+    assert not first.per_sample.equals(other.per_sample)
+
+
+def test_dirichlet_sample_means_approach_official_shares(district):
+    criteria = district.criteria
+    table = criteria.criteria_table()
+    official = table["max"] / table.groupby("part")["max"].transform("sum")
+
+    def mean_error(n: int) -> float:
+        chosen = sens.Settings(scheme="dirichlet", concentration=20.0, n=n, seed=11)
+        weights = sens.sample_multipliers(criteria, chosen) * table["max"].to_numpy()
+        totals = pd.DataFrame(weights).T.groupby(table["part"].to_numpy()).transform("sum").T
+        shares = weights / totals.to_numpy()
+        return float(np.abs(shares.mean(axis=0) - official.to_numpy()).max())
+
+    # a share's sd is at most sqrt(0.25/21) = 0.11; its mean over 20 000 draws has sd < 0.0008
+    assert mean_error(20_000) < 0.004
+    assert mean_error(20_000) < mean_error(20)
+
+
+def test_uniform_multipliers_stay_within_delta_and_groups_share_one(district):
+    chosen = sens.Settings(by="group", n=500, delta=0.3, seed=2)
+    weights = sens.sample_multipliers(district.criteria, chosen)
+    assert weights.min() >= 0.7 and weights.max() <= 1.3
+    groups = district.criteria.criteria_table()["group"]
+    for group in groups.unique():
+        same = weights[:, (groups == group).to_numpy()]
+        assert (same == same[:, [0]]).all()
+
+
+# Three groups; G3 gives every unit the same 3 of 5 points. Rates stay under 90 %, levels
+# need 98 %, so no level ever changes; G3's weight scales every unit's rate the same way
+# and cannot reorder them: its Sobol indices must be about zero.
+THREE_GROUPS = (
+    TWO_GROUPS.replace("max: 10", "max: 15")
+    .replace("min_rate: 0.85", "min_rate: 0.99")
+    .replace("min_rate: 0.75", "min_rate: 0.98")
+    .replace(
+        '  - {field: b, label: "Điểm nhóm 2"}',
+        '  - {field: b, label: "Điểm nhóm 2"}\n  - {field: c, label: "Điểm nhóm 3"}',
+    )
+    + """\
+      - {code: G3, name: "Nhóm ba", max: 5,
+         criteria: [{code: c3, name: "Tiêu chí ba", max: 5, method: direct, field: c}]}
+"""
+)
+
+
+def test_group_with_equal_points_has_sobol_near_zero(tmp_path):
+    rows = [
+        {"don_vi": f"Đơn vị {i}", "a": a, "b": b, "c": "3", "khong_ap_dung": ""}
+        for i, (a, b) in enumerate([(4.5, 1), (1, 4.5), (3, 3), (4, 2), (2, 4), (2.5, 3.4)])
+    ]
+    result = workspace_with(tmp_path, THREE_GROUPS, rows)
+    study = sens.analyse(result, sens.Settings(n=100, sobol_n=256, delta=0.5, seed=5))
+    sobol = study.sobol.set_index(["output", "group"])
+    shift = sobol.loc["mean_abs_shift"]
+    assert shift.loc["G3", "ST"] < 0.02 and abs(shift.loc["G3", "S1"]) < 0.02
+    assert shift.loc["G1", "ST"] > 0.2 and shift.loc["G2", "ST"] > 0.2
+    assert (sobol.loc["share_level_changed"][["S1", "ST"]] == 0).all().all()
+
+
+def test_settings_reject_bad_values_in_vietnamese():
+    with pytest.raises(ValueError, match="cách lấy mẫu «normal» không có"):
+        sens.Settings(scheme="normal")
+    with pytest.raises(ValueError, match="δ"):
+        sens.Settings(delta=1.0)
+    with pytest.raises(ValueError, match="số nguyên dương"):
+        sens.Settings(n=0)
+    with pytest.raises(ValueError, match="độ tập trung"):
+        sens.Settings(concentration=0.0)
+    with pytest.raises(ValueError, match="hạt giống"):
+        sens.Settings(seed=1.5)
+
+
+def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, tmp_path):
+    result = sens.analyse(three_units, sens.Settings(top_k=1, sobol_n=0), multipliers=SCENARIOS)
+    sheets = sens.tables(result)
+    units = sheets[sens.UNITS_SHEET]
+    assert units["Xác suất giữ mức (%)"].tolist() == [25.0, 75.0, 100.0]
+    assert "Xác suất trong 1 hạng đầu (%)" in units.columns
+    written = sens.write_tables(result, tmp_path / "out")
+    assert sorted(p.name for p in written) == [
+        "do-nhay-huyen-2020-hoi-tu.csv",
+        "do-nhay-huyen-2020-mot-nhan-to.csv",
+        "do-nhay-huyen-2020-sobol.csv",
+        "do-nhay-huyen-2020-theo-don-vi.csv",
+        "do-nhay-huyen-2020-tong-the.csv",
+        "do-nhay-huyen-2020.xlsx",
+    ]
+    again = pd.read_csv(
+        tmp_path / "out" / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
+    )
+    assert again["Đơn vị"].tolist() == ["U1", "U2", "U3"]
+
+
+# --- the command and the report, for real ------------------------------------------------
+
+SAMPLE_ARGS = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data" / "sample")]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--delta", "0"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1, không phải «0»"),
+        (["--delta", "1"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1"),
+        (["--delta", "nhỏ"], "--delta (δ) phải là một số lớn hơn 0 và nhỏ hơn 1"),
+        (["--n", "0"], "số mẫu N (--n) phải là số nguyên dương, không phải «0»"),
+        (["--n", "1e3"], "số mẫu N (--n) phải là số nguyên dương, không phải «1e3»"),
+        (["--concentration", "-2"], "độ tập trung (--concentration) phải là số dương"),
+        (["--scheme", "normal"], "cách lấy mẫu «normal» không có"),
+        (["--by", "nhom"], "--by phải là criterion hoặc group, không phải «nhom»"),
+        (["--seed", "1.5"], "hạt giống ngẫu nhiên (--seed) phải là số nguyên, không phải «1.5»"),
+        (["--top-k", "10"], "--top-k = 10 lớn hơn số đơn vị được đánh giá (9)"),
+        (["--level", "all"], "--level phải là tinh, huyen hoặc xa"),
+    ],
+)
+def test_bad_options_stop_with_a_vietnamese_error_before_any_work(tmp_path, options, message):
+    out = tmp_path / "ket-qua"
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", *SAMPLE_ARGS, "--year", "2020", "--out", str(out), *options])
+    assert message in str(stopped.value.code)
+    assert str(stopped.value.code).startswith("Lỗi: ")
+    assert not out.exists()
+
+
+def test_group_factors_need_a_part_with_two_groups(tmp_path, mini_criteria_file):
+    # the mini criteria set has one group per part: a group weight cannot change anything
+    (tmp_path / "tc" / "v").mkdir(parents=True)
+    (tmp_path / "tc" / "v" / "huyen.yaml").write_bytes(mini_criteria_file.read_bytes())
+    (tmp_path / "dl" / "2020").mkdir(parents=True)
+    write_survey(tmp_path / "dl" / "2020" / "huyen.csv", MINI_SURVEY)
+    args = ["sensitivity", "--criteria", str(tmp_path / "tc"), "--data", str(tmp_path / "dl")]
+    with pytest.raises(SystemExit) as stopped:
+        main([*args, "--by", "group", "--out", str(tmp_path / "o")])
+    assert "--by group: không nhóm nào mang được trọng số riêng" in str(stopped.value.code)
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_option_value_is_explained_without_argparse_english(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", "--n"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Lỗi (cqdt sensitivity): tùy chọn --n cần một giá trị" in err
+    assert "usage" not in err and "argument" not in err
+
+
+RUN_OPTIONS = ["--level", "huyen", "--year", "2020", "--n", "600", "--seed", "42", "--top-k", "2"]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
+
+
+@pytest.fixture(scope="module")
+def command_run(tmp_path_factory) -> dict:
+    """`cqdt sensitivity` once, for real (papermill, nbconvert, WeasyPrint), shared below."""
+    out = tmp_path_factory.mktemp("do-nhay")
+    assert main(["sensitivity", *SAMPLE_ARGS, *RUN_OPTIONS, "--out", str(out)]) == 0
+    (run,) = out.iterdir()
+    folder = run / "huyen-2020"
+    result = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
+    study = sens.analyse(result, sens.Settings(n=600, seed=42, top_k=2))
+    return {
+        "run": run,
+        "folder": folder,
+        "html": (folder / "do-nhay-huyen-2020.html").read_text(encoding="utf-8"),
+        "pdf": folder / "do-nhay-huyen-2020.pdf",
+        "study": study,
+    }
+
+
+def test_notebook_parameters_are_the_model_fields():
+    from cqdt.publishing.parameters import KINDS, SensitivityParameters
+
+    assert KINDS["do-nhay"] is SensitivityParameters
+    names = set(papermill.inspect_notebook(str(SensitivityParameters.notebook_path())))
+    assert names == set(SensitivityParameters.model_fields)
+
+
+def test_run_folder_has_report_tables_index_and_manifest(command_run):
+    names = sorted(p.name for p in command_run["folder"].iterdir())
+    assert names == [
+        "do-nhay-huyen-2020-hoi-tu.csv",
+        "do-nhay-huyen-2020-mot-nhan-to.csv",
+        "do-nhay-huyen-2020-sobol.csv",
+        "do-nhay-huyen-2020-theo-don-vi.csv",
+        "do-nhay-huyen-2020-tong-the.csv",
+        "do-nhay-huyen-2020.html",
+        "do-nhay-huyen-2020.ipynb",
+        "do-nhay-huyen-2020.pdf",
+        "do-nhay-huyen-2020.xlsx",
+    ]
+    manifest = json.loads((command_run["run"] / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = manifest["runs"]
+    assert entry["kind"] == "do-nhay" and entry["status"] == "thành công"
+    assert entry["parameters"]["n"] == 600 and entry["parameters"]["seed"] == 42
+    assert "Phân tích độ nhạy của trọng số" in (command_run["run"] / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_tables_written_and_shown_equal_the_package_results(command_run):
+    expected = sens.tables(command_run["study"])
+    written = pd.read_csv(
+        command_run["folder"] / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
+    )
+    units = expected[sens.UNITS_SHEET]
+    assert written["Xác suất giữ mức (%)"].tolist() == units["Xác suất giữ mức (%)"].tolist()
+    assert written["Hạng trung vị"].tolist() == units["Hạng trung vị"].astype(float).tolist()
+    shown = pd.read_html(
+        io.StringIO(command_run["html"]),
+        attrs={"class": "dataframe bang do-nhay-don-vi"},
+        decimal=",",
+        thousands=".",
+    )
+    assert len(shown) == 3  # parts A, B, C
+    for part, table in zip("ABC", shown, strict=True):
+        own = units[units["Phần"] == part].set_index("Đơn vị").loc[table["Đơn vị"]]
+        assert table["Hạng chính thức"].tolist() == own["Hạng chính thức"].tolist()
+        assert table["Hạng mức 95%"].tolist() == own["Hạng mức 95%"].tolist()
+        assert table["Xác suất giữ mức (%)"].tolist() == own["Xác suất giữ mức (%)"].tolist()
+        assert table["Xác suất trong 2 hạng đầu (%)"].tolist() == pytest.approx(
+            own["Xác suất trong 2 hạng đầu (%)"].tolist()
+        )
+
+
+def test_conclusion_counts_units_keeping_their_level(command_run):
+    units = command_run["study"].units
+    page = squash(command_run["html"])
+    names = {"A": "Điều kiện sẵn sàng chính quyền điện tử", "B": "Kết quả chính quyền điện tử"}
+    for part, name in names.items():
+        own = units[units["part"] == part]
+        keep = int((own["p_keep"] >= 0.95).sum())
+        assert f"Phần {part}. {name}: {keep}/9 đơn vị giữ mức trong ít nhất 95% số mẫu" in page
+
+
+def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
+    page = command_run["html"]
+    assert "report.prepare" not in page and "from_namespace" not in page
+    assert "http://" not in page and "https://" not in page
+    text = squash(" ".join(p.extract_text() for p in PdfReader(command_run["pdf"]).pages))
+    for heading in (
+        "PHÂN TÍCH ĐỘ NHẠY",
+        "Câu hỏi và phương pháp",
+        "Số mẫu có đủ không",
+        "Độ bất định của thứ hạng",
+        "Khả năng giữ mức của từng đơn vị",
+        "Chỉ số Sobol theo nhóm",
+        "Kết luận",
+        "BẢN TÁI DỰNG TIÊU CHÍ",
+        "DỮ LIỆU GIẢ LẬP",
+    ):
+        assert heading in text
+
+
+def test_official_report_shows_the_documented_robustness_run():
+    from cqdt.publishing import report
+    from cqdt.publishing.parameters import ReportParameters
+
+    ctx = report.prepare(
+        ReportParameters(
+            level="huyen",
+            year=2020,
+            criteria_dir=str(ROOT / "criteria"),
+            data_dir=str(ROOT / "data" / "sample"),
+        )
+    )
+    page = report.robustness(ctx).data
+    assert "Độ vững của kết quả" in page and "1000 mẫu, hạt giống 1784" in page
+    (shown,) = pd.read_html(
+        io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
+    )
+    # the documented default: uniform multipliers per criterion, δ = 0.2, N = 1000, seed 1784
+    documented = sens.Settings(scheme="uniform", by="criterion", n=1000, delta=0.2, seed=1784)
+    study = sens.analyse(ctx.result, documented)
+    for part in "ABC":
+        own = study.units[study.units["part"] == part].set_index("unit").loc[shown["Đơn vị"]]
+        assert shown[f"Phần {part}: mức"].tolist() == own["nominal_level"].tolist()
+        assert shown[f"Phần {part}: xác suất giữ mức (%)"].tolist() == pytest.approx(
+            (own["p_keep"] * 100).round(2).tolist()
+        )
+
+
+def test_unknown_option_is_explained_without_argparse_english(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sensitivity", "--samples", "10"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "tùy chọn hoặc tham số không được biết: --samples 10" in err and "usage" not in err
