@@ -610,6 +610,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
     from cqdt.publishing.scenario_report import plan_scenario, summary
 
+    check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     try:
         outcome, what_if = plan_scenario(workspace, Path(args.scenario), args.year, date.today())
@@ -618,13 +619,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         _print_problems(err.problems)
         return 1
     print(f"Kịch bản «{what_if.scenario.title}», năm {args.year}: {summary(what_if)}.")
-    try:
-        return run_reports(
-            [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
-        )
-    except OSError as err:
-        print(f"Lỗi: không ghi được kết quả vào {args.out}: {err.strerror or err}", file=sys.stderr)
-        return 1
+    return run_reports(
+        [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
+    )
 
 
 def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
@@ -671,6 +668,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from cqdt.sensitivity import check_fits
 
     settings = _sensitivity_settings(args)
+    check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     years = workspace.surveys(args.level)["year"]
     year = int(args.year) if args.year else int(years.max()) if len(years) else 0

@@ -150,4 +150,4 @@ def test_unwritable_output_is_a_message_not_a_traceback(tmp_path, capsys):
     blocker.write_text("", encoding="utf-8")
     code = whatif(SCENARIO, 2020, blocker / "out")
     err = capsys.readouterr().err
-    assert code == 1 and "không ghi được kết quả vào" in err and "Traceback" not in err
+    assert code == 2 and "là một tệp, không phải thư mục" in err and "Traceback" not in err
