@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from cqdt import __version__
@@ -68,6 +69,15 @@ def _compare_year(value: str) -> str:
         f"năm so sánh phải là một năm bốn chữ số (ví dụ 2019), previous hoặc none, "
         f"không phải «{value}»"
     )
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"ngày phải viết dạng NNNN-TT-NN (ví dụ 2021-01-15), không phải «{value}»"
+        ) from None
 
 
 def _integer_from(minimum: int) -> Callable[[str], int]:
@@ -161,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
     )
+    report.add_argument(
+        "--report-date",
+        type=_iso_date,
+        default=None,
+        metavar="NNNN-TT-NN",
+        help="ngày ghi trên báo cáo (mặc định: ngày trong tệp văn bản, nếu không có thì hôm nay)",
+    )
+    report.add_argument(
+        "--document",
+        default="",
+        metavar="TỆP",
+        help="tệp các phần của văn bản: cơ quan ban hành, số, ký hiệu, nơi nhận, người ký "
+        "(mặc định: van_ban.yaml trong thư mục dữ liệu nếu có; xem data/sample/van_ban.yaml)",
+    )
     return parser
 
 
@@ -237,7 +261,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     target = new_run_folder(args.out, "diem")
     with staged_folder(target) as folder:
         for label, result in results:
-            written = write_result_tables(result, folder / f"{result.level}-{result.year}")
+            written = write_result_tables(
+                result,
+                folder / f"{result.level}-{result.year}",
+                workspace.districts(result.level),
+                workspace.synthetic,
+            )
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
@@ -245,8 +274,15 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_batch  # heavy imports only when publishing
+    from cqdt.publishing.document import find_document_settings
 
     workspace, selected = _selected(args)
+    try:  # a bad settings file stops the run before any report starts
+        find_document_settings(workspace.data_dir, args.document)
+    except InputError as err:
+        print("Tệp các phần của văn bản có lỗi, không lập báo cáo:", file=sys.stderr)
+        _print_problems(err.problems)
+        return 1
     return run_batch(
         workspace,
         selected,
@@ -255,6 +291,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         pdf=not args.no_pdf,
+        report_date=args.report_date or "",
+        document_file=args.document,
     )
 
 
