@@ -54,7 +54,6 @@ from cqdt.problems import InputError
 from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.parameters import KINDS, ReportParameters
-from cqdt.publishing.render import annex_to_pdf, html_to_pdf, notebook_to_html
 from cqdt.tables import output_warnings
 from cqdt.workspace import Workspace
 
@@ -70,6 +69,8 @@ LINKS = {
 """Output files linked from the index, in this order, with the labels of the report's own files
 (other files, such as annexes and tables, are labelled with their names)."""
 LEVEL_COLUMN = "Xếp hạng mức độ"
+WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
+"""What only workers use (3 s to import): imported once, by the process workers fork from."""
 
 
 @dataclass
@@ -150,6 +151,9 @@ def run_one(
         outcome.seconds[stage] = round(now - clock, 3)
         clock = now
 
+    from cqdt.publishing.annex_pdf import annex_to_pdf
+    from cqdt.publishing.render import html_to_pdf, notebook_to_html
+
     try:
         params = model.checked(outcome.parameters)
         kernel = _worker_kernel()
@@ -166,8 +170,8 @@ def run_one(
                 html_to_pdf(page, temporary)
             lap("pdf")
             for annex in sorted(folder.glob(f"{ANNEX_PREFIX}*.html")):
-                with replaced_atomically(folder / f"{annex.stem}.pdf") as temporary:
-                    annex_to_pdf(annex.read_text(encoding="utf-8"), temporary, folder / annex.stem)
+                page = annex.read_text(encoding="utf-8")
+                annex_to_pdf(page, folder / f"{annex.stem}.pdf", folder / annex.stem)
             lap("annex")
         outcome.levels = _level_counts(folder)
     except Exception as exc:  # every failure is recorded, the batch goes on
@@ -427,7 +431,7 @@ def run_reports(
     with staged_folder(target) as folder:
         done: dict[Future, Outcome] = {}
         interrupted = False
-        context = multiprocessing.get_context("spawn")
+        context = _worker_context()
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(planned)), mp_context=context, initializer=_ignore_sigint
         ) as pool:
@@ -465,6 +469,19 @@ def run_reports(
         print(f"LỖI {LEVELS[o.level]} năm {o.year}: {o.error}", file=sys.stderr)
         print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {target / o.folder}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a server that imported :data:`WORKER_MODULES` once.
+
+    Where there is no fork (Windows), each worker is a new interpreter (spawn) and imports them.
+    Either way a worker holds no state of the command that started it.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_MODULES))
+    return context
 
 
 def _interrupted(outcome: Outcome, root: Path) -> Outcome:

@@ -19,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-import papermill
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -70,6 +68,8 @@ VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "o
 
 def clean_notebook(path: Path) -> None:
     """Remove run-specific metadata from an executed notebook, in place."""
+    import nbformat  # 1 s (jsonschema): only where notebooks are run, not in the batch's parent
+
     nb = nbformat.read(path, as_version=4)
     for key in VOLATILE_NOTEBOOK_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
@@ -149,6 +149,8 @@ def execute_report(
     reused instead of starting one. Raises papermill's errors for failed cells or timeouts; the
     executed notebook is written and cleaned either way.
     """
+    import papermill  # 1.4 s: only where notebooks are run, not in the batch's parent
+
     reuse = {"km": kernel.ready(output.parent)} if kernel else {}
     try:
         papermill.execute_notebook(

@@ -26,9 +26,6 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from cqdt.output import safe_name
-from cqdt.publishing.document import SEPARATE_PREFIX
-
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "cqdt Liberation Serif"
@@ -123,28 +120,3 @@ def _document(page: str, base: Path):
 def html_to_pdf(html: str, pdf: Path) -> None:
     """Render report HTML to an A4 PDF with page numbers and running header."""
     _document(html, pdf.parent).write_pdf(pdf)
-
-
-def annex_to_pdf(page: str, pdf: Path, separate: Path) -> list[Path]:
-    """Render an annex to ``pdf``, and each of its separate parts to a file in ``separate``.
-
-    A separate part is an element whose id starts with ``rieng-`` (a unit's scorecard): its
-    pages, laid out once with the whole annex, are also written as ``<id without prefix>.pdf``.
-    Returns the separate files written.
-    """
-    document = _document(page, pdf.parent)
-    document.write_pdf(pdf)
-    groups: dict[str, list] = {}
-    current = None
-    for laid_out in document.pages:
-        starts = [a for a in laid_out.anchors if a.startswith(SEPARATE_PREFIX)]
-        current = starts[0] if starts else current
-        if current:
-            groups.setdefault(current, []).append(laid_out)
-    separate.mkdir(parents=True, exist_ok=True)
-    written = []
-    for anchor, pages in groups.items():
-        path = separate / f"{safe_name(anchor.removeprefix(SEPARATE_PREFIX))}.pdf"
-        document.copy(pages).write_pdf(path)
-        written.append(path)
-    return written

@@ -456,18 +456,18 @@ def analysis(ctx: ReportContext) -> HTML:
 
 
 CARD_COLUMNS = {
-    "Mã": "ma",
-    "Tiêu chí": "ten",
-    "Tối đa": "so",
-    "Đạt": "so",
-    "Còn thiếu": "so",
-    "Cách tính": "cach",
+    "Mã": "cot-ma",
+    "Tiêu chí": "cot-ten",
+    "Tối đa": "cot-so",
+    "Đạt": "cot-so",
+    "Còn thiếu": "cot-so",
+    "Cách tính": "cot-cach",
 }
 """Scorecard columns and their width classes (fixed table layout: laid out fast)."""
 
 
 def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
-    """A unit's criteria with a subtotal per part; the unit's name repeats on each page."""
+    """A unit's criteria with a subtotal per part (the unit's name is in the page header)."""
     order = {c.code: i for i, c in enumerate(result.criteria.criteria)}
     rows = []
     for part in result.criteria.parts:
@@ -505,11 +505,11 @@ def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
             + "".join(f"<td>{format_points(t)}</td>" for t in totals)
             + "<td></td></tr>"
         )
-    columns = "".join(f'<col class="{width}"/>' for width in CARD_COLUMNS.values())
-    header = "".join(f"<th>{esc(name)}</th>" for name in CARD_COLUMNS)
+    header = "".join(
+        f'<th class="{width}">{esc(name)}</th>' for name, width in CARD_COLUMNS.items()
+    )
     return (
-        f'<table class="bang phieu"><colgroup>{columns}</colgroup><thead>'
-        f'<tr><th colspan="6">{esc(unit)}</th></tr><tr>{header}</tr></thead>'
+        f'<table class="bang phieu"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
