@@ -104,7 +104,7 @@ def test_first_page_has_the_standard_header_and_the_last_the_signature(sample_ru
     whole = " ".join(pages)
     for text in ("Nơi nhận:", "- Lưu: VT, CNTT.", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn A"):
         assert text in whole, text
-    annex = max(i for i, page in enumerate(pages) if "PHỤ LỤC: THÔNG TIN TÁI LẬP" in page)
+    annex = max(i for i, page in enumerate(pages) if "PHỤ LỤC II: THÔNG TIN TÁI LẬP" in page)
     assert "(Kèm theo Báo cáo số /BC-STTTT ngày 25/11/2026 của Sở Thông tin và Truyền thông)" in (
         pages[annex].replace("\u00a0", "")
     )

@@ -59,7 +59,7 @@ def _level_legend(fig: Figure, ax, part: Part, extra: list) -> None:
     fig.legend(
         handles=handles + extra,
         loc="outside lower center",
-        ncol=min(len(handles) + len(extra), 4),
+        ncol=len(handles) + len(extra),
         fontsize=SMALL,
         frameon=False,
     )
@@ -84,11 +84,15 @@ def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
     start = _axis_start(rows["converted_published"], part.max)
     ax.barh(y, rows["converted_published"] - start, left=start, color=colours, height=0.72)
     ax.set_yticks(y, rows["unit"], fontsize=SMALL, parse_math=False)  # "$" in a name is text
+    return _points_axis(fig, ax, part, start, "Số điểm thực hiện được quy đổi", title)
+
+
+def _points_axis(fig: Figure, ax, part: Part, start: float, label: str, title: str) -> Figure:
+    """Units top-down, converted points from ``start`` (said in the label), levels in a legend."""
     ax.invert_yaxis()
     ax.set_xlim(start, part.max)
     ax.tick_params(axis="x", labelsize=SMALL)
     _level_legend(fig, ax, part, _thresholds(ax, part))
-    label = "Số điểm thực hiện được quy đổi"
     ax.set_xlabel(label + (f" (trục bắt đầu từ {start:g})" if start else ""), fontsize=TEXT)
     ax.set_title(title, fontsize=TEXT + 1, loc="left")
     _style(ax)
@@ -116,17 +120,10 @@ def points_by_district(rows: pd.DataFrame, district: pd.Series, part: Part, titl
         fontsize=SMALL,
         parse_math=False,
     )
-    ax.invert_yaxis()
-    start = _axis_start(rows["converted_published"], part.max)
-    ax.set_xlim(start, part.max)
-    ax.tick_params(axis="x", labelsize=SMALL)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-    _level_legend(fig, ax, part, _thresholds(ax, part))
+    start = _axis_start(rows["converted_published"], part.max)
     label = "Số điểm thực hiện được quy đổi của từng đơn vị"
-    ax.set_xlabel(label + (f" (trục bắt đầu từ {start:g})" if start else ""), fontsize=TEXT)
-    ax.set_title(title, fontsize=TEXT + 1, loc="left")
-    _style(ax)
-    return fig
+    return _points_axis(fig, ax, part, start, label, title)
 
 
 def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) -> Figure:

@@ -272,19 +272,23 @@ def cover(ctx: ReportContext) -> HTML:
 
 
 def signature(ctx: ReportContext) -> HTML:
-    """Addressees on the left, the signatory block on the right (Nghị định 30/2020)."""
+    """Closing sentence, then addressees left and signatory right (Nghị định 30/2020).
+
+    They are kept together, so the signature never stands alone on a page.
+    """
     doc, sign = ctx.document, ctx.document.signatory
     recipients = [f"- {r}" + ("" if r.endswith((".", ";")) else ";") for r in doc.recipients]
     if recipients and recipients[-1].endswith(";"):
         recipients[-1] = recipients[-1][:-1] + "."
     authority = [line for line in (sign.authority, sign.title) if line]
+    closing = f"Trên đây là báo cáo {subject(ctx)[0].lower()}{subject(ctx)[1:]} của {doc.issuer}."
     return HTML(
-        f"""<table class="ky"><tr>
+        f"""<div class="ket-thuc"><p>{esc(closing)}</p><table class="ky"><tr>
 <td class="noi-nhan"><p class="nhan"><strong><em>Nơi nhận:</em></strong></p>
 {"".join(f"<p>{esc(r)}</p>" for r in recipients)}</td>
 <td class="chu-ky"><p><strong>{"<br/>".join(esc(a.upper()) for a in authority)}</strong></p>
 <p class="cho-ky"></p><p><strong>{esc(sign.name)}</strong></p></td>
-</tr></table>"""
+</tr></table></div>"""
     )
 
 
@@ -394,7 +398,8 @@ def rankings(ctx: ReportContext) -> HTML:
         table["STT"] = table["STT"].astype(str)
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>{esc(caption)}</h3>")
-        body.append(table_html(table, "bang xep-hang"))
+        district = " co-huyen" if ctx.districts is not None else ""
+        body.append(table_html(table, "bang xep-hang" + district))
         rows = result.parts[result.parts["part"] == part.code]
         if ctx.districts is not None and len(rows) > CHART_CHUNK:
             title = f"Điểm quy đổi phần {part.code} theo đơn vị cấp huyện"
@@ -592,7 +597,7 @@ def scorecards(ctx: ReportContext) -> HTML:
     stem = f"{SCORECARD_ANNEX}-{ctx.params.level}-{ctx.params.year}"
     folder = Path(ctx.params.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    page = annex_document(ctx, "Phụ lục: Phiếu điểm từng đơn vị", intro + "".join(cards))
+    page = annex_document(ctx, "Phụ lục III: Phiếu điểm từng đơn vị", intro + "".join(cards))
     with replaced_atomically(folder / f"{stem}.html") as temporary:
         temporary.write_text(page, encoding="utf-8")
     return HTML(
@@ -618,7 +623,7 @@ def _threshold_text(part: Part) -> str:
 
 
 def methodology(ctx: ReportContext) -> HTML:
-    """The method, generated from the criteria file: criteria, thresholds, rules."""
+    """Annex: the method, generated from the criteria file: criteria, thresholds, rules."""
     cs = ctx.result.criteria
     labels = {f.field: f.label for f in cs.inputs}
     rows = [
@@ -664,7 +669,10 @@ ghi vào cột «Số điểm không đưa vào đánh giá»; đơn vị không
 <h3>Danh mục tiêu chí</h3>
 {table_html(pd.DataFrame(rows), "bang tieu-chi")}
 """
-    return _section("IV. Phương pháp đánh giá", body)
+    return HTML(
+        f'<section class="section new-page">'
+        f"{annex_heading(ctx, 'Phụ lục I: Phương pháp đánh giá')}{body}</section>"
+    )
 
 
 def _short_date(day: date) -> str:
@@ -693,7 +701,7 @@ def reproducibility(ctx: ReportContext) -> HTML:
         + "</td></tr>"
         for k, v, note in rows
     )
-    title = "Phụ lục: Thông tin tái lập"
+    title = "Phụ lục II: Thông tin tái lập"
     return HTML(
         f'<section class="section new-page">{annex_heading(ctx, title)}'
         f'<table class="thong-tin">{table}</table><p>Đường dẫn đầy đủ của các tệp và mọi tham '
