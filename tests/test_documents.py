@@ -285,3 +285,64 @@ def test_sheet_names_are_whole_phrases(sample_run):
     table = pd.read_csv(report_folder(sample_run) / "huyen-2020-phan-A.csv", encoding="utf-8-sig")
     assert rate.value == table[RATE_COLUMN].iloc[0]  # one unit (percent) in CSV and Excel
     assert rate.number_format == "0.00"
+
+
+def test_printed_text_is_at_least_the_minimum_size(sample_run):
+    """Tables at least 8.5 pt; nothing printed smaller (the page marking is 9 pt)."""
+    sizes = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.add(round(abs(size * tm[3] * cm[3]), 2))
+
+    for page in PdfReader(report_folder(sample_run) / "bao-cao-huyen-2020.pdf").pages:
+        page.extract_text(visitor_text=visit)
+    assert min(sizes) >= 8.5 and 13 in sizes  # body text 13 pt
+
+
+def test_chart_text_is_at_least_8_pt_at_printed_size():
+    from matplotlib.text import Text
+
+    from cqdt.publishing import charts
+    from cqdt.publishing.report import figure_html, group_rates
+
+    workspace = Workspace.at(CRITERIA, SAMPLE)
+    result = workspace.score("xa", 2020)
+    part = result.criteria.parts[0]
+    rows = result.parts[result.parts["part"] == part.code]
+    rates = group_rates(result, part.code)
+    labels = {g.code: g.code for g in part.groups}
+    figures = [
+        charts.ranked_bars(rows.head(30), part, "x"),
+        charts.points_by_district(rows, workspace.districts("xa"), part, "x"),
+        charts.group_heatmap(rates.head(30), labels, "x"),
+        charts.rate_distribution({p.code: rows["rate"] for p in [part]}, [part]),
+    ]
+    for fig in figures:
+        fig.canvas.draw()  # lays out every text
+        shown = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+        assert min(t.get_fontsize() for t in shown) >= 8
+        assert fig.get_figwidth() <= charts.PRINT_WIDTH  # never shrunk to fit the page
+        assert f'style="width:{fig.get_figwidth():.2f}in"' in figure_html(fig, "x")  # 1:1
+
+
+def test_biggest_moves_are_moves_of_two_places_or_more(sample_run):
+    page = (report_folder(sample_run) / "bao-cao-huyen-2020.html").read_text(encoding="utf-8")
+    listed = re.findall(r"(Tăng|Giảm) hạng nhiều nhất: (.*?)</li>", page)
+    assert listed
+    for direction, text in listed:
+        for before, after in re.findall(r"\((\d+) → (\d+)\)", text):
+            moved = int(before) - int(after)
+            assert (moved if direction == "Tăng" else -moved) >= 2, text
+
+
+def test_a_bad_settings_file_stops_the_command_before_any_report(tmp_path, capsys):
+    from cqdt.cli import main
+
+    settings = tmp_path / "van_ban.yaml"
+    settings.write_text("issuer: A\nissuer: B\n", encoding="utf-8")
+    args = ["report", "--criteria", str(CRITERIA), "--data", str(SAMPLE), "--level", "huyen"]
+    code = main([*args, "--document", str(settings), "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "khóa «issuer» bị lặp lại" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
