@@ -12,6 +12,7 @@ numbers top centre from page 2, the warnings' short form at the foot of every pa
 
 from __future__ import annotations
 
+import re
 from functools import cache, partial
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -100,7 +101,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _text(element) -> str:
-    return escape(" ".join(element.text_content().split()))
+    """The element's text, spaces collapsed (not the no-break ones left for a number)."""
+    return escape(re.sub(r"[ \t\r\n]+", " ", element.text_content()).strip())
 
 
 def _table(section) -> Table:

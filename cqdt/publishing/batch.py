@@ -67,7 +67,7 @@ LINKS = {
     ".ipynb": "Sổ tính Jupyter (.ipynb)",
 }
 """Output files linked from the index, in this order, with the labels of the report's own files
-(other files, such as annexes and tables, are labelled with their names)."""
+and of the only file of a type (others, such as annexes and tables, go by their names)."""
 LEVEL_COLUMN = "Xếp hạng mức độ"
 WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
@@ -284,14 +284,18 @@ def plan(
 
 
 def _links(o: Outcome) -> str:
-    """Links to a report's files: its own by type, the others (annexes, tables) by name."""
+    """Links to a report's files: the report's own and single files by type, others by name."""
     esc = html.escape
     own = KINDS[o.kind].stem(o.level, o.year)
     top = [file for file in o.outputs if "/" not in file]
+
+    def label(file: str, suffix: str) -> str:
+        single = sum(f.endswith(suffix) for f in top) == 1
+        return LINKS[suffix] if LINKS[suffix] and (file.startswith(own) or single) else file
+
     links = [
-        f'<a href="{esc(o.folder)}/{esc(file)}">'
-        f"{esc(label if label and file.startswith(own) else file)}</a>"
-        for suffix, label in LINKS.items()
+        f'<a href="{esc(o.folder)}/{esc(file)}">{esc(label(file, suffix))}</a>'
+        for suffix in LINKS
         for file in top
         if file.endswith(suffix)
     ]
