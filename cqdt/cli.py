@@ -139,6 +139,15 @@ def _compare_year(value: str) -> str:
     )
 
 
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"ngày phải viết dạng NNNN-TT-NN (ví dụ 2021-01-15), không phải «{value}»"
+        ) from None
+
+
 def _integer_from(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number not below ``minimum``."""
 
@@ -214,6 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
         "liền trước nếu có; mặc định) hoặc none",
     )
     _add_publishing(report)
+    report.add_argument(
+        "--report-date",
+        type=_iso_date,
+        default=None,
+        metavar="NNNN-TT-NN",
+        help="ngày ghi trên báo cáo (mặc định: ngày trong tệp văn bản, nếu không có thì hôm nay)",
+    )
+    report.add_argument(
+        "--document",
+        default="",
+        metavar="TỆP",
+        help="tệp các phần của văn bản: cơ quan ban hành, số, ký hiệu, nơi nhận, người ký "
+        "(mặc định: van_ban.yaml trong thư mục dữ liệu nếu có; xem data/sample/van_ban.yaml)",
+    )
 
     whatif = commands.add_parser(
         "whatif",
@@ -579,7 +602,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     target = new_run_folder(args.out, "diem")
     with staged_folder(target) as folder:
         for label, result in results:
-            written = write_result_tables(result, folder / f"{result.level}-{result.year}")
+            written = write_result_tables(
+                result,
+                folder / f"{result.level}-{result.year}",
+                workspace.districts(result.level),
+                workspace.synthetic,
+            )
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
             _print_problems(result.evidence.warnings)
     print(f"Kết quả ghi tại: {target}")
@@ -588,9 +616,16 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_batch  # heavy imports only when publishing
+    from cqdt.publishing.document import find_document_settings
 
     check_writable(args.out)
     workspace, selected = _selected(args)
+    try:  # a bad settings file stops the run before any report starts
+        find_document_settings(workspace.data_dir, args.document)
+    except InputError as err:
+        print("Tệp các phần của văn bản có lỗi, không lập báo cáo:", file=sys.stderr)
+        _print_problems(err.problems)
+        return 1
     for label, result in _score_each(workspace, selected)[0]:  # say what the reports will say
         if result.evidence.warnings:
             print(f"Dữ liệu {label}: lưu ý")
@@ -603,6 +638,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         pdf=not args.no_pdf,
+        report_date=args.report_date or "",
+        document_file=args.document,
     )
 
 

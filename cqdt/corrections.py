@@ -26,7 +26,14 @@ from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem
 from cqdt.reading import open_workbook
 from cqdt.scoring import ScoreResult
-from cqdt.tables import DETAIL_SHEET, RATE_COLUMN, official_table, sheet_name
+from cqdt.tables import (
+    DETAIL_SHEET,
+    RATE_COLUMN,
+    official_table,
+    part_sheet_title,
+    read_sheet,
+    sheet_name,
+)
 
 UNIT_COLUMN, RANK, CONVERTED, LEVEL = (
     "Đơn vị",
@@ -71,23 +78,23 @@ def read_published(run: Path, result: ScoreResult) -> Published:
     book = open_workbook(path)
     parts = []
     for part in result.criteria.parts:
-        name = sheet_name(f"Phần {part.code} - {part.name}")
+        name = sheet_name(part_sheet_title(part))
         if name not in book.sheetnames:
             raise InputError([Problem(str(path), "", name, "thiếu trang tính của phần này")])
-        table = _sheet(book[name])
+        table = read_sheet(book[name])
         parts.append(
             pd.DataFrame(
                 {
                     "unit": table[UNIT_COLUMN].astype(str),
                     "part": part.code,
                     "rank": table[RANK].astype(int),
-                    "rate": round_half_up(table[RATE_COLUMN].astype(float) * 100, 6),
+                    "rate": table[RATE_COLUMN].astype(float),  # in %, as published
                     "converted": table[CONVERTED].astype(float),
                     "level": table[LEVEL].astype(str),
                 }
             )
         )
-    detail = _sheet(book[DETAIL_SHEET])
+    detail = read_sheet(book[DETAIL_SHEET])
     details = pd.DataFrame(
         {
             "unit": detail[UNIT_COLUMN].astype(str),
@@ -97,11 +104,6 @@ def read_published(run: Path, result: ScoreResult) -> Published:
         }
     )
     return Published(path, pd.concat(parts, ignore_index=True), details)
-
-
-def _sheet(sheet) -> pd.DataFrame:
-    rows = list(sheet.iter_rows(values_only=True))
-    return pd.DataFrame(rows[1:], columns=rows[0])
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:

@@ -37,8 +37,20 @@ Check = tuple[pd.Series, str, str]
 """A failed-row mask, the field to blame and the Vietnamese message."""
 
 
+Labels = Mapping[str, str]
+"""Input field -> its label in the criteria file (what the survey asked)."""
+
+EXACT = 6
+"""Decimals shown for survey values in explanations: enough to redo the sum by hand exactly."""
+
+
 def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series:
     return series.map(lambda v: format_number(v, decimals, fixed))
+
+
+def _fraction(columns: Columns, crit: Criterion) -> pd.Series:
+    """``numerator/denominator`` as given in the survey, e.g. ``45/50``."""
+    return _fmt(columns[crit.numerator], EXACT) + "/" + _fmt(columns[crit.denominator], EXACT)
 
 
 def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
@@ -53,16 +65,14 @@ def score_rate(columns: Columns, crit: Criterion) -> pd.Series:
     return _ratio(columns, crit).clip(0, 1) * crit.max
 
 
-def explain_rate(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+    """``45/50 × 4,00 (tỷ lệ 90,00%)``: the exact fraction, so 45 ÷ 50 × 4 redoes the points."""
     ratio = _ratio(columns, crit).clip(0, 1)
     return (
-        _fmt(columns[crit.numerator])
-        + "/"
-        + _fmt(columns[crit.denominator])
-        + " = "
+        _fraction(columns, crit)
+        + f" × {format_points(crit.max)} (tỷ lệ "
         + _fmt(ratio * 100, fixed=True)
-        + "% × "
-        + format_points(crit.max)
+        + "%)"
     )
 
 
@@ -89,18 +99,17 @@ def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
     return ratio / best * crit.max
 
 
-def explain_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+    """``(100/50) ÷ (30/10 của Đơn vị Hai, cao nhất) × 6,00``: exact fractions, best unit named."""
     ratio = _ratio(columns, crit)
+    fractions = _fraction(columns, crit)
+    if not ratio.max() > 0:
+        return "(" + fractions + ") — không đơn vị nào có tỷ lệ lớn hơn 0: 0 điểm"
+    best = ratio.idxmax()
     return (
         "("
-        + _fmt(columns[crit.numerator])
-        + "/"
-        + _fmt(columns[crit.denominator])
-        + " = "
-        + _fmt(ratio, 4)
-        + ") ÷ cao nhất "
-        + format_number(ratio.max(), 4)
-        + " × "
+        + fractions
+        + f") ÷ ({fractions[best]} của {best}, cao nhất) × "
         + format_points(crit.max)
     )
 
@@ -120,12 +129,12 @@ def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
     return points
 
 
-def explain_steps(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_steps(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
     ladder = "; ".join(
         f"≥ {format_number(s.min)}: {format_number(s.points)}"
         for s in sorted(crit.steps, key=lambda s: s.min)
     )
-    return _fmt(columns[crit.field]) + f"; các bậc: {ladder}"
+    return _fmt(columns[crit.field], EXACT) + f"; các bậc: {ladder}"
 
 
 # --- yes_no -----------------------------------------------------------------------------
@@ -135,7 +144,7 @@ def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
     return columns[crit.field] * crit.max
 
 
-def explain_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_yes_no(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
     answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
     return answer + f" (có: {format_points(crit.max)} điểm)"
 
@@ -147,9 +156,9 @@ def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
     return (columns[crit.field] * crit.points_per_item).clip(upper=crit.max)
 
 
-def explain_per_item(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_per_item(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
     return (
-        _fmt(columns[crit.field])
+        _fmt(columns[crit.field], EXACT)
         + f" mục × {format_points(crit.points_per_item)} điểm, tối đa {format_points(crit.max)}"
     )
 
@@ -163,11 +172,12 @@ def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
     return reached.max(axis=1).where(applicable)
 
 
-def explain_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_highest_case(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+    """Each case by what it is (its field's label), its points and whether the unit has it."""
     cases = [
-        f"trường hợp {i} ({format_points(c.points)} điểm): "
+        f"«{labels.get(c.field, c.field)}» ({format_points(c.points)} điểm): "
         + columns[c.field].map({1.0: "có", 0.0: "không"}).fillna("–")
-        for i, c in enumerate(crit.cases, start=1)
+        for c in crit.cases
     ]
     return "lấy trường hợp cao nhất đạt được; " + pd.concat(cases, axis=1).agg("; ".join, axis=1)
 
@@ -179,7 +189,7 @@ def score_direct(columns: Columns, crit: Criterion) -> pd.Series:
     return columns[crit.field].astype(float)
 
 
-def explain_direct(columns: Columns, crit: Criterion) -> pd.Series:
+def explain_direct(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
     return "Tổ thẩm định chấm " + _fmt(columns[crit.field], fixed=True) + " điểm"
 
 
@@ -207,7 +217,7 @@ class Method:
     """Parameters that name input fields (``cases`` names them inside each case)."""
     other_params: tuple[str, ...]
     score: Callable[[Columns, Criterion], pd.Series]
-    explain: Callable[[Columns, Criterion], pd.Series]
+    explain: Callable[[Columns, Criterion, Labels], pd.Series]
     check: Callable[[Columns, Criterion], list[Check]] = _no_checks
 
     @property

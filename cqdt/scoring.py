@@ -66,11 +66,12 @@ def criterion_points(criteria: CriteriaSet, evidence: Evidence) -> pd.DataFrame:
 def explain_points(criteria: CriteriaSet, evidence: Evidence, points: pd.DataFrame) -> pd.DataFrame:
     """One row per unit and criterion: its inputs, how they became points, and the points."""
     explained = []
+    labels = {f.field: f.label for f in criteria.inputs}
     for part in criteria.parts:
         for group in part.groups:
             for crit in group.criteria:
                 applicable, columns = _criterion_inputs(crit, evidence)
-                text = METHODS[crit.method].explain(columns, crit)
+                text = METHODS[crit.method].explain(columns, crit, labels)
                 explained.append(
                     pd.DataFrame(
                         {

@@ -22,7 +22,7 @@ simplex (Dirichlet with all ones). A factor is a criterion or a group (``by``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -929,13 +929,19 @@ CSV_NAMES = {
 """File-name part of each table's CSV."""
 
 
-def write_tables(result: SensitivityResult, folder: Path) -> list[Path]:
-    """Write the tables into ``folder``: one CSV each (UTF-8 with BOM), one XLSX with all."""
+def write_tables(
+    result: SensitivityResult, folder: Path, warnings: Sequence[str] = ()
+) -> list[Path]:
+    """Write the tables into ``folder``: one CSV each (UTF-8 with BOM), one XLSX with all.
+
+    ``warnings`` (see :func:`cqdt.tables.output_warnings`) go into every file.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"do-nhay-{result.level}-{result.year}"
     sheets = tables(result)
     written = [
-        write_csv(sheets[title], folder / f"{stem}-{name}.csv") for title, name in CSV_NAMES.items()
+        write_csv(sheets[title], folder / f"{stem}-{name}.csv", warnings)
+        for title, name in CSV_NAMES.items()
     ]
-    written.append(write_workbook(sheets, folder / f"{stem}.xlsx"))
+    written.append(write_workbook(sheets, folder / f"{stem}.xlsx", warnings))
     return written

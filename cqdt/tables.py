@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt import __version__
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.numbers import round_half_up
 from cqdt.output import fix_xlsx_times, replaced_atomically
 from cqdt.reading import FORMULA_ESCAPE, FORMULA_STARTS
@@ -26,25 +26,41 @@ OFFICIAL_COLUMNS = [
     "Số điểm không đưa vào đánh giá",
     "Số điểm tối đa cần thực hiện",
     "Số điểm thực hiện",
-    "Tỷ lệ thực hiện",
+    "Tỷ lệ thực hiện (%)",
     "Số điểm thực hiện được quy đổi",
     "Xếp hạng mức độ",
 ]
-"""Columns of the published table; ``STT`` is the rank (ties share it), rate is in %."""
+"""Columns of the published table; ``STT`` is the rank (ties share it).
 
-RATE_COLUMN = "Tỷ lệ thực hiện"
+The rate is in percent (91.67 means 91.67 %) in every output: HTML, PDF, CSV, Excel, Word.
+"""
+
+RATE_COLUMN = "Tỷ lệ thực hiện (%)"
 MISSING_UNITS_LABEL = "Đơn vị trong danh mục không có số liệu khảo sát (không được chấm)"
+DISTRICT_COLUMN = "Thuộc"
+"""The district of each commune (``thuoc`` in the register), after the unit's name."""
+NOTE_COLUMN = "Lưu ý"
+"""Last column of a CSV file whose results are for reference only (see :func:`write_csv`)."""
 INFO_SHEET = "Thông tin"
 DETAIL_SHEET = "Điểm chi tiết"
 RECONSTRUCTED_WARNING = (
-    "Bộ tiêu chí là BẢN TÁI DỰNG, chưa đối chiếu phụ lục chính thức; kết quả chỉ để tham khảo."
+    "Bộ tiêu chí là BẢN TÁI DỰNG, chưa đối chiếu với phụ lục chính thức của quyết định; "
+    "điểm số và xếp hạng chỉ để tham khảo."
 )
+SYNTHETIC_WARNING = (
+    "Dữ liệu là DỮ LIỆU GIẢ LẬP (dữ liệu mẫu), không phải kết quả khảo sát thật của các đơn vị."
+)
+WARNING_MARKS = {
+    RECONSTRUCTED_WARNING: "BẢN TÁI DỰNG TIÊU CHÍ",
+    SYNTHETIC_WARNING: "DỮ LIỆU GIẢ LẬP",
+}
+"""The short form of each warning, for page headers and footers."""
 
 NUMBER_FORMATS = {
     "STT": "0",
-    RATE_COLUMN: "0.00%",
     **dict.fromkeys(
         [
+            RATE_COLUMN,
             "Điểm tối đa",
             "Số điểm không đưa vào đánh giá",
             "Số điểm tối đa cần thực hiện",
@@ -63,8 +79,25 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MAX_WIDTH = 70
 
 
-def official_table(result: ScoreResult, part: str) -> pd.DataFrame:
-    """The published table of one part: best first, values rounded as the criteria file says."""
+def output_warnings(reconstructed: bool, synthetic: bool) -> list[str]:
+    """The warnings every output file carries: none for official criteria and real data."""
+    return [RECONSTRUCTED_WARNING] * reconstructed + [SYNTHETIC_WARNING] * synthetic
+
+
+def marking(warnings: Sequence[str]) -> str:
+    """``BẢN TÁI DỰNG TIÊU CHÍ · DỮ LIỆU GIẢ LẬP · CHỈ ĐỂ THAM KHẢO``; empty without warnings."""
+    marks = [WARNING_MARKS[w] for w in warnings]
+    return " · ".join([*marks, "CHỈ ĐỂ THAM KHẢO"]) if marks else ""
+
+
+def official_table(
+    result: ScoreResult, part: str, districts: pd.Series | None = None
+) -> pd.DataFrame:
+    """The published table of one part: best first, values rounded as the criteria file says.
+
+    With ``districts`` (unit -> district, from the register), a :data:`DISTRICT_COLUMN` follows
+    the unit's name.
+    """
     rounding = result.criteria.rounding
     rows = result.parts[result.parts["part"] == part].sort_values(["rank", "unit"])
 
@@ -84,6 +117,8 @@ def official_table(result: ScoreResult, part: str) -> pd.DataFrame:
             "Xếp hạng mức độ": rows["level"],
         }
     )
+    if districts is not None:
+        table.insert(2, DISTRICT_COLUMN, rows["unit"].map(districts).fillna(""))
     return table.reset_index(drop=True)
 
 
@@ -197,19 +232,41 @@ def text_not_formula(cells: Iterable[Cell]) -> None:
             cell.data_type = "s"
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    """CSV in UTF-8 with BOM, so Excel shows the diacritics; formula-like text neutralised."""
+def write_csv(table: pd.DataFrame, path: Path, warnings: Sequence[str] = ()) -> Path:
+    """CSV in UTF-8 with BOM, so Excel shows the diacritics; formula-like text neutralised.
+
+    With ``warnings``, a last column :data:`NOTE_COLUMN` repeats them on every row: whoever
+    opens, filters or copies part of the file sees them, and ``pandas.read_csv`` or Excel read
+    the file as before (one more column, no comment lines to skip).
+    """
+    if warnings:
+        table = table.assign(**{NOTE_COLUMN: " ".join(warnings)})
     with replaced_atomically(path) as temporary:
         formula_safe(table).to_csv(temporary, index=False, encoding="utf-8-sig")
     return path
 
 
-def style_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
-    """Header look, frozen header, filter, widths, number formats and A4 landscape printing."""
+NOTE_FONT = Font(bold=True, color="B71C1C")
+
+
+def style_sheet(
+    sheet: Worksheet, table: pd.DataFrame, warnings: Sequence[str] = (), header_row: int = 1
+) -> None:
+    """Header look, frozen header, filter, widths, number formats and A4 landscape printing.
+
+    ``warnings`` (written in the rows above ``header_row``) are shown in red and repeated in
+    the printed page header and footer.
+    """
+    for row, text in enumerate(warnings, start=1):
+        sheet.cell(row=row, column=1, value=text).font = NOTE_FONT
+    if warnings:
+        short = marking(warnings)
+        for part in (sheet.oddHeader.center, sheet.oddFooter.left):
+            part.text, part.size, part.color = short, 9, "B71C1C"
     header_words = Alignment(horizontal="center", vertical="center", wrap_text=True)
     header_lines = 1
     for i, column in enumerate(table.columns, start=1):
-        header = sheet.cell(row=1, column=i)
+        header = sheet.cell(row=header_row, column=i)
         header.font, header.fill, header.alignment = Font(bold=True), HEADER_FILL, header_words
         longest_word = max(len(word) for word in str(column).split() or [""])
         longest_value = table[column].astype(str).str.len().max() if len(table) else 0
@@ -219,62 +276,86 @@ def style_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
         number_format = NUMBER_FORMATS.get(column)
         wrap = longest_value + 2 > MAX_WIDTH
         if number_format or wrap:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+            for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
                 if number_format:
                     cell.number_format = number_format
                 if wrap:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.row_dimensions[1].height = 15 * header_lines
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    sheet.row_dimensions[header_row].height = 15 * header_lines
+    sheet.freeze_panes = f"A{header_row + 1}"
+    last = sheet.cell(row=header_row + len(table), column=max(len(table.columns), 1))
+    sheet.auto_filter.ref = f"A{header_row}:{last.coordinate}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+def write_workbook(
+    sheets: dict[str, pd.DataFrame], path: Path, warnings: Sequence[str] = ()
+) -> Path:
     """An XLSX workbook, one styled sheet per table, in order; titles become valid sheet names.
 
-    Row 1 of every sheet is exactly the table's headers. Columns are formatted by header
-    (:data:`NUMBER_FORMATS`): a rate column must hold fractions (0.9167), shown as 91.67%.
+    Row 1 of every sheet is exactly the table's headers, unless there are ``warnings``: then
+    every sheet opens with them (one row each, in red, and in the printed header and footer),
+    a blank row, and the table. Columns are formatted by header (:data:`NUMBER_FORMATS`).
     The same tables give the same bytes (no save time inside: :func:`fix_xlsx_times`).
     """
+    header_row = len(warnings) + 2 if warnings else 1
     names = [sheet_name(title) for title in sheets]
     if len({name.casefold() for name in names}) != len(names):  # Excel ignores case
         raise ValueError(f"Tên trang tính bị trùng: {names}")
     with replaced_atomically(path) as temporary:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
             for name, table in zip(names, sheets.values(), strict=True):
-                table.to_excel(writer, sheet_name=name, index=False)
-                for row in writer.sheets[name].iter_rows(min_row=2):
+                table.to_excel(writer, sheet_name=name, index=False, startrow=header_row - 1)
+                for row in writer.sheets[name].iter_rows(min_row=header_row + 1):
                     text_not_formula(row)
-                style_sheet(writer.sheets[name], table)
+                style_sheet(writer.sheets[name], table, warnings, header_row)
         fix_xlsx_times(temporary)
     return path
 
 
-def write_result_tables(result: ScoreResult, folder: Path) -> list[Path]:
+def part_sheet_title(part: Part) -> str:
+    """The sheet of a part's table: "Phần A - <name>" if it fits Excel's limit, else "Phần A"."""
+    title = f"Phần {part.code} - {part.name}"
+    return title if len(sheet_name(title)) == len(title) else f"Phần {part.code}"
+
+
+def read_sheet(sheet: Worksheet) -> pd.DataFrame:
+    """A table written by :func:`write_workbook`, read back: warning lines above it skipped."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(
+        (i for i, row in enumerate(rows) if sum(v is not None and v != "" for v in row) > 1), 0
+    )
+    return pd.DataFrame(rows[start + 1 :], columns=rows[start])
+
+
+def write_result_tables(
+    result: ScoreResult,
+    folder: Path,
+    districts: pd.Series | None = None,
+    synthetic: bool = False,
+) -> list[Path]:
     """Write the official tables (CSV per part, one XLSX with every table) into ``folder``.
 
-    The CSV files keep the rate as a percent number (91.67), as published, since CSV has no
-    formats. The XLSX stores it as a fraction (0.9167) formatted ``0.00%``, so it shows the
-    same 91.67% and Excel formulas on it are right. The XLSX opens with a "Thông tin" sheet
-    (criteria, files and checksums, rounding rule), then one sheet per part, then the
-    points of every criterion ("Điểm chi tiết").
+    The rate is a percent number (91.67) in both, as published (column "Tỷ lệ thực hiện
+    (%)"). The XLSX opens with a "Thông tin" sheet (criteria, files and checksums, rounding
+    rule), then one sheet per part, then the points of every criterion ("Điểm chi tiết").
+    Unless the criteria are official and the data real (``synthetic`` false), every file says
+    so (:func:`write_csv`, :func:`write_workbook`). ``districts`` adds the district column.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{result.level}-{result.year}"
-    fraction_decimals = result.criteria.rounding.rate_percent_decimals + 2
+    warnings = output_warnings(result.criteria.status != "official", synthetic)
     sheets = {INFO_SHEET: info_table(result)}
     written = []
     for part in result.criteria.parts:
-        table = official_table(result, part.code)
-        written.append(write_csv(table, folder / f"{stem}-phan-{part.code}.csv"))
-        rate = round_half_up(table[RATE_COLUMN] / 100, fraction_decimals)
-        sheets[f"Phần {part.code} - {part.name}"] = table.assign(**{RATE_COLUMN: rate})
+        table = official_table(result, part.code, districts)
+        written.append(write_csv(table, folder / f"{stem}-phan-{part.code}.csv", warnings))
+        sheets[part_sheet_title(part)] = table
     sheets[DETAIL_SHEET] = detail_table(result)
-    written.append(write_workbook(sheets, folder / f"{stem}.xlsx"))
+    written.append(write_workbook(sheets, folder / f"{stem}.xlsx", warnings))
     return written

@@ -13,12 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from cqdt.criteria import LEVELS, find_criteria, load_criteria
-from cqdt.evidence import find_evidence, load_evidence
+from cqdt.evidence import UNIT, find_evidence, load_evidence
 from cqdt.problems import EvidenceError, Problem
 from cqdt.register import load_units
 from cqdt.scoring import ScoreResult, score
 
 UNITS_FILE = "don_vi.csv"
+SYNTHETIC_MARKER = "GIA_LAP"
+"""A file of this name in the data folder marks its data as synthetic (sample data)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,21 @@ class Workspace:
     @property
     def units_file(self) -> Path:
         return self.data_dir / UNITS_FILE
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the data folder is marked as synthetic data (:data:`SYNTHETIC_MARKER`)."""
+        return (self.data_dir / SYNTHETIC_MARKER).exists()
+
+    def districts(self, level: str) -> pd.Series | None:
+        """Unit -> the unit it belongs to (``thuoc`` in the register), if the register says."""
+        if not self.units_file.exists():
+            return None
+        units = load_units(self.units_file)
+        if "thuoc" not in units:
+            return None
+        own = units[(units["cap"] == level) & (units["thuoc"] != "")]
+        return own.drop_duplicates(UNIT).set_index(UNIT)["thuoc"] if len(own) else None
 
     def surveys(self, level: str = "all", year: int | str = "all") -> pd.DataFrame:
         """Survey files found, optionally filtered: columns level, year, path."""

@@ -164,3 +164,62 @@ def mini_workspace(tmp_path: Path) -> tuple[Path, Path]:
     (data / "2020").mkdir(parents=True)
     write_survey(data / "2020" / "huyen.csv", MINI_SURVEY)
     return tmp_path / "criteria", data
+
+
+# --- reports rendered once per test session, shared by the tests that read them -------------
+
+SAMPLE = ROOT / "data" / "sample"
+CRITERIA = ROOT / "criteria"
+
+OWN_DOCUMENT = """\
+superior: "Ủy ban nhân dân tỉnh Thừa Thiên Huế"
+issuer: "Sở Khoa học và Công nghệ"
+number: "15"
+symbol: "BC-SKHCN"
+place: "Thừa Thiên Huế"
+date: 2021-01-15
+recipients: ["UBND tỉnh", "Lưu: VT, KHCN."]
+signatory: {authority: "", title: "GIÁM ĐỐC", name: "Trần Thị Bình"}
+"""
+"""Document settings of the official run, every part different from the defaults."""
+
+
+def _batch(out: Path, workspace, **options) -> Path:
+    from cqdt.publishing.batch import run_batch
+
+    code = run_batch(workspace, [("huyen", 2020)], out=out, jobs=1, timeout=300, **options)
+    assert code == 0
+    (run,) = out.iterdir()
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``cqdt report`` of the sample district level, 2020, every output (PDF, annexes, Word).
+
+    Synthetic data and reconstructed criteria; the default document settings of the sample.
+    """
+    from cqdt.workspace import Workspace
+
+    out = tmp_path_factory.mktemp("sample-run")
+    return _batch(out, Workspace.at(CRITERIA, SAMPLE), report_date="2026-11-25")
+
+
+@pytest.fixture(scope="session")
+def official_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same report as if the criteria were official and the data real, own settings file."""
+    from cqdt.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("official-run")
+    criteria = root / "criteria" / "1784-2018"
+    criteria.mkdir(parents=True)
+    raw = yaml.safe_load((CRITERIA / "1784-2018" / "huyen.yaml").read_text(encoding="utf-8"))
+    raw.update(status="official", note="Phụ lục chính thức (bản dùng trong kiểm thử).")
+    write_criteria(criteria, raw)
+    data = root / "data"
+    for year in ("2019", "2020"):
+        (data / year).mkdir(parents=True)
+        (data / year / "huyen.csv").write_bytes((SAMPLE / year / "huyen.csv").read_bytes())
+    (data / "don_vi.csv").write_bytes((SAMPLE / "don_vi.csv").read_bytes())
+    (data / "van_ban.yaml").write_text(OWN_DOCUMENT, encoding="utf-8")
+    return _batch(root / "out", Workspace.at(root / "criteria", data))

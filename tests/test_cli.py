@@ -46,7 +46,9 @@ def test_score_writes_official_tables_with_hand_worked_values(mini_workspace, tm
     (folder,) = out.iterdir()
     assert folder.name.startswith("diem-")
     table = pd.read_csv(folder / "huyen-2020" / "huyen-2020-phan-A.csv", encoding="utf-8-sig")
-    assert list(table.columns) == OFFICIAL_COLUMNS
+    # reconstructed criteria: a last column says so on every row
+    assert list(table.columns) == [*OFFICIAL_COLUMNS, "Lưu ý"]
+    assert table["Lưu ý"].str.startswith("Bộ tiêu chí là BẢN TÁI DỰNG").all()
     assert (
         (folder / "huyen-2020" / "huyen-2020-phan-A.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     )
@@ -55,7 +57,7 @@ def test_score_writes_official_tables_with_hand_worked_values(mini_workspace, tm
     assert table["STT"].tolist() == [1, 2, 3]
     assert table["Số điểm không đưa vào đánh giá"].tolist() == [0, 4, 0]
     assert table["Số điểm tối đa cần thực hiện"].tolist() == [10, 6, 10]
-    assert table["Tỷ lệ thực hiện"].tolist() == [91.0, 83.33, 40.0]
+    assert table["Tỷ lệ thực hiện (%)"].tolist() == [91.0, 83.33, 40.0]
     assert table["Số điểm thực hiện được quy đổi"].tolist() == [9.1, 8.33, 4.0]
     assert table["Xếp hạng mức độ"].tolist() == ["I", "III", "III"]
 
@@ -66,17 +68,20 @@ def test_score_writes_official_tables_with_hand_worked_values(mini_workspace, tm
         "Phần B - Kết quả",
         "Điểm chi tiết",
     ]
-    info = [c.value for row in book["Thông tin"].iter_rows() for c in row]
+    for sheet in book.worksheets:  # the mini criteria are reconstructed, the data not marked
+        assert sheet["A1"].value.startswith("Bộ tiêu chí là BẢN TÁI DỰNG"), sheet.title
+        assert sheet["A2"].value is None and sheet.oddHeader.center.text.startswith("BẢN TÁI")
+    info = [c.value for row in book["Thông tin"].iter_rows(min_row=3) for c in row]
     assert info[:2] == ["Mục", "Nội dung"]
-    assert any("BẢN TÁI DỰNG" in str(v) for v in info)  # the mini criteria are reconstructed
     sheet = book["Phần A - Điều kiện sẵn sàng"]
-    assert [c.value for c in sheet[1]] == OFFICIAL_COLUMNS
-    # Đơn vị Một, part A: 3.6 + 2 + 1.5 + 2 = 9.1 of 10, rate stored as the fraction 0.91
-    assert [c.value for c in sheet[2]][1:] == ["Đơn vị Một", 10, 0, 10, 9.1, 0.91, 9.1, "I"]
-    rate = sheet.cell(row=2, column=OFFICIAL_COLUMNS.index("Tỷ lệ thực hiện") + 1)
-    assert rate.number_format == "0.00%"
+    assert [c.value for c in sheet[3]] == OFFICIAL_COLUMNS
+    # Đơn vị Một, part A: 3.6 + 2 + 1.5 + 2 = 9.1 of 10, rate 91 % as in the CSV
+    assert [c.value for c in sheet[4]][1:] == ["Đơn vị Một", 10, 0, 10, 9.1, 91, 9.1, "I"]
+    rate = sheet.cell(row=4, column=OFFICIAL_COLUMNS.index("Tỷ lệ thực hiện (%)") + 1)
+    assert rate.number_format == "0.00"
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:I6"
 
-    rows = book["Điểm chi tiết"].iter_rows(values_only=True)
+    rows = book["Điểm chi tiết"].iter_rows(min_row=3, values_only=True)
     header = next(rows)
     detail = {(r[header.index("Đơn vị")], r[header.index("Mã tiêu chí")]): r for r in rows}
     # survey order of units, then criteria file order

@@ -14,6 +14,7 @@ import pandas as pd
 import papermill
 import pytest
 from hypothesis import HealthCheck, given, settings
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cqdt.cli import main
@@ -22,7 +23,7 @@ from cqdt.evidence import load_evidence
 from cqdt.output import file_sha256
 from cqdt.publishing.parameters import KINDS, CorrectionParameters
 from cqdt.scoring import score
-from cqdt.tables import write_result_tables
+from cqdt.tables import read_sheet, write_result_tables
 from tests.conftest import ROOT, write_survey
 from tests.test_scoring import surveys
 
@@ -80,14 +81,14 @@ def test_the_published_run_is_left_untouched(corrected):
 
 def test_change_tables_criterion_by_criterion_worked_by_hand(corrected):
     book = corrected["folder"] / "dinh-chinh-huyen-2020.xlsx"
-    criteria = pd.read_excel(book, sheet_name="Thay đổi theo tiêu chí")
+    criteria = read_sheet(load_workbook(book)["Thay đổi theo tiêu chí"])
     # A1.1 (rate, max 5): 41/43 x 5 = 4.767 -> 4.77 published; 43/43 x 5 = 5.00 after
     assert criteria[
         ["Đơn vị", "Mã tiêu chí", "Điểm đã công bố", "Điểm sau đính chính"]
     ].values.tolist() == [[UNIT, "A1.1", 4.77, 5.0]]
     assert criteria["Chênh lệch"].round(2).tolist() == [0.23]
-    assert criteria["Cách tính sau đính chính"].tolist() == ["43/43 = 100,00% × 5,00"]
-    parts = pd.read_excel(book, sheet_name="Thay đổi theo phần")
+    assert criteria["Cách tính sau đính chính"].tolist() == ["43/43 × 5,00 (tỷ lệ 100,00%)"]
+    parts = read_sheet(load_workbook(book)["Thay đổi theo phần"])
     a = parts[(parts["Phần"] == "A") & (parts["Đơn vị"] == UNIT)].iloc[0]
     # nothing excluded in part A for this unit: converted moves by the same 0.23 of 50
     assert round(a["Điểm quy đổi sau đính chính"] - a["Điểm quy đổi đã công bố"], 2) == 0.23
@@ -97,7 +98,7 @@ def test_change_tables_criterion_by_criterion_worked_by_hand(corrected):
 
 def test_change_report_html_and_pdf_say_what_changed(corrected):
     page = (corrected["folder"] / "dinh-chinh-huyen-2020.html").read_text(encoding="utf-8")
-    assert "ĐÍNH CHÍNH KẾT QUẢ" in page and UNIT in page and "43/43 = 100,00% × 5,00" in page
+    assert "ĐÍNH CHÍNH KẾT QUẢ" in page and UNIT in page and "43/43 × 5,00 (tỷ lệ 100,00%)" in page
     assert "report.prepare" not in page
     reader = PdfReader(corrected["folder"] / "dinh-chinh-huyen-2020.pdf")
     text = " ".join(p.extract_text() for p in reader.pages)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from cqdt.criteria import read_criteria
 from cqdt.evidence import load_evidence
 from cqdt.problems import CriteriaError, EvidenceError
 from cqdt.reading import MAX_DATA_ROWS
+from cqdt.tables import read_sheet
 from cqdt.yamlfile import parse_yaml
 from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
 from tests.test_scoring import surveys
@@ -205,10 +205,8 @@ def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     row = "Đơn vị,ba,mười,có lẽ,x,y,z,w,?,?,!,Z9\n"
     path.write_bytes((header + "\n").encode() + row.encode() * 1_000_000)
     tracemalloc.start()
-    clock = time.perf_counter()
     with pytest.raises(EvidenceError) as caught:
         load_evidence(path, mini_criteria, 2020)
-    seconds = time.perf_counter() - clock
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     err = caught.value
@@ -216,8 +214,8 @@ def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     assert "tệp có hơn 100.000 dòng dữ liệu" in str(err.problems[0])
     assert str(err.problems[1]).startswith(f"[lỗi] {path}, dòng 2, đơn vị «Đơn vị»")
     assert err.lines[-1].startswith(f"  ... và {err.omitted} lỗi nữa")
-    # bounded: not a measurement of speed, a guard against reading the whole million
-    assert peak < 1500 and seconds < 120, (peak, seconds)
+    # bounded work (no wall-clock assertion): reading stops at MAX_DATA_ROWS, memory stays small
+    assert peak < 1500, peak
     assert MAX_DATA_ROWS == 100_000
 
 
@@ -241,7 +239,7 @@ def test_registered_units_missing_from_the_survey_are_said_on_screen_and_in_outp
         in screen
     )
     (run,) = out.iterdir()
-    info = pd.read_excel(run / "huyen-2020" / "huyen-2020.xlsx", sheet_name="Thông tin")
+    info = read_sheet(openpyxl.load_workbook(run / "huyen-2020" / "huyen-2020.xlsx")["Thông tin"])
     row = info[info["Mục"].str.startswith("Đơn vị trong danh mục không có số liệu")]
     assert row["Nội dung"].tolist() == ["Đơn vị Bốn"]
 

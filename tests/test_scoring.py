@@ -71,13 +71,13 @@ def test_group_subtotals(result):
 
 def test_explanation_says_how_points_came(result):
     rows = result.explain("Đơn vị Một").set_index("criterion")
-    assert rows.loc["A1.1", "explanation"] == "45/50 = 90,00% × 4,00"
+    assert rows.loc["A1.1", "explanation"] == "45/50 × 4,00 (tỷ lệ 90,00%)"
     assert rows.loc["A1.2", "explanation"] == "Có (có: 2,00 điểm)"
     assert rows.loc["A1.4", "explanation"] == "5; các bậc: ≥ 1: 1; ≥ 5: 2"
-    assert rows.loc["B1.1", "explanation"] == "(100/50 = 2) ÷ cao nhất 3 × 6,00"
+    # Đơn vị Hai has the best ratio, 30/10 = 3; 100/50 = 2 of it is 2/3 of 6 points
+    assert rows.loc["B1.1", "explanation"] == "(100/50) ÷ (30/10 của Đơn vị Hai, cao nhất) × 6,00"
     assert rows.loc["B1.2", "explanation"] == (
-        "lấy trường hợp cao nhất đạt được; trường hợp 1 (8,00 điểm): có; "
-        "trường hợp 2 (5,00 điểm): có"
+        "lấy trường hợp cao nhất đạt được; «Mức 4» (8,00 điểm): có; «Mức 3» (5,00 điểm): có"
     )
     assert rows.loc["B1.3", "explanation"] == "Tổ thẩm định chấm 5,50 điểm"
     assert (

@@ -50,11 +50,11 @@ from cqdt.output import (
     staged_folder,
 )
 from cqdt.problems import InputError
-from cqdt.publishing.execute import ensure_kernel, execute_report
+from cqdt.publishing.document import ANNEX_PREFIX
+from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.parameters import KINDS, ReportParameters
-from cqdt.publishing.render import html_to_pdf, notebook_to_html
-from cqdt.publishing.report import SYNTHETIC_MARKER
 from cqdt.reading import read_table
+from cqdt.tables import output_warnings
 from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
@@ -62,10 +62,15 @@ LINKS = {
     ".html": "HTML",
     ".pdf": "PDF",
     ".xlsx": "Excel",
+    ".docx": None,
     ".csv": None,  # labelled with its file name: one CSV per part
     ".ipynb": "Sổ tính Jupyter (.ipynb)",
 }
-"""Output files linked from the index, in this order, with their labels."""
+"""Output files linked from the index, in this order, with the labels of the report's own files
+and of the only file of a type (others, such as annexes and tables, go by their names)."""
+LEVEL_COLUMN = "Xếp hạng mức độ"
+WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
+"""What only workers use (3 s to import): imported once, by the process workers fork from."""
 
 
 @dataclass
@@ -88,6 +93,8 @@ class Outcome:
     outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     seconds: dict[str, float] = field(default_factory=dict)
     kind: str = ReportParameters.kind
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Units per level in each part's published table (part -> level -> count), if any."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -110,40 +117,88 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+_kernel: ReusedKernel | None = None
+"""This worker process's kernel, reused by the reports it runs one after another."""
+
+
+def _worker_kernel() -> ReusedKernel:
+    global _kernel
+    if _kernel is None:
+        _kernel = ReusedKernel()
+        multiprocessing.util.Finalize(_kernel, _kernel.shutdown, exitpriority=10)
+    return _kernel
+
+
 def run_one(
     outcome: Outcome, root: Path, timeout: int, pdf: bool, notebook: Path | None = None
 ) -> Outcome:
-    """Execute, convert and render one report into ``root/outcome.folder`` (in a worker)."""
+    """Execute, convert and render one report and its annexes into ``root/outcome.folder``.
+
+    Runs in a worker; its kernel is reused from the worker's previous report. Time spent is
+    recorded per stage: ``kernel`` (start or reset), ``execute``, ``html``, ``pdf`` (main
+    report) and ``annex`` (annexes the notebook wrote, with their separate parts).
+    """
     folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
     model = KINDS[outcome.kind]
     stem = model.stem(outcome.level, outcome.year)
     executed = folder / f"{stem}.ipynb"
     clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        outcome.seconds[stage] = round(now - clock, 3)
+        clock = now
+
+    from cqdt.publishing.annex_pdf import annex_to_pdf
+    from cqdt.publishing.render import html_to_pdf, notebook_to_html
+
     try:
         params = model.checked(outcome.parameters)
-        execute_report(executed, params, timeout=timeout, notebook=notebook)
-        outcome.seconds["execute"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        page = notebook_to_html(executed)
+        kernel = _worker_kernel()
+        execute_report(executed, params, timeout=timeout, notebook=notebook, kernel=kernel)
+        lap("execute")
+        outcome.seconds["kernel"] = round(kernel.seconds, 3)  # part of "execute"
+        title = f"{model.title} {LEVELS[outcome.level]} năm {outcome.year}"
+        page = notebook_to_html(executed, title=title)
         with replaced_atomically(folder / f"{stem}.html") as temporary:
             temporary.write_text(page, encoding="utf-8")
-        outcome.seconds["html"] = time.perf_counter() - clock
+        lap("html")
         if pdf:
-            clock = time.perf_counter()
             with replaced_atomically(folder / f"{stem}.pdf") as temporary:
                 html_to_pdf(page, temporary)
-            outcome.seconds["pdf"] = time.perf_counter() - clock
+            lap("pdf")
+            for annex in sorted(folder.glob(f"{ANNEX_PREFIX}*.html")):
+                page = annex.read_text(encoding="utf-8")
+                annex_to_pdf(page, folder / f"{annex.stem}.pdf", folder / annex.stem)
+            lap("annex")
+        outcome.levels = _level_counts(folder)
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
     return _record_outputs(outcome, root)
 
 
+def _level_counts(folder: Path) -> dict[str, dict[str, int]]:
+    """Units per level in each published part table (``*-phan-<part>.csv``) of a report."""
+    counts = {}
+    for table in sorted(folder.glob("*-phan-*.csv")):
+        levels = read_table(table)
+        if LEVEL_COLUMN in levels.columns:
+            part = table.stem.rsplit("-phan-", 1)[1]
+            counts[part] = levels[LEVEL_COLUMN].value_counts().sort_index().to_dict()
+    return counts
+
+
 def _record_outputs(outcome: Outcome, root: Path) -> Outcome:
-    """Note every file in the report's folder (if any) with its hash."""
+    """Note every file in the report's folder and its sub-folders (if any) with its hash."""
     folder = root / outcome.folder
-    files = sorted(folder.iterdir()) if folder.is_dir() else []
-    outcome.outputs = {p.name: file_sha256(p) for p in files if not p.name.startswith(".")}
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    outcome.outputs = {
+        p.relative_to(folder).as_posix(): file_sha256(p)
+        for p in files
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
     return outcome
 
 
@@ -167,13 +222,23 @@ def _hashed(path: Path) -> dict[str, str]:
     return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
 
 
-def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: str) -> list[Outcome]:
-    """One pending official report per (level, year), with parameters, input hashes, criteria."""
+def plan(
+    workspace: Workspace,
+    selected: list[tuple[str, int]],
+    compare_year: str,
+    report_date: str = "",
+    document_file: str = "",
+) -> list[Outcome]:
+    """One pending official report per (level, year), with parameters, input hashes, criteria.
+
+    ``report_date`` (YYYY-MM-DD) is the date printed on the reports; empty for the date of the
+    document settings (``document_file``, or the data folder's ``van_ban.yaml``), else today.
+    """
     years = {
         (level, year)
         for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
     }
-    synthetic = (workspace.data_dir / SYNTHETIC_MARKER).exists()
+    synthetic = workspace.synthetic
     planned = []
     for level, year in selected:
         if compare_year == "previous":
@@ -190,7 +255,8 @@ def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: st
             criteria_dir=str(workspace.criteria_dir.resolve()),
             data_dir=str(workspace.data_dir.resolve()),
             compare_year=compare,
-            report_date=datetime.now().date().isoformat(),
+            report_date=report_date,
+            document_file=str(Path(document_file).resolve()) if document_file else "",
         )
         survey = workspace.survey(level, year)
         outcome = Outcome(
@@ -223,21 +289,52 @@ def plan(workspace: Workspace, selected: list[tuple[str, int]], compare_year: st
     return planned
 
 
+def _links(o: Outcome) -> str:
+    """Links to a report's files: the report's own and single files by type, others by name."""
+    esc = html.escape
+    own = KINDS[o.kind].stem(o.level, o.year)
+    top = [file for file in o.outputs if "/" not in file]
+
+    def label(file: str, suffix: str) -> str:
+        single = sum(f.endswith(suffix) for f in top) == 1
+        return LINKS[suffix] if LINKS[suffix] and (file.startswith(own) or single) else file
+
+    links = [
+        f'<a href="{esc(o.folder)}/{esc(file)}">{esc(label(file, suffix))}</a>'
+        for suffix in LINKS
+        for file in top
+        if file.endswith(suffix)
+    ]
+    folders: dict[str, int] = {}
+    for file in o.outputs:
+        if "/" in file:
+            folders[file.split("/")[0]] = folders.get(file.split("/")[0], 0) + 1
+    links += [
+        f'<a href="{esc(o.folder)}/{esc(name)}/">Thư mục {esc(name)}/ ({count} tệp)</a>'
+        for name, count in folders.items()
+    ]
+    return " · ".join(links)
+
+
+def _levels_text(o: Outcome) -> str:
+    """``A: I 3, II 4, III 2; B: ...`` (units per level in each part), or a dash."""
+    return (
+        "; ".join(
+            f"{part}: " + ", ".join(f"mức {level} {n}" for level, n in counts.items())
+            for part, counts in o.levels.items()
+        )
+        or "—"
+    )
+
+
 def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datetime) -> Path:
-    """An HTML page listing every report: criteria, comparison, units, outcome and links.
+    """An HTML page listing every report: criteria, comparison, units and levels, outcome, links.
 
     ``name`` is the run's final folder name (``folder`` may still be the staging folder).
     """
     esc = html.escape
     rows = []
     for o in outcomes:
-        sub = o.folder
-        links = " · ".join(
-            f'<a href="{esc(sub)}/{esc(file)}">{esc(label or file)}</a>'
-            for suffix, label in LINKS.items()
-            for file in o.outputs
-            if file.endswith(suffix)
-        )
         criteria = f"{o.criteria['version']} ({o.criteria['label']})" if o.criteria else "—"
         count = "—" if o.unit_count is None else str(o.unit_count)
         status = {OK: "Thành công", INTERRUPTED: "Bị dừng"}.get(o.status, f"Lỗi: {o.error}")
@@ -248,37 +345,34 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
             criteria,
             str(o.compare_year or "không"),
             count,
+            _levels_text(o),
         )
         rows.append(
             "<tr>"
             + "".join(f"<td>{esc(cell)}</td>" for cell in cells)
             + f'<td class="{"ok" if o.status == OK else "loi"}">{esc(status)}</td>'
-            + f"<td>{links}</td></tr>"
+            + f"<td>{_links(o)}</td></tr>"
         )
-    warnings = []
-    if any(o.criteria and o.criteria["status"] != "official" for o in outcomes):
-        warnings.append(
-            "Bộ tiêu chí là BẢN TÁI DỰNG, chưa đối chiếu với phụ lục chính thức của quyết "
-            "định; điểm số và xếp hạng chỉ để tham khảo."
-        )
-    if any(o.synthetic for o in outcomes):
-        warnings.append(
-            "Dữ liệu là DỮ LIỆU GIẢ LẬP (dữ liệu mẫu), không phải kết quả khảo sát thật của "
-            "các đơn vị."
-        )
+    warnings = output_warnings(
+        any(o.criteria and o.criteria["status"] != "official" for o in outcomes),
+        any(o.synthetic for o in outcomes),
+    )
     warning_html = "".join(f'<p class="canh-bao">{esc(w)}</p>' for w in warnings)
     page = f"""<!DOCTYPE html>
-<html lang="vi"><head><meta charset="utf-8"/><title>Báo cáo đánh giá mức độ CQĐT</title>
-<style>body{{font-family:"DejaVu Sans",sans-serif;margin:2rem}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:4px 8px}}th{{background:#d9e2f3}}.ok{{color:#1b5e20}}
-.loi{{color:#b71c1c}}.canh-bao{{color:#b71c1c;font-weight:bold;border:2px solid #b71c1c;
-padding:6px 10px}}</style></head><body>
+<html lang="vi"><head><meta charset="utf-8"/>
+<title>Báo cáo đánh giá mức độ CQĐT — lần chạy {esc(name)}</title>
+<style>body{{font-family:"Times New Roman","Liberation Serif",serif;margin:2rem}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px}}
+th{{background:#d9e2f3}}.ok{{color:#1b5e20}}.loi{{color:#b71c1c}}
+.canh-bao{{color:#b71c1c;font-weight:bold;border:2px solid #b71c1c;padding:6px 10px}}</style>
+</head><body>
 <h1>Báo cáo đánh giá mức độ chính quyền điện tử</h1>
 <p>Lần chạy {esc(name)}, ngày {esc(started.strftime("%d/%m/%Y"))}, cqdt {esc(__version__)}.
 Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
 {warning_html}
 <table><thead><tr><th>Tài liệu</th><th>Cấp</th><th>Năm</th><th>Bộ tiêu chí</th>
-<th>So sánh với năm</th><th>Số đơn vị</th><th>Kết quả</th><th>Tệp</th></tr></thead>
+<th>So sánh với năm</th><th>Số đơn vị</th><th>Số đơn vị theo mức (từng phần)</th>
+<th>Kết quả</th><th>Tệp</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></body></html>
 """
     path = folder / "index.html"
@@ -315,9 +409,11 @@ def run_batch(
     timeout: int = 900,
     pdf: bool = True,
     notebook: Path | None = None,
+    report_date: str = "",
+    document_file: str = "",
 ) -> int:
     """Plan and run the official report of every selected level and year (see run_reports)."""
-    planned = plan(workspace, selected, compare_year)
+    planned = plan(workspace, selected, compare_year, report_date, document_file)
     # largest surveys first, so the long commune reports do not run last and alone
     planned.sort(key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size)
     return run_reports(planned, out, "bao-cao", jobs, timeout, pdf, notebook)
@@ -345,7 +441,7 @@ def run_reports(
     with staged_folder(target) as folder:
         done: dict[Future, Outcome] = {}
         interrupted = False
-        context = multiprocessing.get_context("spawn")
+        context = _worker_context()
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(planned)), mp_context=context, initializer=_ignore_sigint
         ) as pool:
@@ -383,6 +479,19 @@ def run_reports(
         print(f"LỖI {LEVELS[o.level]} năm {o.year}: {o.error}", file=sys.stderr)
         print(f"  sổ tính đã chạy (giữ lại để kiểm tra): {target / o.folder}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a server that imported :data:`WORKER_MODULES` once.
+
+    Where there is no fork (Windows), each worker is a new interpreter (spawn) and imports them.
+    Either way a worker holds no state of the command that started it.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_MODULES))
+    return context
 
 
 def _interrupted(outcome: Outcome, root: Path) -> Outcome:

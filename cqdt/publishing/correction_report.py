@@ -16,8 +16,16 @@ from IPython.display import HTML
 from cqdt.corrections import Changes, Published, compare, folder_hashes, read_published
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.output import file_sha256
+from cqdt.publishing.document import DocumentSettings, find_document_settings
 from cqdt.publishing.parameters import CorrectionParameters
-from cqdt.publishing.report import ISSUER, PROVINCE, _section, esc, table_html, vietnamese_date
+from cqdt.publishing.report import (
+    _section,
+    esc,
+    table_html,
+    vietnamese_date,
+    warning_html,
+    warnings,
+)
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables, write_workbook
 from cqdt.workspace import Workspace
@@ -32,13 +40,16 @@ class CorrectionContext:
     published: Published
     changes: Changes
     published_hashes: dict[str, str]
+    synthetic: bool
+    document: DocumentSettings
 
 
 def prepare(params: CorrectionParameters) -> CorrectionContext:
     """Score the corrected data (errors stop the report) and compare it with the published run."""
     run = Path(params.published_run)
     hashes = folder_hashes(run)
-    result = Workspace.at(params.criteria_dir, params.data_dir).score(
+    workspace = Workspace.at(params.criteria_dir, params.data_dir)
+    result = workspace.score(
         params.level,
         params.year,
         survey=params.survey_file,
@@ -48,7 +59,10 @@ def prepare(params: CorrectionParameters) -> CorrectionContext:
     changes = compare(published, result)
     if folder_hashes(run) != hashes:
         raise RuntimeError(f"Thư mục kết quả đã công bố bị thay đổi trong khi lập báo cáo: {run}")
-    return CorrectionContext(params, result, published, changes, hashes)
+    document = find_document_settings(workspace.data_dir)
+    return CorrectionContext(
+        params, result, published, changes, hashes, workspace.synthetic, document
+    )
 
 
 def part_table(ctx: CorrectionContext, changed_only: bool = True) -> pd.DataFrame:
@@ -89,22 +103,29 @@ def criterion_table(ctx: CorrectionContext) -> pd.DataFrame:
 
 
 def cover(ctx: CorrectionContext) -> HTML:
-    """Title block: issuer, date, level, year, the published run corrected."""
-    p = ctx.params
+    """Title block (issuing body and place from the document settings, as the official report),
+    date, level, year, the published run corrected, and what the document rests on."""
+    p, doc = ctx.params, ctx.document
+    marking, sentences = warning_html(ctx)
     return HTML(
         f"""<section class="cover">
+{marking}
 <table class="quoc-hieu"><tr>
-<td>ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/><strong>{esc(ISSUER.upper())}</strong></td>
-<td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
-<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong>
-<br/><em>Huế, {vietnamese_date(p.date)}</em></td></tr></table>
+<td class="co-quan"><span class="chu-quan">{esc(doc.superior.upper())}</span><br/>
+<strong class="ban-hanh">{esc(doc.issuer.upper())}</strong><span class="gach"></span></td>
+<td class="quoc-hieu"><strong class="qh">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
+<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong><br/>
+<em class="dia-danh">{esc(doc.place)}, {vietnamese_date(p.date)}</em></td>
+</tr></table>
 <h1>BÁO CÁO<br/>ĐÍNH CHÍNH KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
 <p class="subtitle">{esc(LEVEL_TITLES[p.level])}<br/>Năm {p.year}</p>
 <table class="thong-tin">
 <tr><th>Kết quả đã công bố</th><td>{esc(Path(p.published_run).name)}</td></tr>
 <tr><th>Dữ liệu sau phúc khảo</th><td>{esc(Path(p.survey_file).name)}</td></tr>
 <tr><th>Số đơn vị có thay đổi</th><td>{len(ctx.changes.changed_units)}</td></tr>
-</table></section>"""
+</table>
+{sentences}
+</section>"""
     )
 
 
@@ -170,8 +191,9 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
                 "Thay đổi theo tiêu chí": criterion_table(ctx),
             },
             folder / f"{stem}.xlsx",
+            warnings(ctx),
         ),
-        *write_result_tables(ctx.result, folder),
+        *write_result_tables(ctx.result, folder, synthetic=ctx.synthetic),
     ]
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')

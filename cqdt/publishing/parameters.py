@@ -116,6 +116,8 @@ class ReportParameters(NotebookParameters):
     """A survey file to use instead of ``<data_dir>/<year>/<level>.csv``."""
     compare_year: int = 0
     """The year to compare with; 0 for none."""
+    document_file: str = ""
+    """Administrative parts of the document (``van_ban.yaml``); empty: the data folder's, if any."""
 
 
 class ScenarioParameters(NotebookParameters):

@@ -12,7 +12,7 @@ import html
 import io
 import platform
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -25,21 +25,36 @@ from cqdt.comparison import compare_years, unit_profile
 from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
-from cqdt.output import file_sha256
+from cqdt.output import file_sha256, replaced_atomically, safe_name
 from cqdt.problems import InputError
 from cqdt.publishing import charts
+from cqdt.publishing.annex_docx import RankingAnnex, write_ranking_annex
+from cqdt.publishing.document import (
+    ANNEX_PREFIX,
+    SEPARATE_PREFIX,
+    DocumentSettings,
+    find_document_settings,
+)
 from cqdt.publishing.parameters import ReportParameters
 from cqdt.register import COMPARABLE, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult
-from cqdt.tables import RATE_COLUMN, official_table, part_titles, rounding_rule, write_result_tables
-from cqdt.workspace import Workspace
+from cqdt.tables import (
+    RATE_COLUMN,
+    marking,
+    official_table,
+    output_warnings,
+    part_titles,
+    rounding_rule,
+    write_result_tables,
+)
+from cqdt.workspace import SYNTHETIC_MARKER, Workspace
 
-PROVINCE = "Tỉnh Thừa Thiên Huế"
-ISSUER = "Sở Thông tin và Truyền thông"
-SYNTHETIC_MARKER = "GIA_LAP"
-"""A file of this name in the data folder marks its data as synthetic (sample data)."""
 CHART_CHUNK = 30
 """Units per chart, so bar charts of ~150 communes stay readable and fit a page."""
+NOTABLE_MOVE = 2
+"""Fewest places a unit must move to be listed among the biggest climbers or fallers."""
+LIST_IN_TEXT = 6
+"""Names listed in a sentence; longer lists become tables."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,9 @@ class ReportContext:
     comparison: pd.DataFrame | None
     no_comparison_reason: str
     synthetic: bool
+    document: DocumentSettings = field(default_factory=DocumentSettings)
+    districts: pd.Series | None = None
+    """Unit -> district (communes), from the register; ``None`` when it does not say."""
 
 
 def prepare(params: ReportParameters) -> ReportContext:
@@ -72,8 +90,17 @@ def prepare(params: ReportParameters) -> ReportContext:
             reason = ""
         except InputError as err:
             reason = f"không dùng được dữ liệu năm {params.compare_year}: {err.problems[0]}"
-    synthetic = (Path(params.data_dir) / SYNTHETIC_MARKER).exists()
-    return ReportContext(params, workspace, result, previous, comparison, reason, synthetic)
+    return ReportContext(
+        params,
+        workspace,
+        result,
+        previous,
+        comparison,
+        reason,
+        workspace.synthetic,
+        find_document_settings(params.data_dir, params.document_file),
+        workspace.districts(params.level),
+    )
 
 
 # --- HTML helpers ------------------------------------------------------------------------
@@ -84,11 +111,19 @@ def esc(value: object) -> str:
 
 
 def figure_html(fig: Figure, alt: str) -> str:
-    """A figure as an inline PNG, so the HTML file stands alone and WeasyPrint needs no fetch."""
+    """A figure as an inline PNG, so the HTML file stands alone and WeasyPrint needs no fetch.
+
+    The image is printed at the figure's own size, so a font size in the chart is the size on
+    paper (charts are at most :data:`charts.PRINT_WIDTH` wide).
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}"/></figure>'
+    width = f"{fig.get_figwidth():.2f}in"
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" style="width:{width}" '
+        f'alt="{esc(alt)}"/></figure>'
+    )
 
 
 def table_html(table: pd.DataFrame, css_class: str = "bang") -> str:
@@ -101,8 +136,11 @@ def table_html(table: pd.DataFrame, css_class: str = "bang") -> str:
 
 
 def _section(title: str, body: str, new_page: bool = True) -> HTML:
+    """A numbered section; its heading (with an id) goes into the table of contents."""
     css = "section new-page" if new_page else "section"
-    return HTML(f'<section class="{css}"><h2>{esc(title)}</h2>{body}</section>')
+    return HTML(
+        f'<section class="{css}"><h2 id="{_anchor(title)}">{esc(title)}</h2>{body}</section>'
+    )
 
 
 def _level_counts(result: ScoreResult) -> pd.DataFrame:
@@ -117,11 +155,24 @@ def _level_counts(result: ScoreResult) -> pd.DataFrame:
 
 
 def _unit_list(names: pd.Series) -> str:
+    """A few names in a sentence; a long list as a table of names, read down its columns."""
+    if len(names) > LIST_IN_TEXT:
+        return _name_table(names)
     return ", ".join(esc(n) for n in names) if len(names) else "không có"
 
 
+def _name_table(names: pd.Series, columns: int = 3) -> str:
+    rows = -(-len(names) // columns)
+    cells = [*names, *[""] * (rows * columns - len(names))]
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(cells[c * rows + r])}</td>" for c in range(columns)) + "</tr>"
+        for r in range(rows)
+    )
+    return f'<table class="danh-sach">{body}</table>'
+
+
 def _counted(label: str, names: pd.Series) -> str:
-    """``Tăng mức (3 đơn vị): a, b, c``."""
+    """``Tăng mức (3 đơn vị): a, b, c``; a long list as a table below the label."""
     return (
         f"{label} ({len(names)} đơn vị): {_unit_list(names)}"
         if len(names)
@@ -135,62 +186,118 @@ def vietnamese_date(day: date) -> str:
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def markings(ctx: ReportContext) -> list[str]:
-    """Warnings every page must carry: reconstructed criteria, synthetic data."""
-    marks = []
-    if ctx.result.criteria.status != "official":
-        marks.append("BẢN TÁI DỰNG TIÊU CHÍ")
-    if ctx.synthetic:
-        marks.append("DỮ LIỆU GIẢ LẬP")
-    return marks
+def warnings(ctx: ReportContext) -> list[str]:
+    """What the document is, in full sentences: reconstructed criteria, synthetic data.
+
+    Any report's context with ``result`` and ``synthetic`` will do (every kind uses it).
+    """
+    return output_warnings(ctx.result.criteria.status != "official", ctx.synthetic)
+
+
+def warning_html(ctx: ReportContext, *marks: str) -> tuple[str, str]:
+    """The page marking every printed page repeats (with any extra ``marks``), and the
+    warning sentences for a cover; empty strings for official criteria, real data, no marks."""
+    found = warnings(ctx)
+    mark = " · ".join(m for m in (marking(found), *marks) if m)
+    page = f'<p class="page-marking">{esc(mark)}</p>' if mark else ""
+    return page, "".join(f'<p class="canh-bao">{esc(w)}</p>' for w in found)
 
 
 # --- sections ----------------------------------------------------------------------------
 
 
-def cover(ctx: ReportContext) -> HTML:
-    """Title page: province, level, year, decision, criteria version and status."""
-    cs, p = ctx.result.criteria, ctx.params
-    warnings = []
-    if cs.status != "official":
-        warnings.append(
-            "Bộ tiêu chí dùng trong báo cáo này là <strong>BẢN TÁI DỰNG</strong>, chưa đối chiếu "
-            "với phụ lục chính thức của quyết định; điểm số và xếp hạng chỉ để tham khảo."
-        )
-    if ctx.synthetic:
-        warnings.append(
-            "Dữ liệu khảo sát là <strong>DỮ LIỆU GIẢ LẬP</strong> (dữ liệu mẫu), không phải kết "
-            "quả khảo sát thật của các đơn vị."
-        )
-    warning_html = "".join(f'<p class="canh-bao">{w}</p>' for w in warnings)
-    marks = markings(ctx)
-    marking = (
-        f'<p class="page-marking">{esc(" · ".join([*marks, "CHỈ ĐỂ THAM KHẢO"]))}</p>'
-        if marks
-        else ""
+def document_date(ctx: ReportContext) -> date:
+    """The date on the document: the report date if given, else the settings', else today."""
+    if ctx.params.report_date or ctx.document.date is None:
+        return ctx.params.date
+    return ctx.document.date
+
+
+def subject(ctx: ReportContext) -> str:
+    """The summary line under the document type."""
+    return (
+        f"Kết quả đánh giá mức độ chính quyền điện tử {LEVELS[ctx.result.level]} "
+        f"năm {ctx.params.year}"
     )
+
+
+def annex_of(ctx: ReportContext) -> str:
+    """``Kèm theo Báo cáo số …/BC-STTTT ngày 25/11/2026 của Sở Thông tin và Truyền thông``."""
+    doc = ctx.document
+    return (
+        f"Kèm theo Báo cáo số {doc.number_and_symbol} ngày {_short_date(document_date(ctx))} "
+        f"của {doc.issuer}"
+    )
+
+
+def annex_heading(ctx: ReportContext, title: str) -> str:
+    """An annex's bold capital title and the line saying which document it belongs to."""
+    return (
+        f'<h2 class="phu-luc" id="{_anchor(title)}">{esc(title.upper())}</h2>'
+        f'<p class="kem-theo">({esc(annex_of(ctx))})</p>'
+    )
+
+
+def _file_name(name: str) -> str:
+    """A file name that is never broken across lines (it would read as two names)."""
+    return f'<span class="tep">{esc(name)}</span>'
+
+
+def _anchor(title: str) -> str:
+    return "muc-" + safe_name(title)
+
+
+def cover(ctx: ReportContext) -> HTML:
+    """First page: the standard header block, document type and summary, what it rests on."""
+    cs, p, doc = ctx.result.criteria, ctx.params, ctx.document
+    mark_html, sentences = warning_html(ctx)
     return HTML(
         f"""<section class="cover">
-<p class="running-header">Đánh giá mức độ CQĐT {esc(LEVELS[cs.level])} năm {p.year}</p>
-{marking}
+<p class="running-header">{esc(subject(ctx))}</p>
+{mark_html}
 <table class="quoc-hieu"><tr>
-<td>ỦY BAN NHÂN DÂN {esc(PROVINCE.upper())}<br/><strong>{esc(ISSUER.upper())}</strong>
-<br/><span class="so">Số: &#160;&#160;&#160;&#160;&#160;/BC-STTTT</span></td>
-<td><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
-<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong>
-<br/><em>Huế, {vietnamese_date(p.date)}</em></td>
+<td class="co-quan"><span class="chu-quan">{esc(doc.superior.upper())}</span><br/>
+<strong class="ban-hanh">{esc(doc.issuer.upper())}</strong><span class="gach"></span>
+<span class="so">Số: {esc(doc.number_and_symbol)}</span></td>
+<td class="quoc-hieu"><strong class="qh">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
+<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong><br/>
+<em class="dia-danh">{esc(doc.place)}, {vietnamese_date(document_date(ctx))}</em></td>
 </tr></table>
-<h1>BÁO CÁO<br/>KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
-<p class="subtitle">{esc(LEVEL_TITLES[cs.level])}<br/>Năm {p.year}</p>
+<h1>BÁO CÁO</h1>
+<p class="trich-yeu">{esc(subject(ctx))}</p>
+<p class="gach-trich-yeu"></p>
 <table class="thong-tin">
 <tr><th>Căn cứ</th><td>{esc(cs.decision)}</td></tr>
+<tr><th>Đối tượng đánh giá</th><td>{esc(LEVEL_TITLES[cs.level])}</td></tr>
 <tr><th>Bộ tiêu chí</th><td>{esc(cs.title)}, phiên bản {esc(cs.version)}</td></tr>
 <tr><th>Tình trạng bộ tiêu chí</th><td>{esc(cs.status_label)}</td></tr>
 <tr><th>Số đơn vị được đánh giá</th><td>{len(ctx.result.evidence.units)}</td></tr>
-<tr><th>Năm so sánh</th><td>{ctx.params.compare_year or "không có"}</td></tr>
+<tr><th>Năm so sánh</th><td>{p.compare_year or "không có"}</td></tr>
 </table>
-{warning_html}
+{sentences}
+<nav class="muc-luc"></nav>
 </section>"""
+    )
+
+
+def signature(ctx: ReportContext) -> HTML:
+    """Closing sentence, then addressees left and signatory right (Nghị định 30/2020).
+
+    They are kept together, so the signature never stands alone on a page.
+    """
+    doc, sign = ctx.document, ctx.document.signatory
+    recipients = [f"- {r}" + ("" if r.endswith((".", ";")) else ";") for r in doc.recipients]
+    if recipients and recipients[-1].endswith(";"):
+        recipients[-1] = recipients[-1][:-1] + "."
+    authority = [line for line in (sign.authority, sign.title) if line]
+    closing = f"Trên đây là báo cáo {subject(ctx)[0].lower()}{subject(ctx)[1:]} của {doc.issuer}."
+    return HTML(
+        f"""<div class="ket-thuc"><p>{esc(closing)}</p><table class="ky"><tr>
+<td class="noi-nhan"><p class="nhan"><strong><em>Nơi nhận:</em></strong></p>
+{"".join(f"<p>{esc(r)}</p>" for r in recipients)}</td>
+<td class="chu-ky"><p><strong>{"<br/>".join(esc(a.upper()) for a in authority)}</strong></p>
+<p class="cho-ky"></p><p><strong>{esc(sign.name)}</strong></p></td>
+</tr></table></div>"""
     )
 
 
@@ -243,15 +350,15 @@ def _changes_html(ctx: ReportContext) -> str:
     for part in ctx.result.criteria.parts:
         rows = changes[changes["part"] == part.code]
         moved = rows.dropna(subset=["rank_change"])
-        climbers = moved[moved["rank_change"] > 0].nlargest(5, "rank_change")
-        fallers = moved[moved["rank_change"] < 0].nsmallest(5, "rank_change")
+        climbers = moved[moved["rank_change"] >= NOTABLE_MOVE].nlargest(5, "rank_change")
+        fallers = moved[moved["rank_change"] <= -NOTABLE_MOVE].nsmallest(5, "rank_change")
 
         def moves(frame: pd.DataFrame) -> str:
             listed = ", ".join(
                 f"{esc(r.unit)} ({int(r.rank_comparable_before)} → {int(r.rank_comparable)})"
                 for r in frame.itertuples()
             )
-            return listed or "không có"
+            return listed or f"không có đơn vị nào đổi từ {NOTABLE_MOVE} bậc trở lên"
 
         body.append(
             f"<p><strong>{esc(titles[part.code])}</strong></p><ul class='thay-doi'>"
@@ -284,21 +391,51 @@ def _chunks(rows: pd.DataFrame) -> list[pd.DataFrame]:
     return [rows.iloc[i : i + CHART_CHUNK] for i in range(0, len(rows), CHART_CHUNK)]
 
 
+def ranking_tables(ctx: ReportContext) -> list[tuple[str, pd.DataFrame]]:
+    """Caption and official table of every part (with the district column for communes)."""
+    titles = part_titles(ctx.result)
+    return [
+        (
+            f"Bảng {i}. Phần {titles[part.code]}",
+            official_table(ctx.result, part.code, ctx.districts),
+        )
+        for i, part in enumerate(ctx.result.criteria.parts, start=1)
+    ]
+
+
+def ranking_annex(ctx: ReportContext) -> RankingAnnex:
+    """The ranking tables as the annex of the report (for the Word document)."""
+    return RankingAnnex(
+        title="Phụ lục: Bảng xếp hạng mức độ chính quyền điện tử",
+        subtitle=f"{LEVEL_TITLES[ctx.result.level]}, năm {ctx.params.year}",
+        annex_of=annex_of(ctx),
+        tables=ranking_tables(ctx),
+        warnings=warnings(ctx),
+        marking=marking(warnings(ctx)),
+    )
+
+
 def rankings(ctx: ReportContext) -> HTML:
-    """The official ranking table of every part, each followed by its ranked bar chart."""
-    result, titles = ctx.result, part_titles(ctx.result)
+    """The official ranking table of every part, each followed by a chart of its points."""
+    result = ctx.result
     body = [
         "<p>Cột STT là thứ hạng theo tỷ lệ thực hiện (tức theo số điểm thực hiện được quy "
         "đổi); các đơn vị bằng nhau được cùng thứ hạng. Tỷ lệ thực hiện tính bằng %.</p>"
     ]
-    for i, part in enumerate(result.criteria.parts):
-        table = official_table(result, part.code)
-        table[RATE_COLUMN] = table[RATE_COLUMN].map(lambda v: format_points(v) + "%")
+    tables = ranking_tables(ctx)
+    for i, (part, (caption, table)) in enumerate(zip(result.criteria.parts, tables, strict=True)):
+        table[RATE_COLUMN] = table[RATE_COLUMN].map(format_points)
         table["STT"] = table["STT"].astype(str)
         css = ' class="new-page"' if i else ""
-        body.append(f"<h3{css}>Bảng {i + 1}. Phần {esc(titles[part.code])}</h3>")
-        body.append(table_html(table, "bang xep-hang"))
+        body.append(f"<h3{css}>{esc(caption)}</h3>")
+        district = " co-huyen" if ctx.districts is not None else ""
+        body.append(table_html(table, "bang xep-hang" + district))
         rows = result.parts[result.parts["part"] == part.code]
+        if ctx.districts is not None and len(rows) > CHART_CHUNK:
+            title = f"Điểm quy đổi phần {part.code} theo đơn vị cấp huyện"
+            fig = charts.points_by_district(rows, ctx.districts, part, title)
+            body.append(figure_html(fig, title))
+            continue
         for n, chunk in enumerate(_chunks(rows)):
             title = f"Điểm quy đổi phần {part.code}" + (f" (tiếp, {n + 1})" if n else "")
             body.append(figure_html(charts.ranked_bars(chunk, part, title), title))
@@ -329,6 +466,12 @@ def analysis(ctx: ReportContext) -> HTML:
         if len(part.groups) < 2:
             continue  # one group: the ranking table already shows it
         rates = group_rates(result, part.code)
+        if ctx.districts is not None and len(rates) > CHART_CHUNK:
+            district = rates.index.map(ctx.districts).fillna("(không rõ)")
+            title = f"Phần {part.code}: tỷ lệ theo nhóm, trung bình các đơn vị của mỗi huyện"
+            fig = charts.group_heatmap(rates.groupby(district).mean(), labels, title)
+            body.append(figure_html(fig, title))
+            continue
         for n in range(0, len(rates), CHART_CHUNK):
             title = f"Phần {part.code}: tỷ lệ theo nhóm" + (" (tiếp)" if n else "")
             fig = charts.group_heatmap(rates.iloc[n : n + CHART_CHUNK], labels, title)
@@ -347,81 +490,151 @@ def analysis(ctx: ReportContext) -> HTML:
     return _section("III. Phân tích", "".join(body))
 
 
+CARD_COLUMNS = {
+    "Mã": "cot-ma",
+    "Tiêu chí": "cot-ten",
+    "Tối đa": "cot-so",
+    "Đạt": "cot-so",
+    "Còn thiếu": "cot-so",
+    "Cách tính": "cot-cach",
+}
+"""Scorecard columns and their width classes (fixed table layout: laid out fast)."""
+
+
 def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
-    """A unit's criteria with a subtotal per part; the unit's name repeats on each page."""
+    """A unit's criteria with a subtotal per part (the unit's name is in the page header)."""
     order = {c.code: i for i, c in enumerate(result.criteria.criteria)}
     rows = []
     for part in result.criteria.parts:
         own = profile[profile["part"] == part.code].sort_values(
             "criterion", key=lambda codes: codes.map(order)
         )
-        rows.append(
-            pd.DataFrame(
-                {
-                    "Mã": own["criterion"],
-                    "Tiêu chí": own["name"],
-                    "Tối đa": own["max"],
-                    "Đạt": own["points"],
-                    "Còn thiếu": own["missed"],
-                    "Cách tính": own["explanation"],
-                }
-            )
-        )
         applicable = own[own["applicable"]]
-        rows.append(
-            pd.DataFrame(
-                [
-                    {
-                        "Mã": "",
-                        "Tiêu chí": f"Cộng phần {part.code} (tiêu chí có áp dụng)",
-                        "Tối đa": applicable["max"].sum(),
-                        "Đạt": applicable["points"].sum(),
-                        "Còn thiếu": applicable["missed"].sum(),
-                        "Cách tính": "",
-                    }
-                ]
-            )
+        cells = [
+            own["criterion"].map(esc),
+            own["name"].map(esc),
+            own["max"].map(format_points),
+            own["points"].map(format_points),
+            own["missed"].map(format_points),
+            own["explanation"].map(esc),
+        ]
+        rows += list(
+            "<tr><td>"
+            + cells[0]
+            + '</td><td class="chu">'
+            + cells[1]
+            + "</td><td>"
+            + cells[2]
+            + "</td><td>"
+            + cells[3]
+            + "</td><td>"
+            + cells[4]
+            + '</td><td class="chu">'
+            + cells[5]
+            + "</td></tr>"
         )
-    table = table_html(pd.concat(rows, ignore_index=True), "bang phieu")
-    return table.replace("<thead>", f'<thead><tr><th colspan="6">{esc(unit)}</th></tr>', 1)
+        totals = (applicable[c].sum() for c in ("max", "points", "missed"))
+        rows.append(
+            f'<tr class="cong"><td></td><td class="chu">Cộng phần {esc(part.code)} (tiêu chí '
+            f"có áp dụng)</td>"
+            + "".join(f"<td>{format_points(t)}</td>" for t in totals)
+            + "<td></td></tr>"
+        )
+    header = "".join(
+        f'<th class="{width}">{esc(name)}</th>' for name, width in CARD_COLUMNS.items()
+    )
+    return (
+        f'<table class="bang phieu"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+SCORECARD_ANNEX = f"{ANNEX_PREFIX}phieu-diem"
+"""File-name prefix of the scorecard annex (HTML, PDF, and a folder of one PDF per unit)."""
+STYLESHEET = Path(__file__).resolve().parent / "templates" / "cqdt" / "report.css"
+
+
+def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) -> str:
+    """One unit's card, readable on its own when sent to the unit."""
+    result = ctx.result
+    names = {c.code: c.name for c in result.criteria.criteria}
+    profile = unit_profile(result, unit)
+    standing = "; ".join(
+        f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
+        f"{esc(parts.loc[(unit, p.code), 'level'])}, "
+        f"{format_points(parts.loc[(unit, p.code), 'converted_published'])}"
+        f"/{format_points(p.max)} điểm quy đổi"
+        for p in result.criteria.parts
+    )
+    gains = profile[profile["missed"] > 0].nlargest(3, "missed")
+    gain_text = (
+        "; ".join(
+            f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {format_points(r.missed)} điểm)"
+            for r in gains.itertuples()
+        )
+        or "không có"
+    )
+    excluded = profile[~profile["applicable"]]["criterion"]
+    excluded_text = "; ".join(f"{esc(c)} {esc(names[c])}" for c in excluded) or "không có"
+    district = ctx.districts.get(unit, "") if ctx.districts is not None else ""
+    anchor = f"{SEPARATE_PREFIX}{number:03d}-{safe_name(unit)}"
+    return (
+        f'<section class="scorecard" id="{anchor}">'
+        f'<p class="cua-phieu">Phiếu điểm — {esc(subject(ctx))}</p>'
+        f"<h3>{esc(unit)}{f' ({esc(district)})' if district else ''}</h3><p>{standing}.</p>"
+        f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
+        f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
+        f"{_card_table(result, unit, profile)}</section>"
+    )
+
+
+def annex_document(ctx: ReportContext, title: str, body: str) -> str:
+    """A stand-alone annex (HTML page with the report's style, marks and page header)."""
+    mark_html, sentences = warning_html(ctx)
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"/>
+<title>{esc(title)} — {esc(subject(ctx))}</title>
+<style>{STYLESHEET.read_text(encoding="utf-8")}</style></head>
+<body class="phu-luc-rieng">
+<p class="running-header">{esc(title)} — {esc(subject(ctx))}</p>
+{mark_html}
+{annex_heading(ctx, title)}
+{sentences}
+{body}
+</body></html>
+"""
 
 
 def scorecards(ctx: ReportContext) -> HTML:
-    """Annex: one card per unit with points per criterion, exclusions and where to gain."""
+    """The annex of one card per unit, as a document of its own (the main report stays short).
+
+    Writes ``phu-luc-phieu-diem-<level>-<year>.html`` into the output folder; the batch prints
+    it to PDF and writes each unit's card to a file of its own, ready to send to the unit.
+    Returns the paragraph of the report that names the annex.
+    """
     result = ctx.result
     parts = result.parts.set_index(["unit", "part"])
-    names = {c.code: c.name for c in result.criteria.criteria}
-    cards = [
+    intro = (
         "<p>Mỗi đơn vị một phiếu, theo thứ tự trong danh sách khảo sát: điểm từng tiêu chí so "
-        "với điểm tối đa, các tiêu chí không đưa vào đánh giá và những tiêu chí còn thiếu nhiều "
-        "điểm nhất. Dòng «Cộng phần» bằng cột «Số điểm thực hiện» của bảng xếp hạng.</p>"
+        "với điểm tối đa, cách tính (tính lại được bằng tay từ các số in ra), các tiêu chí "
+        "không đưa vào đánh giá và những tiêu chí còn thiếu nhiều điểm nhất. Dòng «Cộng phần» "
+        "bằng cột «Số điểm thực hiện» của bảng xếp hạng.</p>"
+    )
+    cards = [
+        _scorecard(ctx, unit, number, parts)
+        for number, unit in enumerate(result.evidence.units, start=1)
     ]
-    for unit in result.evidence.units:
-        profile = unit_profile(result, unit)
-        standing = "; ".join(
-            f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
-            f"{esc(parts.loc[(unit, p.code), 'level'])}, "
-            f"{format_points(parts.loc[(unit, p.code), 'converted_published'])}"
-            f"/{format_points(p.max)} điểm quy đổi"
-            for p in result.criteria.parts
-        )
-        gains = profile[profile["missed"] > 0].nlargest(3, "missed")
-        gain_text = (
-            "; ".join(
-                f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {format_points(r.missed)} điểm)"
-                for r in gains.itertuples()
-            )
-            or "không có"
-        )
-        excluded = profile[~profile["applicable"]]["criterion"]
-        excluded_text = "; ".join(f"{esc(c)} {esc(names[c])}" for c in excluded) or "không có"
-        cards.append(
-            f'<div class="scorecard"><h3>{esc(unit)}</h3><p>{standing}.</p>'
-            f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
-            f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
-            f"{_card_table(result, unit, profile)}</div>"
-        )
-    return _section("Phụ lục. Phiếu điểm từng đơn vị", "".join(cards))
+    stem = f"{SCORECARD_ANNEX}-{ctx.params.level}-{ctx.params.year}"
+    folder = Path(ctx.params.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    page = annex_document(ctx, "Phụ lục III: Phiếu điểm từng đơn vị", intro + "".join(cards))
+    with replaced_atomically(folder / f"{stem}.html") as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return HTML(
+        f'<p class="files">Phiếu điểm của {len(cards)} đơn vị được lập thành phụ lục riêng: '
+        f"{_file_name(stem + '.pdf')} (bản HTML: {_file_name(stem + '.html')}); phiếu của "
+        f"từng đơn vị, để gửi đơn vị, nằm trong thư mục {_file_name(stem + '/')}.</p>"
+    )
 
 
 def _threshold_text(part: Part) -> str:
@@ -440,7 +653,7 @@ def _threshold_text(part: Part) -> str:
 
 
 def methodology(ctx: ReportContext) -> HTML:
-    """The method, generated from the criteria file: criteria, thresholds, rules."""
+    """Annex: the method, generated from the criteria file: criteria, thresholds, rules."""
     cs = ctx.result.criteria
     labels = {f.field: f.label for f in cs.inputs}
     rows = [
@@ -486,7 +699,10 @@ ghi vào cột «Số điểm không đưa vào đánh giá»; đơn vị không
 <h3>Danh mục tiêu chí</h3>
 {table_html(pd.DataFrame(rows), "bang tieu-chi")}
 """
-    return _section("IV. Phương pháp đánh giá", body)
+    return HTML(
+        f'<section class="section new-page">'
+        f"{annex_heading(ctx, 'Phụ lục I: Phương pháp đánh giá')}{body}</section>"
+    )
 
 
 def _short_date(day: date) -> str:
@@ -494,39 +710,42 @@ def _short_date(day: date) -> str:
 
 
 def reproducibility(ctx: ReportContext) -> HTML:
-    """Input files and their hashes, versions and date: enough to regenerate this report."""
+    """Annex: input files and their hashes, versions and date, enough to regenerate the report."""
     result, p = ctx.result, ctx.params
+    units = ctx.workspace.units_file
     rows = [
-        (
-            "Bộ tiêu chí",
-            f"{Path(result.criteria.source).name}, phiên bản {result.criteria.version}",
-        ),
-        ("SHA-256 bộ tiêu chí", result.criteria.sha256),
-        ("Tệp khảo sát", f"{p.year}/{Path(result.evidence.source).name}"),
-        ("SHA-256 tệp khảo sát", result.evidence.sha256),
-        (
-            "SHA-256 danh mục đơn vị",
-            file_sha256(ctx.workspace.units_file) if ctx.workspace.units_file.exists() else "–",
-        ),
-        ("Năm so sánh", str(p.compare_year or "không có")),
-        ("Phiên bản cqdt", __version__),
-        ("Python, pandas", f"{platform.python_version()}, {pd.__version__}"),
-        ("Ngày lập báo cáo", _short_date(p.date)),
+        ("Bộ tiêu chí", Path(result.criteria.source).name, f"phiên bản {result.criteria.version}"),
+        ("SHA-256 bộ tiêu chí", result.criteria.sha256, ""),
+        ("Tệp khảo sát", f"{p.year}/{Path(result.evidence.source).name}", ""),
+        ("SHA-256 tệp khảo sát", result.evidence.sha256, ""),
+        ("SHA-256 danh mục đơn vị", file_sha256(units) if units.exists() else "–", ""),
+        ("Năm so sánh", str(p.compare_year or "không có"), ""),
+        ("Phiên bản cqdt", __version__, ""),
+        ("Python, pandas", f"{platform.python_version()}, {pd.__version__}", ""),
+        ("Ngày lập báo cáo", _short_date(p.date), ""),
     ]
-    table = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
-    return _section(
-        "V. Thông tin tái lập",
+    table = "".join(
+        f"<tr><th>{esc(k)}</th><td>"
+        + (f"<code>{esc(v)}</code>" if k.startswith("SHA") else _file_name(v))
+        + (f", {esc(note)}" if note else "")
+        + "</td></tr>"
+        for k, v, note in rows
+    )
+    title = "Phụ lục II: Thông tin tái lập"
+    return HTML(
+        f'<section class="section new-page">{annex_heading(ctx, title)}'
         f'<table class="thong-tin">{table}</table><p>Đường dẫn đầy đủ của các tệp và mọi tham '
-        "số chạy được ghi trong nhật ký <code>manifest.json</code> của lần chạy.</p>",
-        new_page=False,
+        "số chạy được ghi trong nhật ký <code>manifest.json</code> của lần chạy.</p></section>"
     )
 
 
 def write_outputs(ctx: ReportContext) -> HTML:
-    """Write the tables (CSV per part, one XLSX) beside the notebook and list them."""
+    """Write the tables (CSV per part, one XLSX, the Word annex) beside the notebook; list them."""
     folder = Path(ctx.params.output_dir)
-    written = write_result_tables(ctx.result, folder)
-    names = ", ".join(esc(path.as_posix()) for path in written)  # with its folder
+    written = write_result_tables(ctx.result, folder, ctx.districts, ctx.synthetic)
+    docx = folder / f"{ANNEX_PREFIX}xep-hang-{ctx.params.level}-{ctx.params.year}.docx"
+    written.append(write_ranking_annex(ranking_annex(ctx), docx))
+    names = ", ".join(_file_name(path.as_posix()) for path in written)  # with its folder
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 
@@ -554,10 +773,11 @@ def robustness(ctx: ReportContext) -> HTML:
         "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
         f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
     )
-    return _section("Độ vững của kết quả", body)
+    return _section("IV. Độ vững của kết quả", body)
 
 
 __all__ = [
+    "SYNTHETIC_MARKER",
     "ReportContext",
     "analysis",
     "cover",
@@ -567,6 +787,7 @@ __all__ = [
     "reproducibility",
     "robustness",
     "scorecards",
+    "signature",
     "summary",
     "write_outputs",
 ]

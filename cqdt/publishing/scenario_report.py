@@ -27,8 +27,9 @@ from cqdt.publishing.report import (
     _section,
     esc,
     figure_html,
-    markings,
     table_html,
+    warning_html,
+    warnings,
 )
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, level_counts, load_scenario
 from cqdt.scoring import ScoreResult
@@ -173,11 +174,11 @@ def transition_table(what_if: WhatIf) -> pd.DataFrame:
 def cover(ctx: ScenarioContext) -> HTML:
     """Title, scenario, base criteria, year, and the markings every page carries."""
     scenario, p = ctx.what_if.scenario, ctx.params
-    marks = [*markings(ctx), "KỊCH BẢN GIẢ ĐỊNH", "KHÔNG PHẢI KẾT QUẢ CHÍNH THỨC"]
+    marking, sentences = warning_html(ctx, "KỊCH BẢN GIẢ ĐỊNH", "KHÔNG PHẢI KẾT QUẢ CHÍNH THỨC")
     return HTML(
         f"""<section class="cover">
 <p class="running-header">Kịch bản giả định: {esc(scenario.title)}</p>
-<p class="page-marking">{esc(" · ".join(marks))}</p>
+{marking}
 <h1>KỊCH BẢN GIẢ ĐỊNH<br/>{esc(scenario.title)}</h1>
 <p class="subtitle">{esc(LEVEL_TITLES[p.level])}<br/>Dữ liệu năm {p.year}</p>
 <p>{esc(scenario.description)}</p>
@@ -190,6 +191,7 @@ def cover(ctx: ScenarioContext) -> HTML:
 </table>
 <p class="canh-bao">Đây là <strong>kịch bản giả định</strong> để tham khảo: «trước» là kết quả
 chấm theo bộ tiêu chí gốc, «sau» là kết quả nếu áp dụng các thay đổi dưới đây.</p>
+{sentences}
 </section>"""
     )
 
@@ -294,9 +296,10 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
         ],
         ignore_index=True,
     )
+    marks = warnings(ctx)
     written = [
-        write_csv(compared, folder / f"{stem}-so-sanh.csv"),
-        write_csv(moves, folder / f"{stem}-chuyen-muc.csv"),
+        write_csv(compared, folder / f"{stem}-so-sanh.csv", marks),
+        write_csv(moves, folder / f"{stem}-chuyen-muc.csv", marks),
         write_workbook(
             {
                 INFO_SHEET: info,
@@ -305,6 +308,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
                 "Chuyển mức": moves,
             },
             folder / f"{stem}.xlsx",
+            marks,
         ),
     ]
     names = ", ".join(esc(path.as_posix()) for path in written)

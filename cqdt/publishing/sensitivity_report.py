@@ -24,21 +24,14 @@ from cqdt.publishing.report import (
     _section,
     esc,
     figure_html,
-    markings,
     table_html,
     vietnamese_date,
+    warning_html,
+    warnings,
 )
 from cqdt.scoring import ScoreResult
 from cqdt.tables import part_titles
 from cqdt.workspace import Workspace
-
-WARNINGS = {
-    "BẢN TÁI DỰNG TIÊU CHÍ": "Bộ tiêu chí là <strong>BẢN TÁI DỰNG</strong>, chưa đối chiếu với "
-    "phụ lục chính thức của quyết định; kết quả phân tích chỉ để tham khảo.",
-    "DỮ LIỆU GIẢ LẬP": "Dữ liệu khảo sát là <strong>DỮ LIỆU GIẢ LẬP</strong> (dữ liệu mẫu), "
-    "không phải kết quả khảo sát thật của các đơn vị.",
-}
-"""The cover's warning for each page marking of :func:`~cqdt.publishing.report.markings`."""
 
 AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
@@ -157,13 +150,7 @@ def convergence_sentence(study: sens.SensitivityResult) -> str:
 def cover(ctx: SensitivityContext) -> HTML:
     """Title page: level, year, criteria and its status, the warnings every page carries."""
     cs, p = ctx.result.criteria, ctx.params
-    marks = markings(ctx)
-    marking = (
-        f'<p class="page-marking">{esc(" · ".join([*marks, "CHỈ ĐỂ THAM KHẢO"]))}</p>'
-        if marks
-        else ""
-    )
-    warning_html = "".join(f'<p class="canh-bao">{WARNINGS[m]}</p>' for m in marks)
+    marking, sentences = warning_html(ctx)
     return HTML(
         f"""<section class="cover">
 <p class="running-header">Độ nhạy theo trọng số, {esc(LEVELS[cs.level])} năm {p.year}</p>
@@ -177,7 +164,7 @@ def cover(ctx: SensitivityContext) -> HTML:
 <tr><th>Số đơn vị được đánh giá</th><td>{len(ctx.result.points)}</td></tr>
 <tr><th>Ngày lập</th><td>{vietnamese_date(p.date)}</td></tr>
 </table>
-{warning_html}
+{sentences}
 </section>"""
     )
 
@@ -317,7 +304,7 @@ def conclusion(ctx: SensitivityContext) -> HTML:
 
 def write_outputs(ctx: SensitivityContext) -> HTML:
     """Write the tables (CSV each, one XLSX) beside the notebook and list them."""
-    written = sens.write_tables(ctx.study, Path(ctx.params.output_dir))
+    written = sens.write_tables(ctx.study, Path(ctx.params.output_dir), warnings(ctx))
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 

@@ -1,0 +1,122 @@
+"""The parts of an administrative document (Nghị định 30/2020/NĐ-CP), set per run.
+
+Issuing body and its superior, number and symbol, place and date, addressees ("Nơi nhận") and
+the signatory block are settings of a run, never code: administration has been reorganised
+since the sample years. They come from a small YAML file, by default ``van_ban.yaml`` in the
+data folder (documented in ``data/sample/van_ban.yaml``); without one, the defaults describe the
+period of the sample data. :func:`load_document_settings` checks the file (unknown keys,
+repeated keys, wrong types) and reports every problem in Vietnamese at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cqdt.criteria import _pydantic_message
+from cqdt.problems import InputError, Problem
+
+SETTINGS_FILE = "van_ban.yaml"
+"""The settings file looked for in the data folder."""
+ANNEX_PREFIX = "phu-luc-"
+"""HTML files a report notebook writes with this prefix are annexes the batch prints to PDF."""
+SEPARATE_PREFIX = "rieng-"
+"""Id prefix of the parts of an annex that are also printed as files of their own."""
+NUMBER_SPACE = "\u00a0" * 8
+"""Room left for a number written by hand."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Signatory(_Settings):
+    """Who signs: ``KT. GIÁM ĐỐC`` / ``PHÓ GIÁM ĐỐC`` / name (bold, below the seal space)."""
+
+    authority: str = "KT. GIÁM ĐỐC"
+    """Signing authority (``KT.``, ``TM.``, ``Q.``...), empty when the head signs."""
+    title: str = "PHÓ GIÁM ĐỐC"
+    name: str = "Nguyễn Văn A"
+
+
+class DocumentSettings(_Settings):
+    """The administrative parts of a published report (Nghị định 30/2020, Phụ lục I)."""
+
+    superior: str = "Ủy ban nhân dân tỉnh Thừa Thiên Huế"
+    """The superior body, printed in capitals above the issuer."""
+    issuer: str = "Sở Thông tin và Truyền thông"
+    """The issuing body: in capitals in the header, as written in "Kèm theo ... của ..."."""
+    number: str = ""
+    """The document number; empty leaves room for the records office to write it by hand."""
+    symbol: str = Field(default="BC-STTTT", min_length=1)
+    """The symbol after the number: ``Số: 15/BC-STTTT``."""
+    place: str = Field(default="Huế", min_length=1)
+    date: dt.date | None = None
+    """The date printed on the report; empty for the report date (or the run date)."""
+    recipients: list[str] = [
+        "UBND tỉnh (để báo cáo)",
+        "Các sở, ban, ngành",
+        "UBND các huyện, thị xã, thành phố Huế",
+        "Giám đốc, các PGĐ Sở",
+        "Lưu: VT, CNTT.",
+    ]
+    """Addressees under "Nơi nhận:", the last one ``Lưu: VT, ...``."""
+    signatory: Signatory = Signatory()
+
+    @property
+    def number_and_symbol(self) -> str:
+        """``15/BC-STTTT``, or a blank for the number: ``      /BC-STTTT``."""
+        return f"{self.number or NUMBER_SPACE}/{self.symbol}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"khóa «{key}» bị lặp lại", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_document_settings(path: str | Path | None) -> DocumentSettings:
+    """Read and check a settings file; ``None`` gives the defaults.
+
+    Raises :class:`~cqdt.problems.InputError` naming the file, the key and what is wrong.
+    """
+    if path is None:
+        return DocumentSettings()
+    file = str(path)
+    try:
+        raw = yaml.load(Path(path).read_bytes().decode("utf-8-sig"), Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = f"dòng {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        raise InputError([Problem(file, line, "", exc.problem or str(exc))]) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError([Problem(file, "", "", f"không đọc được tệp: {exc}")]) from None
+    if raw is None:
+        return DocumentSettings()
+    if not isinstance(raw, dict):
+        raise InputError([Problem(file, "", "", "phải là các cặp «khóa: giá trị»")])
+    try:
+        return DocumentSettings.model_validate(raw)
+    except ValidationError as err:
+        raise InputError(
+            Problem(file, "", ".".join(str(k) for k in e["loc"]), _pydantic_message(e))
+            for e in err.errors()
+        ) from None
+
+
+def find_document_settings(data_dir: str | Path, path: str | Path = "") -> DocumentSettings:
+    """The settings of ``path`` if given, else of the data folder's ``van_ban.yaml`` if any."""
+    default = Path(data_dir) / SETTINGS_FILE
+    return load_document_settings(path or (default if default.exists() else None))
