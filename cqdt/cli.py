@@ -396,6 +396,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     criteria = load_criteria(workspace.criteria_file(args.level, args.year))
     register = _register(workspace)
     collected = collect_forms(folder, criteria, args.year, register)
+    if not collected.forms and not collected.findings:
+        raise _missing(folder, "không có phiếu .xlsx nào trong thư mục này")
     target = new_run_folder(args.out, "thu-thap")
     stem = f"{args.level}-{args.year}"
     with staged_folder(target) as run:
@@ -428,6 +430,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     workbook = find_published_workbook(published, args.level, args.year)
+    workspace.score(args.level, args.year, survey=survey)  # bad data stops here, nothing written
     before = folder_hashes(published)
     params = CorrectionParameters(
         level=args.level,

@@ -107,8 +107,13 @@ def collect_forms(
     level = criteria.level
     known = units_in(register, level, year)
     codes = dict(zip(known[UNIT], known[UNIT_CODE], strict=True))
-    paths = sorted(p for p in Path(folder).glob("*.xlsx") if not p.name.startswith("~$"))
-    findings: list[Finding] = []
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("~$"))
+    paths = [p for p in files if p.suffix.lower() == ".xlsx"]
+    findings: list[Finding] = [
+        Finding(str(p), "", "", "", "không phải phiếu .xlsx: mở bằng Excel và lưu lại dạng .xlsx")
+        for p in files
+        if p.suffix.lower() != ".xlsx" and not p.name.startswith(".")
+    ]
     forms: list[FilledForm] = []
     elsewhere = []
     for path in paths:

@@ -189,6 +189,7 @@ _PYDANTIC_MESSAGES = {
     "date_type": "phải là ngày dạng NNNN-TT-NN",
     "string_pattern_mismatch": "chỉ được gồm chữ không dấu, số và . _ - (không dấu cách, ; hay ,)",
     "too_short": "không được để trống danh sách",
+    "string_too_short": "không được để trống",
     "finite_number": "phải là một số hữu hạn",
     "union_tag_invalid": "không phải loại được biết (xem danh sách trong tài liệu)",
     "union_tag_not_found": "thiếu khóa cho biết loại (bắt buộc phải có)",
@@ -207,7 +208,7 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return f"không được lớn hơn {ctx.get('le')}"
     if kind == "literal_error":
         return f"phải là một trong: {ctx.get('expected')}"
-    return error["msg"]
+    return "giá trị không hợp lệ"
 
 
 def _place(raw: Any, loc: tuple[Any, ...]) -> tuple[str, str]:

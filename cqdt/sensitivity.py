@@ -56,6 +56,9 @@ ROBUSTNESS_DELTA = 0.2
 ROBUSTNESS_N = 1000
 ROBUSTNESS_SEED = 1784
 
+MAX_SAMPLES = 1_000_000
+"""Largest N: the multipliers of every sample are drawn at once (N x criteria floats)."""
+
 KEEP_LEVEL_SHARE = 0.95
 """A unit whose level changes in more than 1 − this share of samples is "at risk"."""
 CONVERGENCE_TOLERANCE = 0.02
@@ -94,8 +97,11 @@ class Settings:
             )
         if self.by not in FACTOR_LEVELS:
             problems.append(f"--by phải là criterion hoặc group, không phải «{self.by}»")
-        if not _is_int(self.n) or self.n < 1:
-            problems.append(f"số mẫu N (--n) phải là số nguyên dương, không phải «{self.n}»")
+        if not _is_int(self.n) or not 1 <= self.n <= MAX_SAMPLES:
+            problems.append(
+                f"số mẫu N (--n) phải là số nguyên từ 1 đến {MAX_SAMPLES:,}".replace(",", ".")
+                + f", không phải «{self.n}»"
+            )
         if not (_is_number(self.delta) and 0 <= self.delta < 1):
             problems.append(f"{DELTA_RULE}, không phải «{self.delta}»")
         if not (_is_number(self.concentration) and self.concentration > 0):
@@ -103,9 +109,10 @@ class Settings:
                 "độ tập trung (--concentration) phải là số dương, "
                 f"không phải «{self.concentration}»"
             )
-        if not _is_int(self.seed):
+        if not _is_int(self.seed) or self.seed < 0:
             problems.append(
-                f"hạt giống ngẫu nhiên (--seed) phải là số nguyên, không phải «{self.seed}»"
+                "hạt giống ngẫu nhiên (--seed) phải là số nguyên không âm, "
+                f"không phải «{self.seed}»"
             )
         if not _is_int(self.top_k) or self.top_k < 1:
             problems.append(f"--top-k phải là số nguyên dương, không phải «{self.top_k}»")

@@ -71,5 +71,22 @@ def read_yaml(path: str | Path) -> Any:
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
         return parse_yaml(text, file)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CriteriaError([Problem(file, "", "", f"không đọc được tệp: {exc}")]) from None
+    except FileNotFoundError:
+        problem = Problem(file, "", "", "không tìm thấy tệp")
+    except IsADirectoryError:
+        problem = Problem(file, "", "", "là một thư mục, không phải tệp YAML")
+    except UnicodeDecodeError:
+        problem = Problem(file, "", "", "không phải chữ UTF-8: mở tệp và lưu lại dạng UTF-8")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
+        problem = Problem(
+            file,
+            place,
+            "",
+            "sai cú pháp YAML (kiểm tra thụt lề, dấu «:», dấu ngoặc và dấu nháy)",
+            row=mark.line + 1 if mark else 0,
+        )
+    except (OSError, yaml.YAMLError) as exc:
+        problem = Problem(file, "", "", f"không đọc được tệp ({type(exc).__name__})")
+    raise CriteriaError([problem])

@@ -129,7 +129,7 @@ def test_document_parts_come_from_the_settings_file(official_run):
 def test_settings_file_problems_are_named_in_vietnamese(tmp_path):
     path = tmp_path / "van_ban.yaml"
     path.write_text('issuer: "Sở A"\nplace: "Huế"\nissuer: "Sở B"\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"dòng 3.*khóa «issuer» bị lặp lại"):
+    with pytest.raises(InputError, match=r"dòng 3.*khoá «issuer» bị lặp lại \(đã có ở dòng 1\)"):
         load_document_settings(path)
     path.write_text("isuer: Sở A\nrecipients: 5\ndate: 15/01/2021\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -344,5 +344,5 @@ def test_a_bad_settings_file_stops_the_command_before_any_report(tmp_path, capsy
     args = ["report", "--criteria", str(CRITERIA), "--data", str(SAMPLE), "--level", "huyen"]
     code = main([*args, "--document", str(settings), "--out", str(tmp_path / "out")])
     assert code == 1
-    assert "khóa «issuer» bị lặp lại" in capsys.readouterr().err
+    assert "khoá «issuer» bị lặp lại" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -379,3 +379,47 @@ def test_missing_inputs_of_the_field_commands_are_named(tmp_path, capsys):
         f"{survey}: không tìm thấy tệp khảo sát sau phúc khảo (--survey)" in capsys.readouterr().err
     )
     assert not (tmp_path / "o").exists()
+
+
+# --- found in review: each of these once ran, wrote something, or spoke English --------------
+
+
+def test_yaml_syntax_errors_and_missing_files_are_named_in_vietnamese(tmp_path):
+    broken = tmp_path / "huyen.yaml"
+    broken.write_text("level: huyen\nparts: [\n  - code: A\n", encoding="utf-8")
+    _, problems = read_criteria(broken)
+    (problem,) = problems
+    assert problem.place.startswith("dòng ") and "sai cú pháp YAML" in problem.message
+    _, problems = read_criteria(tmp_path / "khong-co.yaml")
+    assert [p.message for p in problems] == ["không tìm thấy tệp"]
+    _, problems = read_criteria(tmp_path)
+    assert [p.message for p in problems] == ["là một thư mục, không phải tệp YAML"]
+
+
+def test_collect_names_files_that_are_not_forms_and_refuses_an_empty_folder(tmp_path, capsys):
+    forms = tmp_path / "phieu"
+    forms.mkdir()
+    common = ["--level", "huyen", "--year", "2020", "--out", str(tmp_path / "out")]
+    data = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data" / "sample")]
+    assert main(["collect", str(forms), *common, *data]) == 1
+    assert "không có phiếu .xlsx nào trong thư mục này" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    (forms / "phieu-hue.xls").write_bytes(b"old excel")
+    assert main(["collect", str(forms), *common, *data]) == 1
+    assert "phieu-hue.xls: không phải phiếu .xlsx" in capsys.readouterr().err
+
+
+def test_correct_with_bad_corrected_data_writes_nothing(tmp_path, capsys):
+    published = tmp_path / "cong-bo"
+    common = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data" / "sample")]
+    assert (
+        main(["score", *common, "--level", "huyen", "--year", "2020", "--out", str(published)]) == 0
+    )
+    survey = pd.read_csv(ROOT / "data" / "sample" / "2020" / "huyen.csv", dtype=str)
+    survey.loc[0, "so_cbcc"] = "bốn mươi"
+    bad = write_survey(tmp_path / "sai.csv", survey)
+    (run,) = published.iterdir()
+    args = ["correct", str(run), "--survey", str(bad), "--level", "huyen", "--year", "2020"]
+    assert main([*args, *common, "--out", str(tmp_path / "out")]) == 1
+    assert "trường «so_cbcc»: phải là một số" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

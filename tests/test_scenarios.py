@@ -185,7 +185,7 @@ def test_base_version_that_does_not_exist(tmp_path, criteria_dir):
     ("text", "message"),
     [
         ("- a\n- b\n", "không phải một kịch bản YAML"),
-        ("title: [\n", "không đọc được tệp"),
+        ("title: [\n", "sai cú pháp YAML"),
         ("title: x\nbase: {version: thu-nghiem}\n", "trường «base.level»: thiếu"),
     ],
 )
@@ -234,4 +234,4 @@ def test_validate_checks_scenario_files_too(tmp_path, criteria_dir, capsys):
     captured = capsys.readouterr()
     assert code == 1
     assert "tot.yaml: hợp lệ, 0 thay đổi" in captured.out
-    assert "hong.yaml: có lỗi" in captured.err and "không đọc được tệp" in captured.err
+    assert "hong.yaml: có lỗi" in captured.err and "sai cú pháp YAML" in captured.err

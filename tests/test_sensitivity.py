@@ -280,7 +280,7 @@ def test_settings_reject_bad_values_in_vietnamese():
         sens.Settings(scheme="normal")
     with pytest.raises(ValueError, match="δ"):
         sens.Settings(delta=1.0)
-    with pytest.raises(ValueError, match="số nguyên dương"):
+    with pytest.raises(ValueError, match="số nguyên từ 1 đến"):
         sens.Settings(n=0)
     with pytest.raises(ValueError, match="độ tập trung"):
         sens.Settings(concentration=0.0)
@@ -320,12 +320,14 @@ SAMPLE_ARGS = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data"
         (["--delta", "0"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1, không phải «0»"),
         (["--delta", "1"], "--delta (δ) phải lớn hơn 0 và nhỏ hơn 1"),
         (["--delta", "nhỏ"], "--delta (δ) phải là một số lớn hơn 0 và nhỏ hơn 1"),
-        (["--n", "0"], "số mẫu N (--n) phải là số nguyên dương, không phải «0»"),
+        (["--n", "0"], "số mẫu N (--n) phải là số nguyên từ 1 đến 1.000.000, không phải «0»"),
+        (["--n", "2000000"], "số mẫu N (--n) phải là số nguyên từ 1 đến 1.000.000"),
         (["--n", "1e3"], "số mẫu N (--n) phải là số nguyên dương, không phải «1e3»"),
         (["--concentration", "-2"], "độ tập trung (--concentration) phải là số dương"),
         (["--scheme", "normal"], "cách lấy mẫu «normal» không có"),
         (["--by", "nhom"], "--by phải là criterion hoặc group, không phải «nhom»"),
         (["--seed", "1.5"], "hạt giống ngẫu nhiên (--seed) phải là số nguyên, không phải «1.5»"),
+        (["--seed", "-3"], "(--seed) phải là số nguyên không âm, không phải «-3»"),
         (["--top-k", "10"], "--top-k = 10 lớn hơn số đơn vị được đánh giá (9)"),
         (["--level", "all"], "--level phải là tinh, huyen hoặc xa"),
     ],

@@ -108,8 +108,17 @@ def _describe(exc: BaseException) -> str:
         return f"nhân Python dừng đột ngột: {exc}"
     if name == "PapermillExecutionError":
         evalue = getattr(exc, "evalue", str(exc))
-        return f"{getattr(exc, 'ename', name)}: {evalue}"
+        ename = getattr(exc, "ename", name)
+        if ename in INPUT_ERRORS:  # our own Vietnamese account of bad input: no class name
+            return evalue
+        if ename == "MemoryError":
+            return f"không đủ bộ nhớ để lập báo cáo ({evalue})"
+        return f"{ename}: {evalue}"
     return f"{name}: {exc}"
+
+
+INPUT_ERRORS = frozenset({"InputError", "CriteriaError", "EvidenceError"})
+"""Errors raised for bad input files (:mod:`cqdt.problems`): their message says it all."""
 
 
 def _ignore_sigint() -> None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cqdt.criteria import _pydantic_message
 from cqdt.problems import InputError, Problem
+from cqdt.yamlfile import read_yaml
 
 SETTINGS_FILE = "van_ban.yaml"
 """The settings file looked for in the data folder."""
@@ -73,21 +72,6 @@ class DocumentSettings(_Settings):
         return f"{self.number or NUMBER_SPACE}/{self.symbol}"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice (PyYAML silently keeps the last one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"khóa «{key}» bị lặp lại", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_document_settings(path: str | Path | None) -> DocumentSettings:
     """Read and check a settings file; ``None`` gives the defaults.
 
@@ -96,13 +80,7 @@ def load_document_settings(path: str | Path | None) -> DocumentSettings:
     if path is None:
         return DocumentSettings()
     file = str(path)
-    try:
-        raw = yaml.load(Path(path).read_bytes().decode("utf-8-sig"), Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = f"dòng {exc.problem_mark.line + 1}" if exc.problem_mark else ""
-        raise InputError([Problem(file, line, "", exc.problem or str(exc))]) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError([Problem(file, "", "", f"không đọc được tệp: {exc}")]) from None
+    raw = read_yaml(path)  # repeated keys, syntax, encoding: every problem named, in Vietnamese
     if raw is None:
         return DocumentSettings()
     if not isinstance(raw, dict):

@@ -172,10 +172,10 @@ class SensitivityParameters(NotebookParameters):
 
     scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
     by: Literal["criterion", "group"] = "criterion"
-    n: int = Field(default=10_000, ge=1)
+    n: int = Field(default=10_000, ge=1, le=1_000_000)
     delta: float = Field(default=0.2, gt=0, lt=1)
     concentration: float = Field(default=100.0, gt=0)
-    seed: int = 1784
+    seed: int = Field(default=1784, ge=0)
     top_k: int = Field(default=3, ge=1)
 
 

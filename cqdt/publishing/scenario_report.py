@@ -72,7 +72,7 @@ class ScenarioContext:
 
     @property
     def result(self) -> ScoreResult:
-        """The results under the scenario (what :func:`report.markings` looks at)."""
+        """The results under the scenario (what :func:`report.warnings` looks at)."""
         return self.what_if.after
 
 
