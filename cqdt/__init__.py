@@ -2,12 +2,17 @@
 
 The pipeline, one module per step (as in COINr):
 
-- :mod:`cqdt.criteria`   criteria sets as data (YAML), checked
-- :mod:`cqdt.evidence`   survey tables, checked and normalised
-- :mod:`cqdt.methods`    the scoring method of each criterion
-- :mod:`cqdt.scoring`    points matrix -> parts, rates, levels, ranks (:class:`ScoreResult`)
-- :mod:`cqdt.tables`     the official tables, CSV and XLSX
-- :mod:`cqdt.publishing` report notebooks, HTML, PDF, index and manifest
+- :mod:`cqdt.criteria`     criteria sets as data (YAML, read by :mod:`cqdt.yamlfile`), checked
+- :mod:`cqdt.forms`, :mod:`cqdt.collect`  survey forms for units, and collecting them
+- :mod:`cqdt.reading`, :mod:`cqdt.evidence`, :mod:`cqdt.register`  survey tables and the unit
+  register, checked and normalised
+- :mod:`cqdt.methods`      the scoring method of each criterion
+- :mod:`cqdt.scoring`      points matrix -> parts, rates, levels, ranks (:class:`ScoreResult`)
+- :mod:`cqdt.sensitivity`  weight sensitivity, re-aggregating the points matrix
+- :mod:`cqdt.scenarios`, :mod:`cqdt.explorer`  what-if scenarios and the interactive explorer
+- :mod:`cqdt.comparison`, :mod:`cqdt.corrections`  year over year; corrections after appeals
+- :mod:`cqdt.tables`       the official tables, CSV and XLSX
+- :mod:`cqdt.publishing`   report notebooks, HTML, PDF, Word, index and manifest
 """
 
 from importlib.metadata import PackageNotFoundError, version
