@@ -419,7 +419,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_correct(args: argparse.Namespace) -> int:
     from cqdt.corrections import find_published_workbook, folder_hashes
-    from cqdt.publishing.batch import Outcome, _hashed, run_reports
+    from cqdt.publishing.batch import Outcome, hashed_input, run_reports
     from cqdt.publishing.parameters import CorrectionParameters
 
     published, survey = Path(args.published), Path(args.survey)
@@ -441,7 +441,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
         survey_file=str(survey.resolve()),
         report_date=date.today().isoformat(),
     )
-    inputs = {"published": _hashed(workbook), "survey": _hashed(survey)}
+    inputs = {"published": hashed_input(workbook), "survey": hashed_input(survey)}
     outcome = Outcome(
         args.level,
         args.year,

@@ -221,7 +221,7 @@ def _collect(future: Future, outcome: Outcome, root: Path) -> Outcome:
         return _record_outputs(outcome, root)
 
 
-def _hashed(path: Path) -> dict[str, str]:
+def hashed_input(path: Path) -> dict[str, str]:
     """An input file for the manifest: its path relative to the working directory the command
     ran in (absolute only when it is on another drive), and its SHA-256."""
     try:
@@ -273,14 +273,14 @@ def plan(
             int(year),
             f"{level}-{year}",
             parameters.model_dump(),
-            {"survey": _hashed(survey)},
+            {"survey": hashed_input(survey)},
             compare_year=compare or None,
             synthetic=synthetic,
         )
         # missing or broken inputs are only noted here: the run itself fails and says why
         with suppress(InputError):
             criteria_file = workspace.criteria_file(level, year)
-            outcome.inputs["criteria"] = _hashed(criteria_file)
+            outcome.inputs["criteria"] = hashed_input(criteria_file)
             cs = load_criteria(criteria_file)
             outcome.criteria = {
                 "version": cs.version,
@@ -289,9 +289,9 @@ def plan(
             }
         if compare:
             with suppress(InputError):
-                outcome.inputs["compare_survey"] = _hashed(workspace.survey(level, compare))
+                outcome.inputs["compare_survey"] = hashed_input(workspace.survey(level, compare))
         if workspace.units_file.exists():
-            outcome.inputs["units"] = _hashed(workspace.units_file)
+            outcome.inputs["units"] = hashed_input(workspace.units_file)
         with suppress(InputError):
             outcome.unit_count = len(read_table(survey))
         planned.append(outcome)

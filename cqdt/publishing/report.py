@@ -47,7 +47,7 @@ from cqdt.tables import (
     rounding_rule,
     write_result_tables,
 )
-from cqdt.workspace import SYNTHETIC_MARKER, Workspace
+from cqdt.workspace import Workspace
 
 CHART_CHUNK = 30
 """Units per chart, so bar charts of ~150 communes stay readable and fit a page."""
@@ -777,7 +777,6 @@ def robustness(ctx: ReportContext) -> HTML:
 
 
 __all__ = [
-    "SYNTHETIC_MARKER",
     "ReportContext",
     "analysis",
     "cover",

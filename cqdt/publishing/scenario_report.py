@@ -17,13 +17,12 @@ from IPython.display import HTML
 
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.numbers import format_points
-from cqdt.output import file_sha256, safe_name
+from cqdt.output import safe_name
 from cqdt.problems import CriteriaError, Problem
 from cqdt.publishing import charts
-from cqdt.publishing.batch import Outcome
+from cqdt.publishing.batch import Outcome, hashed_input
 from cqdt.publishing.parameters import ScenarioParameters
 from cqdt.publishing.report import (
-    SYNTHETIC_MARKER,
     _section,
     esc,
     figure_html,
@@ -105,8 +104,8 @@ def prepare(params: ScenarioParameters) -> ScenarioContext:
             f"Kịch bản dựa trên bộ tiêu chí {LEVELS[scenario.base.level]}, tham số level là "
             f"«{params.level}»"
         )
-    synthetic = (Path(params.data_dir) / SYNTHETIC_MARKER).exists()
-    return ScenarioContext(params, score_scenario(workspace, scenario, params.year), synthetic)
+    what_if = score_scenario(workspace, scenario, params.year)
+    return ScenarioContext(params, what_if, workspace.synthetic)
 
 
 def plan_scenario(
@@ -128,7 +127,7 @@ def plan_scenario(
         report_date=report_date.isoformat(),
     )
     inputs = {
-        name: {"path": str(path), "sha256": file_sha256(path)}
+        name: hashed_input(path)
         for name, path in (
             ("scenario", scenario_file),
             ("criteria", Path(base.source)),
@@ -144,7 +143,7 @@ def plan_scenario(
         params.model_dump(),
         inputs,
         criteria={"version": base.version, "status": base.status, "label": base.status_label},
-        synthetic=(workspace.data_dir / SYNTHETIC_MARKER).exists(),
+        synthetic=workspace.synthetic,
         unit_count=len(what_if.before.evidence.units),
         kind=ScenarioParameters.kind,
     )

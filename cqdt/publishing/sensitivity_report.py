@@ -20,7 +20,6 @@ from cqdt.publishing import charts
 from cqdt.publishing.parameters import SensitivityParameters
 from cqdt.publishing.report import (
     CHART_CHUNK,
-    SYNTHETIC_MARKER,
     _section,
     esc,
     figure_html,
@@ -62,10 +61,10 @@ def settings_of(params: SensitivityParameters) -> sens.Settings:
 
 def prepare(params: SensitivityParameters) -> SensitivityContext:
     """Score the level and year, then run the sensitivity study (errors stop the report)."""
-    result = Workspace.at(params.criteria_dir, params.data_dir).score(params.level, params.year)
+    workspace = Workspace.at(params.criteria_dir, params.data_dir)
+    result = workspace.score(params.level, params.year)
     study = sens.analyse(result, settings_of(params))
-    synthetic = (Path(params.data_dir) / SYNTHETIC_MARKER).exists()
-    return SensitivityContext(params, result, study, synthetic)
+    return SensitivityContext(params, result, study, workspace.synthetic)
 
 
 def percent(value: float) -> str:
