@@ -23,6 +23,7 @@ simplex (Dirichlet with all ones). A factor is a criterion or a group (``by``).
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -218,7 +219,8 @@ class _Part:
     columns: np.ndarray  # criterion positions of the part in criteria order
     criterion_max: np.ndarray
     achieved: np.ndarray  # criteria x units, points as aggregated (rounded if published), 0 if n/a
-    excluded: np.ndarray  # criteria x units, 1 where not applicable
+    partial: np.ndarray  # positions of the units with a criterion of the part not applicable
+    excluded: np.ndarray  # criteria x those units, 1 where not applicable
 
 
 def _prepare(points: pd.DataFrame, criteria: CriteriaSet) -> list[_Part]:
@@ -234,6 +236,7 @@ def _prepare(points: pd.DataFrame, criteria: CriteriaSet) -> list[_Part]:
     for part in criteria.parts:
         columns = np.flatnonzero(table["part"] == part.code)
         own = matrix[columns]
+        partial = np.flatnonzero(np.isnan(own).any(axis=0))
         prepared.append(
             _Part(
                 part.code,
@@ -243,41 +246,65 @@ def _prepare(points: pd.DataFrame, criteria: CriteriaSet) -> list[_Part]:
                 columns,
                 table["max"].to_numpy(dtype=float)[columns],
                 np.nan_to_num(own, nan=0.0),
-                np.isnan(own).astype(float),
+                partial,
+                np.isnan(own[:, partial]).astype(float),
             )
         )
     return prepared
 
 
-def _rates(part: _Part, multipliers: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rate of every unit for every sample (samples x units), NaN if nothing is required,
-    and the mask of those NaN cells (``None`` when there is none, the usual case).
+class _Buffers:
+    """Work arrays of one thread, reused chunk after chunk: a fresh array of a chunk's size
+    costs page faults and cache misses, about 3 times the operation done in place."""
+
+    def __init__(self) -> None:
+        self._flat: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, int], dtype: type[np.generic]) -> np.ndarray:
+        """An uninitialised array of this shape, the same memory each time."""
+        size = shape[0] * shape[1]
+        flat = self._flat.get(name)
+        if flat is None or flat.size < size:
+            flat = self._flat[name] = np.empty(size, dtype)
+        return flat[:size].reshape(shape)
+
+
+def _rates(
+    part: _Part, multipliers: np.ndarray, out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rate of every unit for every sample (samples x units, in ``out``), NaN if nothing is
+    required, and the mask of those NaN cells (``None`` when there is none, the usual case).
 
     The operations and their order are those of ``aggregate`` (in place, to spare memory
-    bandwidth), so the published rounding sees the same numbers.
+    bandwidth), so the published rounding sees the same numbers. A unit with every criterion
+    applicable must reach the part maximum exactly (``max − 0``); the few others, whose
+    required points depend on the weights, are worked out apart.
     """
     weight = multipliers[:, part.columns]
     weighted_max = part.criterion_max * weight
     total = weighted_max.sum(axis=1)[:, None]
     if not (total > 0).all():
         raise ValueError(f"Mọi hệ số trọng số của phần {part.code} bằng 0")
-    rate = weight @ part.achieved
+    rate = np.matmul(weight, part.achieved, out=out)
     rate *= part.max
     rate /= total
-    if not part.excluded.any():  # nothing excluded: every unit must reach the part maximum
+    if not part.partial.size:
         rate /= part.max
         return rate, None
     required = weighted_max @ part.excluded
     required *= part.max
     required /= total
     np.subtract(part.max, required, out=required)
+    partial = rate[:, part.partial]
+    rate /= part.max
     positive = required > 0
+    np.divide(partial, required, out=partial, where=positive)
+    partial[~positive] = np.nan
+    rate[:, part.partial] = partial
     if positive.all():
-        rate /= required
         return rate, None
-    np.divide(rate, required, out=rate, where=positive)
-    unrated = ~positive
-    rate[unrated] = np.nan
+    unrated = np.zeros(rate.shape, dtype=bool)
+    unrated[:, part.partial] = ~positive
     return rate, unrated
 
 
@@ -289,10 +316,13 @@ def _levels(rate: np.ndarray, part: _Part) -> np.ndarray:
     return level
 
 
-def _published_keys(rate: np.ndarray, decimals: int, unrated: np.ndarray | None) -> np.ndarray:
-    """The published rate in % as whole steps of 10^-decimals % (int32), -1 where unrated.
+def _published_keys(
+    rate: np.ndarray, decimals: int, unrated: np.ndarray | None, out: np.ndarray
+) -> np.ndarray:
+    """The published rate in % as whole steps of 10^-decimals % (int32, in ``out``), -1 where
+    unrated.
 
-    Equals ``half_up_steps(rate * 100, decimals)`` (rates are never negative) in 8 passes
+    Equals ``half_up_steps(rate * 100, decimals)`` (rates are never negative) in 7 passes
     instead of 14, working in place on ``rate``: the same products and ``np.round(x, 6)``
     (which is x * 10^6, rint, / 10^6), then half up as ⌊(z + 5·10^5) / 10^6⌋ on the integer
     z = rint(x * 10^6): the same whole number, because both sides are exact at the half.
@@ -303,29 +333,27 @@ def _published_keys(rate: np.ndarray, decimals: int, unrated: np.ndarray | None)
     np.rint(rate, out=rate)
     rate += 5e5
     rate /= 1e6
-    np.floor(rate, out=rate)
     if unrated is not None:
         rate[unrated] = -1
-    return rate.astype(np.int32)
+    return np.floor(rate, out=out, casting="unsafe")
 
 
-def _ranks_by_count(keys: np.ndarray) -> np.ndarray:
-    """Shared ranks (1, 2, 2, 4) per row of keys counted from 1, best = highest; a key 0 (no
-    rate) gets the rank of the row's last key plus one, for the caller to blank.
+def _ranks_by_count(bins: np.ndarray, span: int, out: np.ndarray) -> np.ndarray:
+    """Shared ranks (1, 2, 2, 4) per row, best = highest key, of keys given as bins: row r's
+    keys in r·span + 1 … r·span + span − 1 (ascending), r·span for no key (its rank is
+    meaningless, for the caller to blank).
 
-    Counting keys replaces sorting: one bincount over the chunk (each row in its own range of
-    bins) and one cumulative sum give, for every unit, the number of units of its row with a
-    larger key; the rank is one more. Unranked keys go to the spare first bin of their row,
-    which every count of that row includes, so they cancel out. Works in place on ``keys``.
+    Counting keys replaces sorting: one bincount over the chunk and one cumulative sum give,
+    for every bin, the number of units of its row with a larger key; the rank is one more.
+    Looked up per unit from that table of ranks (one ``take`` into ``out``).
     """
-    rows, span = keys.shape[0], int(keys.max()) + 1
-    starts = np.arange(rows, dtype=keys.dtype) * span
-    bins = keys
-    bins += starts[:, None]
-    below_or_equal = np.bincount(bins.ravel(), minlength=rows * span).cumsum()
-    rank = below_or_equal[starts + span - 1][:, None] - below_or_equal[bins]
-    rank += 1
-    return rank
+    rows = bins.shape[0]
+    below_or_equal = np.bincount(bins.ravel(), minlength=rows * span)
+    below_or_equal.cumsum(out=below_or_equal)
+    below_or_equal = below_or_equal.reshape(rows, span)
+    rank_of_bin = np.empty((rows, span), dtype=out.dtype)
+    np.subtract(below_or_equal[:, -1:] + 1, below_or_equal, out=rank_of_bin, casting="unsafe")
+    return np.take(rank_of_bin, bins, out=out)
 
 
 def _ranks_by_sort(values: np.ndarray) -> np.ndarray:
@@ -342,35 +370,45 @@ def _ranks_by_sort(values: np.ndarray) -> np.ndarray:
 
 
 def _evaluate_part(
-    part: _Part, multipliers: np.ndarray, criteria: CriteriaSet
+    part: _Part,
+    multipliers: np.ndarray,
+    criteria: CriteriaSet,
+    work: _Buffers,
+    out: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(rank, level) of every unit of one part for a chunk of samples.
+    """(rank, level) of every unit of one part for a chunk of samples, written in ``out``.
 
-    On the published rate, the levels come from a table over the chunk's few thousand key
-    values, built by :func:`_levels` on the published rates themselves (keys / 10^decimals /
-    100, as ``aggregate``), then looked up per cell: one gather instead of a comparison and
-    a copy per level.
+    On the published rate, each row's keys become bins of its own range (one pass), and the
+    level and the rank of a unit are both looked up by its bin: levels in a table built by
+    :func:`_levels` on the published rates of the chunk's key values themselves (keys /
+    10^decimals / 100, as ``aggregate``), ranks in the table of :func:`_ranks_by_count`.
     """
     rounding = criteria.rounding
-    rate, unrated = _rates(part, multipliers)
+    shape = (len(multipliers), part.achieved.shape[1])
+    rate, unrated = _rates(part, multipliers, work.get("rate", shape, np.float64))
+    rank, level = out
     if rounding.rank_and_classify_on != "published":
-        return _ranks_by_sort(np.round(rate, 10)), _levels(rate, part)
+        rank[...], level[...] = _ranks_by_sort(np.round(rate, 10)), _levels(rate, part)
+        return out
     decimals = rounding.rate_percent_decimals
-    keys = _published_keys(rate, decimals, unrated)
+    keys = _published_keys(rate, decimals, unrated, work.get("keys", shape, np.int32))
     known = keys if unrated is None else keys[~unrated]
     low, high = (int(known.min()), int(known.max())) if known.size else (0, 0)
+    span = high - low + 2
+    starts = np.arange(shape[0], dtype=np.int32) * span
+    bins = keys
+    bins += (starts - (low - 1))[:, None]
+    if unrated is not None:
+        np.copyto(bins, starts[:, None], where=unrated)
     published = np.arange(low - 1, high + 1) / 10.0**decimals
     published /= 100
-    table = _levels(published, part)
-    table[0] = -1  # unranked
-    keys -= low - 1
-    if unrated is not None:
-        keys[unrated] = 0
-    level = table[keys]
-    rank = _ranks_by_count(keys)
+    level_of_key = _levels(published, part)
+    level_of_key[0] = -1  # no key: no level
+    np.take(np.tile(level_of_key, shape[0]), bins, out=level)
+    _ranks_by_count(bins, span, rank)
     if unrated is not None:
         rank[unrated] = 0
-    return rank, level
+    return out
 
 
 def chunk_size(unit_count: int) -> int:
@@ -384,9 +422,16 @@ WORKERS = min(2, os.cpu_count() or 1)
 
 
 def _chunks(
-    points: pd.DataFrame, criteria: CriteriaSet, multipliers: np.ndarray
+    points: pd.DataFrame,
+    criteria: CriteriaSet,
+    multipliers: np.ndarray,
+    store: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Iterator[tuple[slice, dict[str, tuple[np.ndarray, np.ndarray]]]]:
     """(samples, {part: (rank, level)}) chunk by chunk, in order.
+
+    With ``store`` ({part: (rank, level)}, samples x units each), the threads write every
+    chunk's ranks and levels straight into its rows, and the chunk's arrays are views of them;
+    without, they are new arrays (ranks as int32).
 
     ``WORKERS`` threads evaluate the next chunks while the caller uses the current one, with
     at most ``WORKERS`` chunks ahead, so memory stays bounded. BLAS is held to one thread
@@ -396,8 +441,23 @@ def _chunks(
     prepared = _prepare(points, criteria)
     size = chunk_size(len(points))
 
+    buffers = threading.local()
+
     def evaluate_chunk(rows: slice) -> tuple[slice, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        return rows, {p.code: _evaluate_part(p, multipliers[rows], criteria) for p in prepared}
+        work = buffers.__dict__.setdefault("work", _Buffers())
+        shape = (rows.stop - rows.start, len(points))
+        return rows, {
+            p.code: _evaluate_part(
+                p,
+                multipliers[rows],
+                criteria,
+                work,
+                (store[p.code][0][rows], store[p.code][1][rows])
+                if store is not None
+                else (np.empty(shape, np.int32), np.empty(shape, np.int8)),
+            )
+            for p in prepared
+        }
 
     starts = range(0, len(multipliers), size)
     slices = (slice(start, min(start + size, len(multipliers))) for start in starts)
@@ -416,6 +476,15 @@ def _chunks(
 def _rank_type(units: int) -> type[np.integer]:
     """The smallest integer type holding every rank: 2 bytes up to 65,534 units."""
     return np.uint16 if units < np.iinfo(np.uint16).max else np.int32
+
+
+def _store(samples: int, units: int, criteria: CriteriaSet) -> dict[str, tuple[np.ndarray, ...]]:
+    """Room for the ranks and levels of every sample: {part: (rank, level)}, samples x units."""
+    shape = (samples, units)
+    return {
+        p.code: (np.empty(shape, _rank_type(units)), np.empty(shape, np.int8))
+        for p in criteria.parts
+    }
 
 
 @dataclass(frozen=True)
@@ -443,13 +512,12 @@ def evaluate(points: pd.DataFrame, criteria: CriteriaSet, multipliers: np.ndarra
         or not (np.isfinite(multipliers) & (multipliers >= 0)).all()
     ):
         raise ValueError("Hệ số trọng số phải là số hữu hạn, không âm, mỗi tiêu chí một cột")
-    shape = (len(multipliers), len(points))
-    rank = {p.code: np.zeros(shape, dtype=_rank_type(len(points))) for p in criteria.parts}
-    level = {p.code: np.zeros(shape, dtype=np.int8) for p in criteria.parts}
-    for rows, parts in _chunks(points, criteria, multipliers):
-        for code, (r, lv) in parts.items():
-            rank[code][rows], level[code][rows] = r, lv
+    store = _store(len(multipliers), len(points), criteria)
+    for _ in _chunks(points, criteria, multipliers, store):
+        pass
     levels = {p.code: [t.level for t in p.levels] for p in criteria.parts}
+    rank = {code: ranks for code, (ranks, _) in store.items()}
+    level = {code: levels_ for code, (_, levels_) in store.items()}
     return Evaluation(points.index, levels, rank, level)
 
 
@@ -788,14 +856,10 @@ def analyse(
         settings = replace(settings, n=len(multipliers))
     n, units = settings.n, len(points)
     nominal = evaluate(points, criteria, np.ones((1, len(criteria.criteria))))
-    store = {
-        p.code: (np.empty((n, units), _rank_type(units)), np.empty((n, units), np.int8))
-        for p in criteria.parts
-    }
+    store = _store(n, units, criteria)
     figures: dict[str, list[dict[str, np.ndarray]]] = {p.code: [] for p in criteria.parts}
-    for rows, parts in _chunks(points, criteria, multipliers):
+    for rows, parts in _chunks(points, criteria, multipliers, store):
         for code, (rank, level) in parts.items():
-            store[code][0][rows], store[code][1][rows] = rank, level
             figures[code].append(
                 _per_sample(
                     rank, level, nominal.rank[code][0], nominal.level[code][0], settings.top_k

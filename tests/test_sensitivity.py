@@ -204,7 +204,7 @@ def test_published_keys_round_half_up_at_and_near_the_half(steps, decimals, nudg
     # 6 decimals first), so the half goes up; 6e-7 below the half is a true "down"
     rates = (np.array(steps) + 0.5 + nudge) / 10.0**decimals / 100
     expected = [step + (1 if nudge > -5e-7 else 0) for step in steps]
-    keys = sens._published_keys(rates[None, :], decimals, None)
+    keys = sens._published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
     assert keys[0].tolist() == expected
 
 
