@@ -319,8 +319,8 @@ def _levels(rate: np.ndarray, part: _Part) -> np.ndarray:
 def _published_keys(
     rate: np.ndarray, decimals: int, unrated: np.ndarray | None, out: np.ndarray
 ) -> np.ndarray:
-    """The published rate in % as whole steps of 10^-decimals % (int32, in ``out``), -1 where
-    unrated.
+    """The published rate in % as whole steps of 10^-decimals % (integers, in ``out``), -1
+    where unrated.
 
     Equals ``half_up_steps(rate * 100, decimals)`` (rates are never negative) in 7 passes
     instead of 14, working in place on ``rate``: the same products and ``np.round(x, 6)``
@@ -391,11 +391,12 @@ def _evaluate_part(
         rank[...], level[...] = _ranks_by_sort(np.round(rate, 10)), _levels(rate, part)
         return out
     decimals = rounding.rate_percent_decimals
-    keys = _published_keys(rate, decimals, unrated, work.get("keys", shape, np.int32))
+    # keys of numpy's index type: bincount and take would convert any other (a copy each)
+    keys = _published_keys(rate, decimals, unrated, work.get("keys", shape, np.intp))
     known = keys if unrated is None else keys[~unrated]
     low, high = (int(known.min()), int(known.max())) if known.size else (0, 0)
     span = high - low + 2
-    starts = np.arange(shape[0], dtype=np.int32) * span
+    starts = np.arange(shape[0], dtype=np.intp) * span
     bins = keys
     bins += (starts - (low - 1))[:, None]
     if unrated is not None:
