@@ -338,22 +338,27 @@ def _published_keys(
     return np.floor(rate, out=out, casting="unsafe")
 
 
-def _ranks_by_count(bins: np.ndarray, span: int, out: np.ndarray) -> np.ndarray:
+def _ranks_by_count(bins: np.ndarray, span: int, out: np.ndarray, work: _Buffers) -> np.ndarray:
     """Shared ranks (1, 2, 2, 4) per row, best = highest key, of keys given as bins: row r's
     keys in r·span + 1 … r·span + span − 1 (ascending), r·span for no key (its rank is
-    meaningless, for the caller to blank).
+    meaningless, for the caller to blank). Written in ``out``.
 
-    Counting keys replaces sorting: one bincount over the chunk and one cumulative sum give,
-    for every bin, the number of units of its row with a larger key; the rank is one more.
-    Looked up per unit from that table of ranks (one ``take`` into ``out``).
+    Counting keys replaces sorting: one bincount over the chunk (each row in its own range of
+    bins) and one cumulative sum give, for every bin, the number of units of its row with a
+    key up to its own; the rank is one more than the row's total minus that. Worked out per
+    bin then looked up per unit when there are fewer bins than units (many units), else
+    worked out per unit.
     """
     rows = bins.shape[0]
     below_or_equal = np.bincount(bins.ravel(), minlength=rows * span)
     below_or_equal.cumsum(out=below_or_equal)
-    below_or_equal = below_or_equal.reshape(rows, span)
-    rank_of_bin = np.empty((rows, span), dtype=out.dtype)
-    np.subtract(below_or_equal[:, -1:] + 1, below_or_equal, out=rank_of_bin, casting="unsafe")
-    return np.take(rank_of_bin, bins, out=out)
+    first_rank = below_or_equal[span - 1 :: span, None] + 1  # row total + 1
+    if below_or_equal.size <= bins.size:
+        per_bin = below_or_equal.reshape(rows, span)
+        np.subtract(first_rank, per_bin, out=per_bin)
+        return np.take(per_bin.astype(out.dtype), bins, out=out)
+    counted = np.take(below_or_equal, bins, out=work.get("counted", bins.shape, np.intp))
+    return np.subtract(first_rank, counted, out=out, casting="unsafe")
 
 
 def _ranks_by_sort(values: np.ndarray) -> np.ndarray:
@@ -378,10 +383,9 @@ def _evaluate_part(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rank, level) of every unit of one part for a chunk of samples, written in ``out``.
 
-    On the published rate, each row's keys become bins of its own range (one pass), and the
-    level and the rank of a unit are both looked up by its bin: levels in a table built by
-    :func:`_levels` on the published rates of the chunk's key values themselves (keys /
-    10^decimals / 100, as ``aggregate``), ranks in the table of :func:`_ranks_by_count`.
+    On the published rate, levels are looked up per key in a table built by :func:`_levels` on
+    the published rates of the chunk's key values themselves (keys / 10^decimals / 100, as
+    ``aggregate``); ranks are counted per key (:func:`_ranks_by_count`).
     """
     rounding = criteria.rounding
     shape = (len(multipliers), part.achieved.shape[1])
@@ -397,16 +401,17 @@ def _evaluate_part(
     low, high = (int(known.min()), int(known.max())) if known.size else (0, 0)
     span = high - low + 2
     starts = np.arange(shape[0], dtype=np.intp) * span
-    bins = keys
-    bins += (starts - (low - 1))[:, None]
+    keys -= low - 1  # from 1 up, 0 for no key
     if unrated is not None:
-        np.copyto(bins, starts[:, None], where=unrated)
+        keys[unrated] = 0
     published = np.arange(low - 1, high + 1) / 10.0**decimals
     published /= 100
     level_of_key = _levels(published, part)
     level_of_key[0] = -1  # no key: no level
-    np.take(np.tile(level_of_key, shape[0]), bins, out=level)
-    _ranks_by_count(bins, span, rank)
+    np.take(level_of_key, keys, out=level)
+    bins = keys
+    bins += starts[:, None]
+    _ranks_by_count(bins, span, rank, work)
     if unrated is not None:
         rank[unrated] = 0
     return out
@@ -420,6 +425,10 @@ def chunk_size(unit_count: int) -> int:
 
 WORKERS = min(2, os.cpu_count() or 1)
 """Threads evaluating chunks side by side (numpy releases the GIL in array operations)."""
+PARALLEL_CELLS = 2**17
+"""Fewer units x samples per chunk than this, and the caller's thread alone is faster: the
+array operations are too short to make up for handing chunks over and taking turns at the
+GIL (145 communes: 26 x 145 cells per chunk)."""
 
 
 def _chunks(
@@ -435,9 +444,10 @@ def _chunks(
     without, they are new arrays (ranks as int32).
 
     ``WORKERS`` threads evaluate the next chunks while the caller uses the current one, with
-    at most ``WORKERS`` chunks ahead, so memory stays bounded. BLAS is held to one thread
-    meanwhile: its products here are small, and its threads waiting for work took whole
-    cores from the array operations (3 to 10 times slower on a busy 2-core machine).
+    at most ``WORKERS`` chunks ahead, so memory stays bounded; small chunks are evaluated in
+    the caller's thread (``PARALLEL_CELLS``). BLAS is held to one thread meanwhile: its
+    products here are small, and its threads waiting for work took whole cores from the
+    array operations (3 to 10 times slower on a busy 2-core machine).
     """
     prepared = _prepare(points, criteria)
     size = chunk_size(len(points))
@@ -462,6 +472,10 @@ def _chunks(
 
     starts = range(0, len(multipliers), size)
     slices = (slice(start, min(start + size, len(multipliers))) for start in starts)
+    if size * len(points) < PARALLEL_CELLS:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield from map(evaluate_chunk, slices)
+        return
     with (
         threadpool_limits(limits=1, user_api="blas"),
         ThreadPoolExecutor(WORKERS) as pool,
