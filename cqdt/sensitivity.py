@@ -493,7 +493,9 @@ def _rank_type(units: int) -> type[np.integer]:
     return np.uint16 if units < np.iinfo(np.uint16).max else np.int32
 
 
-def _store(samples: int, units: int, criteria: CriteriaSet) -> dict[str, tuple[np.ndarray, ...]]:
+def _store(
+    samples: int, units: int, criteria: CriteriaSet
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Room for the ranks and levels of every sample: {part: (rank, level)}, samples x units."""
     shape = (samples, units)
     return {
