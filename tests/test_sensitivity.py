@@ -192,6 +192,22 @@ def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, dat
             assert rank == [None if pd.isna(v) else int(v) for v in expected["rank"]]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(st.integers(0, 10_000), min_size=1, max_size=20),
+    decimals=st.integers(0, 3),
+    nudge=st.sampled_from([0.0, 4e-7, -4e-7, 6e-7, -6e-7, 1e-9]),
+)
+def test_published_keys_round_half_up_at_and_near_the_half(steps, decimals, nudge):
+    # rates whose % lie exactly on a half step (12.345 % at 2 decimals -> 12.35 %, key 1235)
+    # or off it by a fraction of a step: float noise below 5e-7 step is absorbed (rounded to
+    # 6 decimals first), so the half goes up; 6e-7 below the half is a true "down"
+    rates = (np.array(steps) + 0.5 + nudge) / 10.0**decimals / 100
+    expected = [step + (1 if nudge > -5e-7 else 0) for step in steps]
+    keys = sens._published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
+    assert keys[0].tolist() == expected
+
+
 @pytest.fixture(scope="module")
 def district():
     return Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
