@@ -542,7 +542,9 @@ def _selected(
     if found.empty and required:
         raise SystemExit(
             f"Lỗi: không tìm thấy tệp khảo sát nào trong {args.data} "
-            f"(cấp {args.level}, năm {args.year}); cần dạng <năm>/<cấp>.csv"
+            f"({LEVELS.get(args.level, 'mọi cấp')}, "
+            f"{'mọi năm' if args.year == 'all' else f'năm {args.year}'}); "
+            "cần dạng <năm>/<cấp>.csv"
         )
     return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
 
@@ -584,15 +586,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"Kịch bản {path}: có lỗi", file=sys.stderr)
             _print_problems(err.problems)
-    results, failures = _score_each(workspace, selected)
-    failed += failures
+    results, unscored = _score_each(workspace, selected)
     for label, result in results:
         print(f"Dữ liệu {label}: hợp lệ, {len(result.evidence.units)} đơn vị")
         _print_problems(result.evidence.warnings)
     if not selected:
         print(f"Không có tệp khảo sát nào trong {args.data} ứng với lựa chọn.")
-    print("Kết quả kiểm tra: " + (f"{failed} tệp có lỗi" if failed else "không có lỗi"))
-    return 1 if failed else 0
+    summary = []
+    if failed:
+        summary.append(f"{failed} tệp tiêu chí hoặc kịch bản có lỗi")
+    if unscored:
+        summary.append(f"{unscored} cấp, năm không chấm được")
+    print("Kết quả kiểm tra: " + ("; ".join(summary) or "không có lỗi"))
+    return 1 if summary else 0
 
 
 def cmd_score(args: argparse.Namespace) -> int:

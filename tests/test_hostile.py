@@ -423,3 +423,14 @@ def test_correct_with_bad_corrected_data_writes_nothing(tmp_path, capsys):
     assert main([*args, *common, "--out", str(tmp_path / "out")]) == 1
     assert "trường «so_cbcc»: phải là một số" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_validate_counts_a_broken_criteria_file_once_and_the_data_it_stops_apart(tmp_path, capsys):
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "huyen.yaml").write_text("level: huyen\nlevel: xa\n", encoding="utf-8")
+    data = ["--data", str(ROOT / "data" / "sample"), "--level", "huyen", "--year", "2020"]
+    assert main(["validate", "--criteria", str(tmp_path), *data]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "Kết quả kiểm tra: 1 tệp tiêu chí hoặc kịch bản có lỗi; 1 cấp, năm không chấm được" in out
+    )
