@@ -19,7 +19,7 @@ from cqdt import __version__
 from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
-from cqdt.register import load_units, units_in
+from cqdt.register import units_in
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
@@ -360,9 +360,11 @@ def _missing(path: Path, message: str) -> InputError:
 
 
 def _register(workspace: Workspace) -> pd.DataFrame:
-    if not workspace.units_file.exists():
+    """The checked register; commands that need it stop when the data folder has none."""
+    register = workspace.register()
+    if register is None:
         raise _missing(workspace.units_file, "không tìm thấy danh mục đơn vị (chọn --data)")
-    return load_units(workspace.units_file)
+    return register
 
 
 def cmd_template(args: argparse.Namespace) -> int:

@@ -27,19 +27,16 @@ from cqdt.problems import InputError, Problem
 from cqdt.reading import open_workbook
 from cqdt.scoring import ScoreResult
 from cqdt.tables import (
+    CONVERTED_COLUMN,
     DETAIL_SHEET,
+    LEVEL_COLUMN,
+    RANK_COLUMN,
     RATE_COLUMN,
+    UNIT_COLUMN,
     official_table,
     part_sheet_title,
     read_sheet,
     sheet_name,
-)
-
-UNIT_COLUMN, RANK, CONVERTED, LEVEL = (
-    "Đơn vị",
-    "STT",
-    "Số điểm thực hiện được quy đổi",
-    "Xếp hạng mức độ",
 )
 
 
@@ -87,10 +84,10 @@ def read_published(run: Path, result: ScoreResult) -> Published:
                 {
                     "unit": table[UNIT_COLUMN].astype(str),
                     "part": part.code,
-                    "rank": table[RANK].astype(int),
+                    "rank": table[RANK_COLUMN].astype(int),
                     "rate": table[RATE_COLUMN].astype(float),  # in %, as published
-                    "converted": table[CONVERTED].astype(float),
-                    "level": table[LEVEL].astype(str),
+                    "converted": table[CONVERTED_COLUMN].astype(float),
+                    "level": table[LEVEL_COLUMN].astype(str),
                 }
             )
         )
@@ -141,10 +138,10 @@ def compare(published: Published, corrected: ScoreResult) -> Changes:
     ).rename(
         columns={
             UNIT_COLUMN: "unit",
-            RANK: "rank",
+            RANK_COLUMN: "rank",
             RATE_COLUMN: "rate",
-            CONVERTED: "converted",
-            LEVEL: "level",
+            CONVERTED_COLUMN: "converted",
+            LEVEL_COLUMN: "level",
         }
     )[["unit", "part", "rank", "rate", "converted", "level"]]
     parts = published.parts.merge(

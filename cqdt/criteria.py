@@ -196,7 +196,7 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: dict[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind in _PYDANTIC_MESSAGES:
         return _PYDANTIC_MESSAGES[kind]
@@ -245,7 +245,7 @@ def structure_problems(raw: Any, file: str, err: ValidationError) -> list[Proble
     problems = []
     for error in err.errors():
         place, field = _place(raw, tuple(error["loc"]))
-        problems.append(Problem(file, place, field, _pydantic_message(error)))
+        problems.append(Problem(file, place, field, pydantic_message(error)))
     return problems
 
 

@@ -19,23 +19,27 @@ from cqdt.output import fix_xlsx_times, replaced_atomically
 from cqdt.reading import FORMULA_ESCAPE, FORMULA_STARTS
 from cqdt.scoring import ScoreResult
 
+RANK_COLUMN = "STT"
+UNIT_COLUMN = "Đơn vị"
+RATE_COLUMN = "Tỷ lệ thực hiện (%)"
+CONVERTED_COLUMN = "Số điểm thực hiện được quy đổi"
+LEVEL_COLUMN = "Xếp hạng mức độ"
 OFFICIAL_COLUMNS = [
-    "STT",
-    "Đơn vị",
+    RANK_COLUMN,
+    UNIT_COLUMN,
     "Điểm tối đa",
     "Số điểm không đưa vào đánh giá",
     "Số điểm tối đa cần thực hiện",
     "Số điểm thực hiện",
-    "Tỷ lệ thực hiện (%)",
-    "Số điểm thực hiện được quy đổi",
-    "Xếp hạng mức độ",
+    RATE_COLUMN,
+    CONVERTED_COLUMN,
+    LEVEL_COLUMN,
 ]
 """Columns of the published table; ``STT`` is the rank (ties share it).
 
 The rate is in percent (91.67 means 91.67 %) in every output: HTML, PDF, CSV, Excel, Word.
 """
 
-RATE_COLUMN = "Tỷ lệ thực hiện (%)"
 MISSING_UNITS_LABEL = "Đơn vị trong danh mục không có số liệu khảo sát (không được chấm)"
 DISTRICT_COLUMN = "Thuộc"
 """The district of each commune (``thuoc`` in the register), after the unit's name."""
@@ -106,15 +110,15 @@ def official_table(
 
     table = pd.DataFrame(
         {
-            "STT": rows["rank"],
-            "Đơn vị": rows["unit"],
+            RANK_COLUMN: rows["rank"],
+            UNIT_COLUMN: rows["unit"],
             "Điểm tối đa": points("max"),
             "Số điểm không đưa vào đánh giá": points("excluded"),
             "Số điểm tối đa cần thực hiện": points("required"),
             "Số điểm thực hiện": points("achieved"),
             RATE_COLUMN: round_half_up(rows["rate"] * 100, rounding.rate_percent_decimals),
-            "Số điểm thực hiện được quy đổi": rows["converted_published"],
-            "Xếp hạng mức độ": rows["level"],
+            CONVERTED_COLUMN: rows["converted_published"],
+            LEVEL_COLUMN: rows["level"],
         }
     )
     if districts is not None:

@@ -54,7 +54,7 @@ from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.parameters import KINDS, ReportParameters
 from cqdt.reading import read_table
-from cqdt.tables import output_warnings
+from cqdt.tables import LEVEL_COLUMN, output_warnings
 from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
@@ -68,7 +68,6 @@ LINKS = {
 }
 """Output files linked from the index, in this order, with the labels of the report's own files
 and of the only file of a type (others, such as annexes and tables, go by their names)."""
-LEVEL_COLUMN = "Xếp hạng mức độ"
 WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
 

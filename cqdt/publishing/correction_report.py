@@ -19,8 +19,8 @@ from cqdt.output import file_sha256
 from cqdt.publishing.document import DocumentSettings, find_document_settings
 from cqdt.publishing.parameters import CorrectionParameters
 from cqdt.publishing.report import (
-    _section,
     esc,
+    section,
     table_html,
     vietnamese_date,
     warning_html,
@@ -150,7 +150,7 @@ def summary(ctx: CorrectionContext) -> HTML:
         if len(table)
         else "<p>Không có thay đổi về điểm quy đổi, thứ hạng hay mức.</p>"
     )
-    return _section("I. Tóm tắt thay đổi", "".join(body), new_page=False)
+    return section("I. Tóm tắt thay đổi", "".join(body), new_page=False)
 
 
 def criterion_changes(ctx: CorrectionContext) -> HTML:
@@ -161,7 +161,7 @@ def criterion_changes(ctx: CorrectionContext) -> HTML:
         if len(table)
         else "<p>Không có tiêu chí nào thay đổi điểm.</p>"
     )
-    return _section("II. Thay đổi theo từng tiêu chí", body)
+    return section("II. Thay đổi theo từng tiêu chí", body)
 
 
 def reproducibility(ctx: CorrectionContext) -> HTML:
@@ -175,7 +175,7 @@ def reproducibility(ctx: CorrectionContext) -> HTML:
         ("Số tệp của lần công bố (không bị sửa)", str(len(ctx.published_hashes))),
     ]
     cells = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
-    return _section(
+    return section(
         "III. Thông tin tái lập", f'<table class="thong-tin">{cells}</table>', new_page=False
     )
 

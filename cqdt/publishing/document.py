@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cqdt.criteria import _pydantic_message
+from cqdt.criteria import pydantic_message
 from cqdt.problems import InputError, Problem
 from cqdt.yamlfile import read_yaml
 
@@ -89,7 +89,7 @@ def load_document_settings(path: str | Path | None) -> DocumentSettings:
         return DocumentSettings.model_validate(raw)
     except ValidationError as err:
         raise InputError(
-            Problem(file, "", ".".join(str(k) for k in e["loc"]), _pydantic_message(e))
+            Problem(file, "", ".".join(str(k) for k in e["loc"]), pydantic_message(e))
             for e in err.errors()
         ) from None
 

@@ -135,7 +135,7 @@ def table_html(table: pd.DataFrame, css_class: str = "bang") -> str:
     return shown.to_html(index=False, escape=True, classes=css_class, border=0, na_rep="–")
 
 
-def _section(title: str, body: str, new_page: bool = True) -> HTML:
+def section(title: str, body: str, new_page: bool = True) -> HTML:
     """A numbered section; its heading (with an id) goes into the table of contents."""
     css = "section new-page" if new_page else "section"
     return HTML(
@@ -333,7 +333,7 @@ def summary(ctx: ReportContext) -> HTML:
         body.append("<h3>Lưu ý về dữ liệu</h3><ul>")
         body += [f"<li>{esc(w.place)}: {esc(w.message)}</li>" for w in warnings]
         body.append("</ul>")
-    return _section("I. Tóm tắt kết quả", "".join(body))
+    return section("I. Tóm tắt kết quả", "".join(body))
 
 
 def _changes_html(ctx: ReportContext) -> str:
@@ -439,7 +439,7 @@ def rankings(ctx: ReportContext) -> HTML:
         for n, chunk in enumerate(_chunks(rows)):
             title = f"Điểm quy đổi phần {part.code}" + (f" (tiếp, {n + 1})" if n else "")
             body.append(figure_html(charts.ranked_bars(chunk, part, title), title))
-    return _section("II. Bảng xếp hạng", "".join(body))
+    return section("II. Bảng xếp hạng", "".join(body))
 
 
 def group_rates(result: ScoreResult, part: str) -> pd.DataFrame:
@@ -487,7 +487,7 @@ def analysis(ctx: ReportContext) -> HTML:
             rows = ctx.comparison[ctx.comparison["part"] == part.code]
             title = f"Phần {part.code}: thay đổi thứ hạng (đơn vị so sánh được)"
             body.append(figure_html(charts.rank_changes(rows, title), title))
-    return _section("III. Phân tích", "".join(body))
+    return section("III. Phân tích", "".join(body))
 
 
 CARD_COLUMNS = {
@@ -773,7 +773,7 @@ def robustness(ctx: ReportContext) -> HTML:
         "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
         f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
     )
-    return _section("IV. Độ vững của kết quả", body)
+    return section("IV. Độ vững của kết quả", body)
 
 
 __all__ = [
@@ -786,6 +786,7 @@ __all__ = [
     "reproducibility",
     "robustness",
     "scorecards",
+    "section",
     "signature",
     "summary",
     "write_outputs",

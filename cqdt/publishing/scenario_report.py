@@ -23,9 +23,9 @@ from cqdt.publishing import charts
 from cqdt.publishing.batch import Outcome, hashed_input
 from cqdt.publishing.parameters import ScenarioParameters
 from cqdt.publishing.report import (
-    _section,
     esc,
     figure_html,
+    section,
     table_html,
     warning_html,
     warnings,
@@ -228,7 +228,7 @@ def changes(ctx: ScenarioContext) -> HTML:
         body.append(
             "<p>Điểm tối đa của mỗi phần giữ nguyên: điểm quy đổi vẫn trên thang chính thức.</p>"
         )
-    return _section("I. Các thay đổi của kịch bản", "".join(body), new_page=False)
+    return section("I. Các thay đổi của kịch bản", "".join(body), new_page=False)
 
 
 def transitions(ctx: ScenarioContext) -> HTML:
@@ -249,7 +249,7 @@ def transitions(ctx: ScenarioContext) -> HTML:
                 for _, r in own.iterrows()
             ]
             body.append("</ul>")
-    return _section("II. Số đơn vị theo mức và chuyển mức", "".join(body))
+    return section("II. Số đơn vị theo mức và chuyển mức", "".join(body))
 
 
 def comparison(ctx: ScenarioContext) -> HTML:
@@ -272,7 +272,7 @@ def comparison(ctx: ScenarioContext) -> HTML:
             continue
         title = f"Phần {part.code}: thay đổi thứ hạng theo kịch bản"
         body.append(figure_html(charts.rank_changes(changes_of, title), title))
-    return _section("III. So sánh từng đơn vị", "".join(body))
+    return section("III. So sánh từng đơn vị", "".join(body))
 
 
 def write_outputs(ctx: ScenarioContext) -> HTML:

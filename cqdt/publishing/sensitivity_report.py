@@ -20,9 +20,9 @@ from cqdt.publishing import charts
 from cqdt.publishing.parameters import SensitivityParameters
 from cqdt.publishing.report import (
     CHART_CHUNK,
-    _section,
     esc,
     figure_html,
+    section,
     table_html,
     vietnamese_date,
     warning_html,
@@ -200,7 +200,7 @@ nhóm ±δ.</p>
 <h3>Thông số của lần chạy</h3>
 {table_html(sens.settings_table(ctx.study), "bang thong-so")}
 """
-    return _section("I. Câu hỏi và phương pháp", body)
+    return section("I. Câu hỏi và phương pháp", body)
 
 
 def _units_table(ctx: SensitivityContext, part: str) -> pd.DataFrame:
@@ -216,7 +216,7 @@ def convergence(ctx: SensitivityContext) -> HTML:
     body = f"<p>{convergence_sentence(study)}</p>" + table_html(
         sens.tables(study)[sens.CONVERGENCE_SHEET], "bang hoi-tu"
     )
-    return _section("II. Số mẫu có đủ không", body)
+    return section("II. Số mẫu có đủ không", body)
 
 
 def rank_uncertainty(ctx: SensitivityContext) -> HTML:
@@ -237,7 +237,7 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
             chart_title = f"Phần {part}: thứ hạng theo trọng số" + (" (tiếp)" if n else "")
             fig = charts.rank_intervals(rows.iloc[n : n + CHART_CHUNK], chart_title)
             body.append(figure_html(fig, chart_title))
-    return _section("III. Độ bất định của thứ hạng", "".join(body))
+    return section("III. Độ bất định của thứ hạng", "".join(body))
 
 
 def keep_level(ctx: SensitivityContext) -> HTML:
@@ -261,7 +261,7 @@ def keep_level(ctx: SensitivityContext) -> HTML:
             )
             body.append(figure_html(fig, chart_title))
         body.append(table_html(_units_table(ctx, part), "bang do-nhay-don-vi"))
-    return _section("IV. Khả năng giữ mức của từng đơn vị", "".join(body))
+    return section("IV. Khả năng giữ mức của từng đơn vị", "".join(body))
 
 
 def one_at_a_time(ctx: SensitivityContext) -> HTML:
@@ -273,7 +273,7 @@ def one_at_a_time(ctx: SensitivityContext) -> HTML:
         title = "Đổi riêng trọng số từng nhóm"
         body = figure_html(charts.tornado(study.one_at_a_time, study.settings.delta, title), title)
         body += table_html(sens.tables(study)[sens.OAT_SHEET], "bang mot-nhan-to")
-    return _section("V. Ảnh hưởng của từng nhóm khi đổi riêng", body)
+    return section("V. Ảnh hưởng của từng nhóm khi đổi riêng", body)
 
 
 def sobol(ctx: SensitivityContext) -> HTML:
@@ -291,14 +291,14 @@ def sobol(ctx: SensitivityContext) -> HTML:
             rows = study.sobol[study.sobol["output"] == output]
             body += figure_html(charts.sobol_indices(rows, f"Chỉ số Sobol: {label}"), label)
         body += table_html(sens.tables(study)[sens.SOBOL_SHEET], "bang sobol")
-    return _section("VI. Chỉ số Sobol theo nhóm", body)
+    return section("VI. Chỉ số Sobol theo nhóm", body)
 
 
 def conclusion(ctx: SensitivityContext) -> HTML:
     """The conclusion generated from the tables' numbers."""
     sentences = conclusion_sentences(ctx.study, part_titles(ctx.result))
     body = "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
-    return _section("VII. Kết luận", body, new_page=False)
+    return section("VII. Kết luận", body, new_page=False)
 
 
 def write_outputs(ctx: SensitivityContext) -> HTML:
