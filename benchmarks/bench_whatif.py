@@ -13,8 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
-from cqdt.explorer import Explorer
-from cqdt.publishing.parameters import ExplorerParameters
+from cqdt.explorer import Explorer, ExplorerParameters
 from cqdt.scenarios import apply_scenario, find_scenarios, load_scenario
 from cqdt.workspace import Workspace
 

@@ -20,12 +20,14 @@ from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, errors_only
 from cqdt.register import units_in
+from cqdt.results import write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
 if TYPE_CHECKING:  # imported when used: SALib and scipy are slow to load
+    from cqdt.publishing.outcome import Outcome
     from cqdt.sensitivity import Settings
 
 DESCRIPTION = """\
@@ -420,39 +422,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
-    from cqdt.corrections import find_published_workbook, folder_hashes
-    from cqdt.publishing.batch import Outcome, hashed_input, run_reports
-    from cqdt.publishing.parameters import CorrectionParameters
+    from cqdt.corrections import folder_hashes
+    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.kinds import correction
 
-    published, survey = Path(args.published), Path(args.survey)
-    if not published.is_dir():
-        raise _missing(published, "không phải thư mục kết quả đã công bố")
-    if not survey.is_file():
-        raise _missing(survey, "không tìm thấy tệp khảo sát sau phúc khảo (--survey)")
+    published = Path(args.published)
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
-    workbook = find_published_workbook(published, args.level, args.year)
-    workspace.score(args.level, args.year, survey=survey)  # bad data stops here, nothing written
+    planned = correction.plan(
+        workspace, published, Path(args.survey), args.level, args.year, date.today()
+    )
     before = folder_hashes(published)
-    params = CorrectionParameters(
-        level=args.level,
-        year=args.year,
-        criteria_dir=str(workspace.criteria_dir.resolve()),
-        data_dir=str(workspace.data_dir.resolve()),
-        published_run=str(published.resolve()),
-        survey_file=str(survey.resolve()),
-        report_date=date.today().isoformat(),
-    )
-    inputs = {"published": hashed_input(workbook), "survey": hashed_input(survey)}
-    outcome = Outcome(
-        args.level,
-        args.year,
-        f"{args.level}-{args.year}",
-        params.model_dump(),
-        inputs,
-        kind=CorrectionParameters.kind,
-    )
-    code = run_reports([outcome], Path(args.out), "dinh-chinh", 1, args.timeout, not args.no_pdf)
+    code = run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
     if folder_hashes(published) != before:
         print(f"LỖI: thư mục đã công bố {published} bị thay đổi trong khi chạy", file=sys.stderr)
         return 1
@@ -613,12 +594,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     target = new_run_folder(args.out, "diem")
     with staged_folder(target) as folder:
         for label, result in results:
+            subfolder = folder / f"{result.level}-{result.year}"
             written = write_result_tables(
-                result,
-                folder / f"{result.level}-{result.year}",
-                workspace.districts(result.level),
-                workspace.synthetic,
+                result, subfolder, workspace.districts(result.level), workspace.synthetic
             )
+            write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
             print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
             _print_problems(result.evidence.warnings)
     print(f"Kết quả ghi tại: {target}")
@@ -626,8 +606,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_batch  # heavy imports only when publishing
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
     from cqdt.publishing.document import find_document_settings
+    from cqdt.publishing.kinds import official
 
     check_writable(args.out)
     workspace, selected = _selected(args)
@@ -641,35 +622,35 @@ def cmd_report(args: argparse.Namespace) -> int:
         if result.evidence.warnings:
             print(f"Dữ liệu {label}: lưu ý")
             _print_problems(result.evidence.warnings)
-    return run_batch(
-        workspace,
-        selected,
-        out=Path(args.out),
-        compare_year=args.compare_year,
-        jobs=args.jobs,
-        timeout=args.timeout,
-        pdf=not args.no_pdf,
-        report_date=args.report_date or "",
-        document_file=args.document,
+    planned = official.plan(
+        workspace, selected, args.compare_year, args.report_date or "", args.document
+    )
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
     )
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
-    from cqdt.publishing.scenario_report import plan_scenario, summary
+    from cqdt.publishing.kinds import scenario
 
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
     try:
-        outcome, what_if = plan_scenario(workspace, Path(args.scenario), args.year, date.today())
+        planned = scenario.plan(workspace, Path(args.scenario), args.year, date.today())
     except InputError as err:
         print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
         _print_problems(err.problems)
         return 1
-    print(f"Kịch bản «{what_if.scenario.title}», năm {args.year}: {summary(what_if)}.")
-    return run_reports(
-        [outcome], Path(args.out), "kich-ban", 1, timeout=args.timeout, pdf=not args.no_pdf
-    )
+    _print_notes(planned)
+    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+
+
+def _print_notes(planned: Sequence[Outcome]) -> None:
+    """What planning found, one line per report (if it says anything)."""
+    for outcome in planned:
+        if outcome.note:
+            print(outcome.note)
 
 
 def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
@@ -711,51 +692,20 @@ def _sensitivity_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import plan, run_reports
-    from cqdt.publishing.parameters import SensitivityParameters
-    from cqdt.sensitivity import check_fits
+    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.kinds import sensitivity
 
     settings = _sensitivity_settings(args)
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
-    years = workspace.surveys(args.level)["year"]
-    year = int(args.year) if args.year else int(years.max()) if len(years) else 0
-    if year not in set(years):
-        raise SystemExit(
-            f"Lỗi: không tìm thấy tệp khảo sát {LEVELS[args.level]} năm {args.year or '(bất kỳ)'} "
-            f"trong {args.data}; cần dạng <năm>/{args.level}.csv"
-        )
-    results, failed = _score_each(workspace, [(args.level, year)])
-    if failed:
-        return 1
-    result = results[0][1]
     try:
-        check_fits(settings, result.criteria, len(result.points))
+        planned = sensitivity.plan(
+            workspace, args.level, int(args.year) if args.year else None, settings, ""
+        )
     except ValueError as err:
         raise SystemExit(f"Lỗi: {err}") from None
-    (outcome,) = plan(workspace, [(args.level, year)], "none")
-    outcome.kind = SensitivityParameters.kind
-    outcome.parameters = SensitivityParameters(
-        level=args.level,
-        year=year,
-        criteria_dir=outcome.parameters["criteria_dir"],
-        data_dir=outcome.parameters["data_dir"],
-        report_date=outcome.parameters["report_date"],
-        scheme=settings.scheme,
-        by=settings.by,
-        n=settings.n,
-        delta=float(settings.delta),
-        concentration=float(settings.concentration),
-        seed=settings.seed,
-        top_k=settings.top_k,
-    ).model_dump()
-    print(
-        f"Phân tích độ nhạy {LEVELS[args.level]} năm {year}: {settings.n} mẫu trọng số "
-        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
-    )
-    return run_reports(
-        [outcome], Path(args.out), SensitivityParameters.kind, 1, args.timeout, not args.no_pdf
-    )
+    _print_notes(planned)
+    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

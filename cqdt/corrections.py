@@ -1,10 +1,11 @@
 """Corrections after appeals: corrected data scored against a published run, and what changed.
 
 A published run (a ``cqdt score`` or ``cqdt report`` run folder) holds, for each level and
-year, the workbook ``<level>-<year>.xlsx``: the official table of every part and the points
-of every criterion with how they were computed. :func:`read_published` reads what was
-published from it (never re-scoring the old data: the published numbers are the reference),
-and :func:`compare` sets the corrected :class:`~cqdt.scoring.ScoreResult` against it:
+year, the machine-readable result ``ket-qua-<level>-<year>.json`` (:mod:`cqdt.results`): the
+numbers of every part and the points of every criterion with how they were computed.
+:func:`read_published` reads what was published from it (never re-scoring the old data: the
+published numbers are the reference), and :func:`changes_since` sets the corrected
+:class:`~cqdt.scoring.ScoreResult` against it:
 
 - per unit and part: converted points, rate, rank and level before and after;
 - per unit and criterion whose points changed: points before and after, and why (how the
@@ -24,19 +25,15 @@ import pandas as pd
 from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem
-from cqdt.reading import open_workbook
+from cqdt.results import read_result, result_file
 from cqdt.scoring import ScoreResult
 from cqdt.tables import (
     CONVERTED_COLUMN,
-    DETAIL_SHEET,
     LEVEL_COLUMN,
     RANK_COLUMN,
     RATE_COLUMN,
     UNIT_COLUMN,
     official_table,
-    part_sheet_title,
-    read_sheet,
-    sheet_name,
 )
 
 
@@ -44,16 +41,18 @@ from cqdt.tables import (
 class Published:
     """What a run published for one level and year."""
 
-    workbook: Path
+    source: Path
+    """The result file it was read from."""
     parts: pd.DataFrame
-    """unit, part, rank, rate (%), converted, level."""
+    """unit, part, rank, rate (%), converted, level: as printed in the official tables."""
     details: pd.DataFrame
     """unit, criterion, points (NaN: not applicable), explanation."""
 
 
-def find_published_workbook(run: Path, level: str, year: int) -> Path:
-    """The workbook ``<level>-<year>.xlsx`` of a published run folder."""
-    found = sorted(Path(run).glob(f"**/{level}-{year}.xlsx"))
+def find_published_result(run: Path, level: str, year: int) -> Path:
+    """The result file of a level and year in a published run folder (:mod:`cqdt.results`)."""
+    name = result_file("", level, year).name
+    found = sorted(Path(run).glob(f"**/{name}"))
     if len(found) != 1:
         raise InputError(
             [
@@ -61,46 +60,40 @@ def find_published_workbook(run: Path, level: str, year: int) -> Path:
                     str(run),
                     "",
                     "",
-                    f"cần đúng một tệp {level}-{year}.xlsx trong lần chạy đã công bố (thư mục của "
-                    f"cqdt score hoặc cqdt report), tìm thấy {len(found)}",
+                    f"cần đúng một tệp {name} trong lần chạy đã công bố (thư mục của cqdt score "
+                    f"hoặc cqdt report), tìm thấy {len(found)}",
                 )
             ]
         )
     return found[0]
 
 
-def read_published(run: Path, result: ScoreResult) -> Published:
-    """The published tables of ``result``'s level and year, read from the run's workbook."""
-    path = find_published_workbook(run, result.level, result.year)
-    book = open_workbook(path)
-    parts = []
-    for part in result.criteria.parts:
-        name = sheet_name(part_sheet_title(part))
-        if name not in book.sheetnames:
-            raise InputError([Problem(str(path), "", name, "thiếu trang tính của phần này")])
-        table = read_sheet(book[name])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "unit": table[UNIT_COLUMN].astype(str),
-                    "part": part.code,
-                    "rank": table[RANK_COLUMN].astype(int),
-                    "rate": table[RATE_COLUMN].astype(float),  # in %, as published
-                    "converted": table[CONVERTED_COLUMN].astype(float),
-                    "level": table[LEVEL_COLUMN].astype(str),
-                }
-            )
-        )
-    detail = read_sheet(book[DETAIL_SHEET])
-    details = pd.DataFrame(
+def read_published(run: Path, level: str, year: int) -> Published:
+    """The published numbers of a level and year, read from the run's result file and rounded
+    exactly as the official tables printed them."""
+    saved = read_result(find_published_result(run, level, year))
+    rounding, parts, points = saved.rounding, saved.parts, saved.criterion_points
+    published_parts = pd.DataFrame(
         {
-            "unit": detail[UNIT_COLUMN].astype(str),
-            "criterion": detail["Mã tiêu chí"].astype(str),
-            "points": detail["Điểm đạt"].astype(float).where(detail["Áp dụng"] == "Có"),
-            "explanation": detail["Cách tính"].astype(str),
+            "unit": parts["unit"].astype(str),
+            "part": parts["part"].astype(str),
+            "rank": parts["rank"].astype(int),
+            "rate": round_half_up(parts["rate"] * 100, rounding.rate_percent_decimals),
+            "converted": parts["converted_published"],
+            "level": parts["level"].astype(str),
         }
     )
-    return Published(path, pd.concat(parts, ignore_index=True), details)
+    details = pd.DataFrame(
+        {
+            "unit": points["unit"].astype(str),
+            "criterion": points["criterion"].astype(str),
+            "points": round_half_up(points["points"], rounding.points_decimals).where(
+                points["applicable"].astype(bool)
+            ),
+            "explanation": points["explanation"].astype(str),
+        }
+    )
+    return Published(saved.path, published_parts, details)
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
@@ -130,7 +123,7 @@ class Changes:
         return list(dict.fromkeys(units))
 
 
-def compare(published: Published, corrected: ScoreResult) -> Changes:
+def changes_since(published: Published, corrected: ScoreResult) -> Changes:
     """What changed, part by part and criterion by criterion (see the module docstring)."""
     after = pd.concat(
         [official_table(corrected, p.code).assign(part=p.code) for p in corrected.criteria.parts],

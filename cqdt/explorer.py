@@ -9,7 +9,7 @@ call :func:`explore` and :func:`ranking` directly to know what the page must sho
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as widgets
 import pandas as pd
@@ -18,8 +18,8 @@ from cqdt.criteria import LEVELS
 from cqdt.numbers import format_number
 from cqdt.problems import InputError
 from cqdt.publishing import charts
-from cqdt.publishing.parameters import ExplorerParameters
-from cqdt.publishing.report import esc, figure_html, table_html
+from cqdt.publishing.html import esc, figure_html, table_html
+from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scenarios import (
     WhatIf,
     apply_scenario,
@@ -30,6 +30,18 @@ from cqdt.scenarios import (
 )
 from cqdt.scoring import ScoreResult
 from cqdt.workspace import Workspace
+
+
+class ExplorerParameters(NotebookParameters):
+    """The interactive explorer (``notebooks/kham_pha.ipynb``); not a published report."""
+
+    kind: ClassVar[str] = "kham-pha"
+    title: ClassVar[str] = "Khám phá kịch bản"
+    notebook: ClassVar[str] = "kham_pha.ipynb"
+
+    scenario_file: str = ""
+    """A scenario to apply from the start; empty for none."""
+
 
 RANKING_CLASS = "cqdt-xep-hang"
 """CSS class of the ranking table (the browser test finds it by this)."""

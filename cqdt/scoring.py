@@ -208,3 +208,17 @@ def score(criteria: CriteriaSet, evidence: Evidence) -> ScoreResult:
     points = criterion_points(criteria, evidence)
     parts, groups = aggregate(points, criteria)
     return ScoreResult(criteria, evidence, points, parts, groups)
+
+
+def group_rates(result: ScoreResult, part: str) -> pd.DataFrame:
+    """Rate (%) per unit and group of a part, units in rank order (NaN if all excluded).
+
+    A group's rate is its achieved points over its required points, as a part's rate.
+    """
+    groups = result.groups[result.groups["part"] == part]
+    rate = groups["achieved"] / (groups["max"] - groups["excluded"]).where(
+        groups["max"] > groups["excluded"]
+    )
+    table = groups.assign(rate=rate * 100).pivot(index="unit", columns="group", values="rate")
+    order = result.parts[result.parts["part"] == part].sort_values(["rank", "unit"])["unit"]
+    return table.loc[order]

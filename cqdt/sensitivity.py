@@ -1094,3 +1094,25 @@ def write_tables(
     ]
     written.append(write_workbook(sheets, folder / f"{stem}.xlsx", warnings))
     return written
+
+
+def part_rows(table: pd.DataFrame, part: str, column: str = "part") -> pd.DataFrame:
+    """The rows of one part."""
+    return table[table[column] == part]
+
+
+def at_risk(study: SensitivityResult, part: str) -> pd.DataFrame:
+    """Units of a part that change level in more than 5 % of samples, most at risk first."""
+    rows = part_rows(study.units, part)
+    return rows[rows["p_keep"] < KEEP_LEVEL_SHARE].sort_values("p_keep")
+
+
+def robustness_table(study: SensitivityResult, titles: dict[str, str]) -> pd.DataFrame:
+    """Per unit, for each part: the official level and the probability of keeping it (%)."""
+    columns = {}
+    for part in titles:
+        rows = part_rows(study.units, part).set_index("unit")
+        columns[f"Phần {part}: mức"] = rows["nominal_level"]
+        columns[f"Phần {part}: xác suất giữ mức (%)"] = as_percent(rows["p_keep"])
+    table = pd.DataFrame(columns)
+    return table.rename_axis("Đơn vị").reset_index()

@@ -185,9 +185,11 @@ signatory: {authority: "", title: "GIÁM ĐỐC", name: "Trần Thị Bình"}
 
 
 def _batch(out: Path, workspace, **options) -> Path:
-    from cqdt.publishing.batch import run_batch
+    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.kinds import official
 
-    code = run_batch(workspace, [("huyen", 2020)], out=out, jobs=1, timeout=300, **options)
+    planned = official.plan(workspace, [("huyen", 2020)], **options)
+    code = run_reports(planned, out, jobs=1, timeout=300)
     assert code == 0
     (run,) = out.iterdir()
     return run

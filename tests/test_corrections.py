@@ -21,7 +21,7 @@ from cqdt.cli import main
 from cqdt.corrections import folder_hashes
 from cqdt.evidence import load_evidence
 from cqdt.output import file_sha256
-from cqdt.publishing.parameters import KINDS, CorrectionParameters
+from cqdt.publishing.kinds import KINDS, correction, kind_module
 from cqdt.scoring import score
 from cqdt.tables import read_sheet, write_result_tables
 from tests.conftest import ROOT, write_survey
@@ -70,9 +70,9 @@ def corrected(tmp_path_factory) -> dict:
 
 
 def test_notebook_parameters_are_the_model_fields():
-    names = set(papermill.inspect_notebook(str(CorrectionParameters.notebook_path())))
-    assert names == set(CorrectionParameters.model_fields)
-    assert KINDS["dinh-chinh"] is CorrectionParameters
+    names = set(papermill.inspect_notebook(str(correction.Parameters.notebook_path())))
+    assert names == set(correction.Parameters.model_fields)
+    assert "dinh-chinh" in KINDS and kind_module("dinh-chinh") is correction
 
 
 def test_the_published_run_is_left_untouched(corrected):

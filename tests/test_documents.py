@@ -5,6 +5,7 @@ The reports are rendered once per session (``sample_run``, ``official_run`` in c
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -214,7 +215,9 @@ def test_every_output_file_carries_the_warnings(sample_run):
         elif path.suffix == ".docx":
             text = docx_text(path)
             assert all(w in text for w in WARNINGS) and all(m in text for m in MARKS)
-    assert seen == {".pdf", ".html", ".ipynb", ".csv", ".xlsx", ".docx"}
+        elif path.suffix == ".json":  # the machine-readable result says it too
+            assert json.loads(path.read_text(encoding="utf-8"))["warnings"] == WARNINGS
+    assert seen == {".pdf", ".html", ".ipynb", ".csv", ".xlsx", ".docx", ".json"}
     index = squash((sample_run / "index.html").read_text(encoding="utf-8"))
     assert all(w in index for w in WARNINGS)
     assert len(list((folder / "phu-luc-phieu-diem-huyen-2020").glob("*.pdf"))) == 9
@@ -304,7 +307,8 @@ def test_chart_text_is_at_least_8_pt_at_printed_size():
     from matplotlib.text import Text
 
     from cqdt.publishing import charts
-    from cqdt.publishing.report import figure_html, group_rates
+    from cqdt.publishing.html import figure_html
+    from cqdt.scoring import group_rates
 
     workspace = Workspace.at(CRITERIA, SAMPLE)
     result = workspace.score("xa", 2020)

@@ -11,10 +11,9 @@ import nbformat
 import papermill
 import pytest
 
-from cqdt.explorer import Explorer, explore, ranking
+from cqdt.explorer import Explorer, ExplorerParameters, explore, ranking
 from cqdt.problems import InputError
 from cqdt.publishing.execute import ensure_kernel
-from cqdt.publishing.parameters import ExplorerParameters
 from tests.conftest import ROOT
 
 

@@ -341,8 +341,7 @@ def test_any_single_corrupted_cell_is_named_and_nothing_is_scored(
 
 
 def test_registered_units_missing_are_in_the_report_too(tmp_path):
-    from cqdt.publishing import report
-    from cqdt.publishing.parameters import ReportParameters
+    from cqdt.publishing.kinds import official as report
 
     data = tmp_path / "data"
     (data / "2020").mkdir(parents=True)
@@ -351,7 +350,7 @@ def test_registered_units_missing_are_in_the_report_too(tmp_path):
         ROOT / "data" / "sample" / "2020" / "huyen.csv", dtype=str, keep_default_na=False
     )
     survey[survey["don_vi"] != "Huyện A Lưới"].to_csv(data / "2020" / "huyen.csv", index=False)
-    params = ReportParameters(
+    params = report.Parameters(
         level="huyen",
         year=2020,
         criteria_dir=str(ROOT / "criteria"),

@@ -16,9 +16,10 @@ import papermill
 import pytest
 from pypdf import PdfReader
 
-from cqdt.publishing.batch import _describe, plan, run_batch
+from cqdt.publishing.batch import _describe, run_reports
 from cqdt.publishing.execute import KERNEL_NAME, ensure_kernel, execute_report
-from cqdt.publishing.parameters import ReportParameters
+from cqdt.publishing.kinds import official
+from cqdt.publishing.kinds.official import Parameters as ReportParameters
 from cqdt.publishing.render import html_to_pdf, notebook_to_html
 from cqdt.tables import RATE_COLUMN, official_table
 from cqdt.workspace import Workspace
@@ -57,7 +58,12 @@ def rendered(tmp_path_factory, hostile_data) -> dict:
         "compare_year": 0,
         "report_date": "2026-11-25",
     }
-    execute_report(notebook, ReportParameters.checked(params), timeout=300)
+    execute_report(
+        notebook,
+        ReportParameters.notebook_path(),
+        ReportParameters.checked(params).model_dump(),
+        timeout=300,
+    )
     page = notebook_to_html(notebook)
     pdf = folder / "bao-cao.pdf"
     html_to_pdf(page, pdf)
@@ -198,9 +204,9 @@ def test_timeout_is_reported_and_the_notebook_kept(tmp_path):
     with pytest.raises(Exception, match=r"[Tt]imed out|[Tt]imeout") as caught:
         execute_report(
             output,
-            ReportParameters.checked({"level": "huyen", "year": 2020}),
+            source,
+            ReportParameters.checked({"level": "huyen", "year": 2020}).model_dump(),
             timeout=2,
-            notebook=source,
         )
     assert _describe(caught.value).startswith("quá thời gian cho phép")
     assert output.exists()
@@ -225,11 +231,9 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     selected = [("huyen", 2019), ("huyen", 2020)]
     runs = []
     for name in ("out1", "out2"):
-        code = run_batch(
-            workspace,
-            selected,
-            out=tmp_path / name,
-            compare_year="none",
+        code = run_reports(
+            official.plan(workspace, selected, compare_year="none"),
+            tmp_path / name,
             jobs=2,
             timeout=300,
             pdf=False,
@@ -294,8 +298,13 @@ def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path,
     nbformat.write(nb, notebook)
     workspace = Workspace.at(CRITERIA, SAMPLE)
     selected = [("huyen", y) for y in (2018, 2019, 2020)]
-    code = run_batch(
-        workspace, selected, out=tmp_path / "out", jobs=1, timeout=60, pdf=False, notebook=notebook
+    code = run_reports(
+        official.plan(workspace, selected),
+        tmp_path / "out",
+        jobs=1,
+        timeout=60,
+        pdf=False,
+        notebook=notebook,
     )
     assert code == 1
     (run,) = (tmp_path / "out").iterdir()
@@ -316,7 +325,7 @@ def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path,
 def test_comparing_a_report_with_its_own_year_means_no_comparison(tmp_path):
     workspace = Workspace.at(CRITERIA, SAMPLE)
     selected = [("huyen", 2019), ("huyen", 2020)]
-    planned = plan(workspace, selected, "2019")
+    planned = official.plan(workspace, selected, "2019")
     assert [(o.year, o.compare_year, o.parameters["compare_year"]) for o in planned] == [
         (2019, None, 0),
         (2020, 2019, 2019),

@@ -161,10 +161,9 @@ def test_without_register_units_match_by_name(communes):
 
 
 def test_official_report_lists_mergers_and_counts_comparable_units():
-    from cqdt.publishing import report
-    from cqdt.publishing.parameters import ReportParameters
+    from cqdt.publishing.kinds import official as report
 
-    params = ReportParameters(
+    params = report.Parameters(
         level="xa",
         year=2020,
         compare_year=2019,

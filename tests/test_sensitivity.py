@@ -405,11 +405,11 @@ def command_run(tmp_path_factory) -> dict:
 
 
 def test_notebook_parameters_are_the_model_fields():
-    from cqdt.publishing.parameters import KINDS, SensitivityParameters
+    from cqdt.publishing.kinds import KINDS, kind_module, sensitivity
 
-    assert KINDS["do-nhay"] is SensitivityParameters
-    names = set(papermill.inspect_notebook(str(SensitivityParameters.notebook_path())))
-    assert names == set(SensitivityParameters.model_fields)
+    assert "do-nhay" in KINDS and kind_module("do-nhay") is sensitivity
+    names = set(papermill.inspect_notebook(str(sensitivity.Parameters.notebook_path())))
+    assert names == set(sensitivity.Parameters.model_fields)
 
 
 def test_run_folder_has_report_tables_index_and_manifest(command_run):
@@ -489,11 +489,10 @@ def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
 
 
 def test_official_report_shows_the_documented_robustness_run():
-    from cqdt.publishing import report
-    from cqdt.publishing.parameters import ReportParameters
+    from cqdt.publishing.kinds import official as report
 
     ctx = report.prepare(
-        ReportParameters(
+        report.Parameters(
             level="huyen",
             year=2020,
             criteria_dir=str(ROOT / "criteria"),

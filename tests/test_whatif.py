@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cqdt.cli import main
-from cqdt.publishing.parameters import ExplorerParameters, ScenarioParameters
+from cqdt.explorer import ExplorerParameters
+from cqdt.publishing.kinds.scenario import Parameters as ScenarioParameters
 from cqdt.scenarios import apply_scenario, load_scenario
 from cqdt.tables import read_sheet
 from cqdt.workspace import Workspace

@@ -1,8 +1,8 @@
-"""A batch of reports, in parallel, with index and manifest: any kind of report notebook.
+"""A batch of reports, in parallel, with index and manifest: whatever their kind.
 
-:func:`run_reports` runs planned :class:`Outcome` records of any kind (official report,
-sensitivity, ...: see :data:`~cqdt.publishing.parameters.KINDS`) into one new run folder;
-:func:`run_batch` plans and runs the official reports of every requested level and year.
+:func:`run_reports` runs planned :class:`~cqdt.publishing.outcome.Outcome` records (made by a
+kind's ``plan``: see :mod:`cqdt.publishing.kinds`) into one new run folder. It knows nothing of
+any kind: an outcome names its notebook, parameters, title and folder.
 
 Layout of a batch folder (new for every run, never overwritten)::
 
@@ -32,16 +32,14 @@ import signal
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
 from cqdt import __version__
-from cqdt.criteria import LEVELS, load_criteria
+from cqdt.criteria import LEVELS
 from cqdt.output import (
     INCOMPLETE_SUFFIX,
     file_sha256,
@@ -49,15 +47,13 @@ from cqdt.output import (
     replaced_atomically,
     staged_folder,
 )
-from cqdt.problems import InputError
 from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
-from cqdt.publishing.parameters import KINDS, ReportParameters
-from cqdt.reading import read_table
-from cqdt.tables import LEVEL_COLUMN, output_warnings
-from cqdt.workspace import Workspace
+from cqdt.publishing.outcome import FAILED, INTERRUPTED, OK, Outcome
+from cqdt.publishing.parameters import NOTEBOOKS
+from cqdt.results import read_result, result_file
+from cqdt.tables import output_warnings
 
-OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
 LINKS = {
     ".html": "HTML",
     ".pdf": "PDF",
@@ -70,30 +66,6 @@ LINKS = {
 and of the only file of a type (others, such as annexes and tables, go by their names)."""
 WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
-
-
-@dataclass
-class Outcome:
-    """What happened to one report."""
-
-    level: str
-    year: int
-    folder: str
-    """The report's sub-folder, relative to the run folder."""
-    parameters: dict[str, Any]
-    """Every parameter of the notebook, as validated by the kind's parameter model."""
-    inputs: dict[str, dict[str, str]]
-    compare_year: int | None = None
-    criteria: dict[str, str] = field(default_factory=dict)  # version, status, label
-    synthetic: bool = False
-    unit_count: int | None = None
-    status: str = OK
-    error: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256
-    seconds: dict[str, float] = field(default_factory=dict)
-    kind: str = ReportParameters.kind
-    levels: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Units per level in each part's published table (part -> level -> count), if any."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -148,8 +120,7 @@ def run_one(
     """
     folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
-    model = KINDS[outcome.kind]
-    stem = model.stem(outcome.level, outcome.year)
+    stem = outcome.stem
     executed = folder / f"{stem}.ipynb"
     clock = time.perf_counter()
 
@@ -163,12 +134,12 @@ def run_one(
     from cqdt.publishing.render import html_to_pdf, notebook_to_html
 
     try:
-        params = model.checked(outcome.parameters)
         kernel = _worker_kernel()
-        execute_report(executed, params, timeout=timeout, notebook=notebook, kernel=kernel)
+        source = notebook or NOTEBOOKS / outcome.notebook
+        execute_report(executed, source, outcome.parameters, timeout=timeout, kernel=kernel)
         lap("execute")
         outcome.seconds["kernel"] = round(kernel.seconds, 3)  # part of "execute"
-        title = f"{model.title} {LEVELS[outcome.level]} năm {outcome.year}"
+        title = f"{outcome.title} {LEVELS[outcome.level]} năm {outcome.year}"
         page = notebook_to_html(executed, title=title)
         with replaced_atomically(folder / f"{stem}.html") as temporary:
             temporary.write_text(page, encoding="utf-8")
@@ -181,21 +152,12 @@ def run_one(
                 page = annex.read_text(encoding="utf-8")
                 annex_to_pdf(page, folder / f"{annex.stem}.pdf", folder / annex.stem)
             lap("annex")
-        outcome.levels = _level_counts(folder)
+        saved = result_file(folder, outcome.level, outcome.year)
+        if saved.exists():  # kinds that publish official tables save their result
+            outcome.levels = read_result(saved).level_counts()
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
     return _record_outputs(outcome, root)
-
-
-def _level_counts(folder: Path) -> dict[str, dict[str, int]]:
-    """Units per level in each published part table (``*-phan-<part>.csv``) of a report."""
-    counts = {}
-    for table in sorted(folder.glob("*-phan-*.csv")):
-        levels = read_table(table)
-        if LEVEL_COLUMN in levels.columns:
-            part = table.stem.rsplit("-phan-", 1)[1]
-            counts[part] = levels[LEVEL_COLUMN].value_counts().sort_index().to_dict()
-    return counts
 
 
 def _record_outputs(outcome: Outcome, root: Path) -> Outcome:
@@ -220,87 +182,10 @@ def _collect(future: Future, outcome: Outcome, root: Path) -> Outcome:
         return _record_outputs(outcome, root)
 
 
-def hashed_input(path: Path) -> dict[str, str]:
-    """An input file for the manifest: its path relative to the working directory the command
-    ran in (absolute only when it is on another drive), and its SHA-256."""
-    try:
-        shown = os.path.relpath(path)
-    except ValueError:  # Windows: another drive
-        shown = str(Path(path).resolve())
-    return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
-
-
-def plan(
-    workspace: Workspace,
-    selected: list[tuple[str, int]],
-    compare_year: str,
-    report_date: str = "",
-    document_file: str = "",
-) -> list[Outcome]:
-    """One pending official report per (level, year), with parameters, input hashes, criteria.
-
-    ``report_date`` (YYYY-MM-DD) is the date printed on the reports; empty for the date of the
-    document settings (``document_file``, or the data folder's ``van_ban.yaml``), else today.
-    """
-    years = {
-        (level, year)
-        for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
-    }
-    synthetic = workspace.synthetic
-    planned = []
-    for level, year in selected:
-        if compare_year == "previous":
-            compare = year - 1 if (level, year - 1) in years else 0
-        elif compare_year == "none":
-            compare = 0
-        else:
-            compare = int(compare_year)
-        if compare == year:  # a report is not compared with itself
-            compare = 0
-        parameters = ReportParameters(
-            level=level,
-            year=int(year),
-            criteria_dir=str(workspace.criteria_dir.resolve()),
-            data_dir=str(workspace.data_dir.resolve()),
-            compare_year=compare,
-            report_date=report_date,
-            document_file=str(Path(document_file).resolve()) if document_file else "",
-        )
-        survey = workspace.survey(level, year)
-        outcome = Outcome(
-            level,
-            int(year),
-            f"{level}-{year}",
-            parameters.model_dump(),
-            {"survey": hashed_input(survey)},
-            compare_year=compare or None,
-            synthetic=synthetic,
-        )
-        # missing or broken inputs are only noted here: the run itself fails and says why
-        with suppress(InputError):
-            criteria_file = workspace.criteria_file(level, year)
-            outcome.inputs["criteria"] = hashed_input(criteria_file)
-            cs = load_criteria(criteria_file)
-            outcome.criteria = {
-                "version": cs.version,
-                "status": cs.status,
-                "label": cs.status_label,
-            }
-        if compare:
-            with suppress(InputError):
-                outcome.inputs["compare_survey"] = hashed_input(workspace.survey(level, compare))
-        if workspace.units_file.exists():
-            outcome.inputs["units"] = hashed_input(workspace.units_file)
-        with suppress(InputError):
-            outcome.unit_count = len(read_table(survey))
-        planned.append(outcome)
-    return planned
-
-
 def _links(o: Outcome) -> str:
     """Links to a report's files: the report's own and single files by type, others by name."""
     esc = html.escape
-    own = KINDS[o.kind].stem(o.level, o.year)
+    own = o.stem
     top = [file for file in o.outputs if "/" not in file]
 
     def label(file: str, suffix: str) -> str:
@@ -347,7 +232,7 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
         count = "—" if o.unit_count is None else str(o.unit_count)
         status = {OK: "Thành công", INTERRUPTED: "Bị dừng"}.get(o.status, f"Lỗi: {o.error}")
         cells = (
-            KINDS[o.kind].title,
+            o.title,
             LEVELS[o.level].capitalize(),
             str(o.year),
             criteria,
@@ -408,41 +293,24 @@ def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, job
     return path
 
 
-def run_batch(
-    workspace: Workspace,
-    selected: list[tuple[str, int]],
-    out: Path,
-    compare_year: str = "previous",
-    jobs: int = 0,
-    timeout: int = 900,
-    pdf: bool = True,
-    notebook: Path | None = None,
-    report_date: str = "",
-    document_file: str = "",
-) -> int:
-    """Plan and run the official report of every selected level and year (see run_reports)."""
-    planned = plan(workspace, selected, compare_year, report_date, document_file)
-    # largest surveys first, so the long commune reports do not run last and alone
-    planned.sort(key=lambda o: -Path(o.inputs["survey"]["path"]).stat().st_size)
-    return run_reports(planned, out, "bao-cao", jobs, timeout, pdf, notebook)
-
-
 def run_reports(
     planned: list[Outcome],
     out: Path,
-    prefix: str,
+    prefix: str = "",
     jobs: int = 0,
     timeout: int = 900,
     pdf: bool = True,
     notebook: Path | None = None,
 ) -> int:
-    """Run planned reports (in this order) into a new folder ``<out>/<prefix>-<date>-<time>``.
+    """Run planned reports (in this order) into a new folder ``<out>/<prefix>-<date>-<time>``;
+    the prefix is the reports' kind when not given (``bao-cao-…``, ``kich-ban-…``).
 
     Return 0 if all succeeded, 1 otherwise. On Ctrl-C the workers are stopped, manifest and
     index are written for what finished, and ``KeyboardInterrupt`` is raised again, saying so
     (the folder is left ``*-chua-hoan-thanh``).
     """
     jobs = jobs or os.cpu_count() or 1
+    prefix = prefix or planned[0].kind
     started = datetime.now()
     target = new_run_folder(out, prefix, started)
     ensure_kernel()  # once, before workers start, so they never race to register it
@@ -459,16 +327,15 @@ def run_reports(
                 for future in bar:
                     outcome = done[future] = _collect(future, futures[future], folder)
                     bar.write(
-                        f"  {KINDS[outcome.kind].title}, {LEVELS[outcome.level]} năm "
+                        f"  {outcome.title}, {LEVELS[outcome.level]} năm "
                         f"{outcome.year}: {outcome.status}"
                         + (f" — {outcome.error}" if outcome.error else "")
                     )
             except KeyboardInterrupt:
                 interrupted = True
                 bar.close()
-                workers = list(pool._processes.values())  # no public handle before Python 3.14
                 pool.shutdown(wait=False, cancel_futures=True)
-                for worker in workers:
+                for worker in multiprocessing.active_children():  # the pool's workers
                     worker.terminate()
         outcomes = [done.get(f) or _interrupted(o, folder) for f, o in futures.items()]
         outcomes.sort(key=lambda o: (o.kind, list(LEVELS).index(o.level), o.year))

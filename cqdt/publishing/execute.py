@@ -2,9 +2,10 @@
 
 - :func:`ensure_kernel` registers a kernel that runs *this* interpreter (so a fresh virtual
   environment works without ``ipykernel install`` by hand);
-- :func:`execute_report` runs the notebook of a kind of report with its validated parameters
-  (papermill only warns on unknown ones) and a timeout, and always leaves the executed notebook
-  behind, including the error when a cell failed: it is the audit record of the run;
+- :func:`execute_report` runs a report notebook with its parameters (validated by the kind's
+  model when planned, and again by the notebook itself: papermill only warns on unknown ones)
+  and a timeout, and always leaves the executed notebook behind, including the error when a
+  cell failed: it is the audit record of the run;
 - :func:`clean_notebook` strips volatile metadata (timestamps, absolute paths), so two runs on
   the same inputs give identical notebooks;
 - :class:`ReusedKernel` keeps one started kernel for the notebooks a batch worker runs one after
@@ -18,12 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-
-from cqdt.publishing.parameters import NotebookParameters
 
 KERNEL_NAME = "cqdt-python3"
 LOG_LEVEL = "--IPKernelApp.log_level=ERROR"  # no transport chatter in batch logs
@@ -137,26 +137,26 @@ class ReusedKernel:
 
 def execute_report(
     output: Path,
-    params: NotebookParameters,
+    notebook: Path,
+    parameters: dict[str, Any],
     timeout: int = 900,
-    notebook: Path | None = None,
     kernel: ReusedKernel | None = None,
 ) -> None:
-    """Execute the notebook of ``params``'s kind into ``output`` (cwd = its folder).
+    """Execute ``notebook`` with ``parameters`` into ``output`` (cwd = its folder).
 
     Every parameter is passed explicitly (the notebook's own defaults serve interactive use
-    only); ``notebook`` replaces the kind's notebook (tests); with ``kernel``, that kernel is
-    reused instead of starting one. Raises papermill's errors for failed cells or timeouts; the
-    executed notebook is written and cleaned either way.
+    only); with ``kernel``, that kernel is reused instead of starting one. Raises papermill's
+    errors for failed cells or timeouts; the executed notebook is written and cleaned either
+    way.
     """
     import papermill  # 1.4 s: only where notebooks are run, not in the batch's parent
 
     reuse = {"km": kernel.ready(output.parent)} if kernel else {}
     try:
         papermill.execute_notebook(
-            str(notebook or params.notebook_path()),
+            str(notebook),
             str(output),
-            parameters=params.model_dump(),
+            parameters=parameters,
             kernel_name=ensure_kernel(),
             cwd=str(output.parent),
             execution_timeout=timeout,

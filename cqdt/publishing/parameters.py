@@ -1,10 +1,11 @@
-"""The parameters of every report notebook, validated (papermill alone only warns on unknown ones).
+"""What every notebook's parameters have in common, validated (papermill alone only warns).
 
-Each notebook in ``notebooks/`` has one parameter model here, a subclass of
-:class:`NotebookParameters` that names the notebook and the kind of document it produces. The
-notebook's first code cell after its ``parameters`` cell calls :meth:`~NotebookParameters.
-from_namespace`, so a misspelt or unknown parameter stops the notebook, whether it is run by
-``cqdt``, by plain ``papermill -p`` or by hand in JupyterLab.
+Each notebook in ``notebooks/`` has one parameter model, a subclass of
+:class:`NotebookParameters` defined with what the notebook presents (a report kind in
+:mod:`cqdt.publishing.kinds`, or the explorer), naming the notebook and the kind of document it
+produces. The notebook's first code cell after its ``parameters`` cell calls
+:meth:`~NotebookParameters.from_namespace`, so a misspelt or unknown parameter stops the
+notebook, whether it is run by ``cqdt``, by plain ``papermill -p`` or by hand in JupyterLab.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from types import ModuleType
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cqdt.publishing.outcome import Outcome
 
 NOTEBOOKS = Path(str(files("cqdt.notebooks")))
 """The report notebooks (``notebooks/`` of the source tree, package data once installed)."""
@@ -57,6 +60,21 @@ class NotebookParameters(BaseModel):
     def stem(cls, level: str, year: int) -> str:
         """File name (without suffix) of this kind's outputs for a level and year."""
         return f"{cls.kind}-{level}-{year}"
+
+    def outcome(self, folder: str, inputs: dict[str, dict[str, str]], **record: Any) -> Outcome:
+        """The pending report of these parameters in ``folder`` (what the batch runs); ``record``
+        fills the other fields of :class:`~cqdt.publishing.outcome.Outcome`."""
+        return Outcome(
+            self.kind,
+            self.title,
+            self.notebook,
+            self.level,
+            self.year,
+            folder,
+            self.model_dump(),
+            inputs,
+            **record,
+        )
 
     @classmethod
     def checked(cls, values: dict[str, Any]) -> Self:
@@ -101,91 +119,3 @@ class NotebookParameters(BaseModel):
             and not callable(value)
         }
         return cls.checked(values)
-
-
-class ReportParameters(NotebookParameters):
-    """The official report of one level and year (``notebooks/bao_cao.ipynb``)."""
-
-    kind: ClassVar[str] = "bao-cao"
-    title: ClassVar[str] = "Báo cáo kết quả đánh giá"
-    notebook: ClassVar[str] = "bao_cao.ipynb"
-
-    criteria_file: str = ""
-    """A criteria file to use instead of the one in force in ``criteria_dir``."""
-    survey_file: str = ""
-    """A survey file to use instead of ``<data_dir>/<year>/<level>.csv``."""
-    compare_year: int = 0
-    """The year to compare with; 0 for none."""
-    document_file: str = ""
-    """Administrative parts of the document (``van_ban.yaml``); empty: the data folder's, if any."""
-
-
-class ScenarioParameters(NotebookParameters):
-    """A what-if scenario applied to one year (``notebooks/kich_ban.ipynb``).
-
-    ``level`` must be the scenario's base level (the notebook checks it).
-    """
-
-    kind: ClassVar[str] = "kich-ban"
-    title: ClassVar[str] = "Báo cáo kịch bản giả định"
-    notebook: ClassVar[str] = "kich_ban.ipynb"
-
-    scenario_file: str
-    """The scenario YAML file (see ``criteria/README.md``)."""
-
-
-class ExplorerParameters(NotebookParameters):
-    """The interactive explorer (``notebooks/kham_pha.ipynb``); not a published report."""
-
-    kind: ClassVar[str] = "kham-pha"
-    title: ClassVar[str] = "Khám phá kịch bản"
-    notebook: ClassVar[str] = "kham_pha.ipynb"
-
-    scenario_file: str = ""
-    """A scenario to apply from the start; empty for none."""
-
-
-class CorrectionParameters(NotebookParameters):
-    """The change report after appeals (``notebooks/dinh_chinh.ipynb``)."""
-
-    kind: ClassVar[str] = "dinh-chinh"
-    title: ClassVar[str] = "Báo cáo đính chính kết quả sau phúc khảo"
-    notebook: ClassVar[str] = "dinh_chinh.ipynb"
-
-    published_run: str
-    """The published run folder (``cqdt score`` or ``cqdt report``), only read."""
-    survey_file: str
-    """The corrected survey file."""
-    criteria_file: str = ""
-    """A criteria file to use instead of the one in force in ``criteria_dir``."""
-
-
-class SensitivityParameters(NotebookParameters):
-    """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
-
-    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
-    """
-
-    kind: ClassVar[str] = "do-nhay"
-    title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
-    notebook: ClassVar[str] = "do_nhay.ipynb"
-
-    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
-    by: Literal["criterion", "group"] = "criterion"
-    n: int = Field(default=10_000, ge=1, le=1_000_000)
-    delta: float = Field(default=0.2, gt=0, lt=1)
-    concentration: float = Field(default=100.0, gt=0)
-    seed: int = Field(default=1784, ge=0)
-    top_k: int = Field(default=3, ge=1)
-
-
-KINDS: dict[str, type[NotebookParameters]] = {
-    model.kind: model
-    for model in (
-        ReportParameters,
-        SensitivityParameters,
-        ScenarioParameters,
-        CorrectionParameters,
-    )
-}
-"""Every kind of report, by its ``kind``."""

@@ -1,9 +1,8 @@
-"""The what-if report: a scenario applied to one year, before against after, section by section.
+"""The what-if report: a scenario applied to one year, before against after (``cqdt whatif``).
 
-:func:`plan_scenario` checks a scenario and its inputs and plans one report (nothing is written
-when anything is wrong); the notebook ``notebooks/kich_ban.ipynb`` calls :func:`prepare`, then
-one function per section. Every number comes from :mod:`cqdt.scenarios`; the HTML helpers are
-those of the official report.
+:func:`plan` checks a scenario and its inputs and plans one report (nothing is written when
+anything is wrong); the notebook ``notebooks/kich_ban.ipynb`` calls :func:`prepare`, then one
+function per section. Every number comes from :mod:`cqdt.scenarios`.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 from IPython.display import HTML
@@ -20,16 +20,10 @@ from cqdt.numbers import format_points
 from cqdt.output import safe_name
 from cqdt.problems import CriteriaError, Problem
 from cqdt.publishing import charts
-from cqdt.publishing.batch import Outcome, hashed_input
-from cqdt.publishing.parameters import ScenarioParameters
-from cqdt.publishing.report import (
-    esc,
-    figure_html,
-    section,
-    table_html,
-    warning_html,
-    warnings,
-)
+from cqdt.publishing.context import document_warnings, warning_html
+from cqdt.publishing.html import esc, figure_html, section, table_html
+from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, level_counts, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.tables import INFO_SHEET, info_table, part_titles, write_csv, write_workbook
@@ -61,17 +55,31 @@ TRANSITION_COLUMNS = {
 }
 
 
+class Parameters(NotebookParameters):
+    """A what-if scenario applied to one year (``notebooks/kich_ban.ipynb``).
+
+    ``level`` must be the scenario's base level (the notebook checks it).
+    """
+
+    kind: ClassVar[str] = "kich-ban"
+    title: ClassVar[str] = "Báo cáo kịch bản giả định"
+    notebook: ClassVar[str] = "kich_ban.ipynb"
+
+    scenario_file: str
+    """The scenario YAML file (see ``criteria/README.md``)."""
+
+
 @dataclass(frozen=True)
 class ScenarioContext:
     """The inputs and results one what-if report presents."""
 
-    params: ScenarioParameters
+    params: Parameters
     what_if: WhatIf
     synthetic: bool
 
     @property
     def result(self) -> ScoreResult:
-        """The results under the scenario (what :func:`report.warnings` looks at)."""
+        """The results under the scenario (what the document warnings look at)."""
         return self.what_if.after
 
 
@@ -95,7 +103,7 @@ def score_scenario(workspace: Workspace, scenario: Scenario, year: int) -> WhatI
     return apply_scenario(scenario, before)
 
 
-def prepare(params: ScenarioParameters) -> ScenarioContext:
+def prepare(params: Parameters) -> ScenarioContext:
     """Check the scenario, score the year with its base criteria and apply it."""
     workspace = Workspace.at(params.criteria_dir, params.data_dir)
     scenario = load_scenario(params.scenario_file, params.criteria_dir)
@@ -108,17 +116,13 @@ def prepare(params: ScenarioParameters) -> ScenarioContext:
     return ScenarioContext(params, what_if, workspace.synthetic)
 
 
-def plan_scenario(
-    workspace: Workspace, scenario_file: Path, year: int, report_date: date
-) -> tuple[Outcome, WhatIf]:
-    """Check a scenario and the year's data (raising :class:`InputError`) and plan its report.
-
-    Returns the planned report and the scenario applied (for a summary on the command line).
-    """
+def plan(workspace: Workspace, scenario_file: Path, year: int, report_date: date) -> list[Outcome]:
+    """Check a scenario and the year's data (raising :class:`InputError`) and plan its report;
+    its note sums up what the scenario changes (:func:`summary_line`)."""
     scenario = load_scenario(scenario_file, workspace.criteria_dir)
     what_if = score_scenario(workspace, scenario, year)  # bad data stops here, nothing written
     base = scenario.base
-    params = ScenarioParameters(
+    params = Parameters(
         level=base.level,
         year=year,
         criteria_dir=str(workspace.criteria_dir.resolve()),
@@ -136,18 +140,15 @@ def plan_scenario(
         )
         if path.exists()
     }
-    outcome = Outcome(
-        base.level,
-        year,
+    outcome = params.outcome(
         f"{safe_name(scenario_file.stem)}-{base.level}-{year}",
-        params.model_dump(),
         inputs,
         criteria={"version": base.version, "status": base.status, "label": base.status_label},
         synthetic=workspace.synthetic,
         unit_count=len(what_if.before.evidence.units),
-        kind=ScenarioParameters.kind,
+        note=f"Kịch bản «{scenario.title}», năm {year}: {summary_line(what_if)}.",
     )
-    return outcome, what_if
+    return [outcome]
 
 
 # --- tables --------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
     """Write the comparison and transitions (CSV each, one XLSX) and name them with folder."""
     folder = Path(ctx.params.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = ScenarioParameters.stem(ctx.params.level, ctx.params.year)
+    stem = Parameters.stem(ctx.params.level, ctx.params.year)
     compared, moves = comparison_table(ctx.what_if), transition_table(ctx.what_if)
     info = pd.concat(
         [
@@ -295,7 +296,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
         ],
         ignore_index=True,
     )
-    marks = warnings(ctx)
+    marks = document_warnings(ctx)
     written = [
         write_csv(compared, folder / f"{stem}-so-sanh.csv", marks),
         write_csv(moves, folder / f"{stem}-chuyen-muc.csv", marks),
@@ -314,7 +315,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 
-def summary(what_if: WhatIf) -> str:
+def summary_line(what_if: WhatIf) -> str:
     """One sentence per part: how many units changed rank and level (for the command line)."""
     lines = []
     for part in what_if.after.criteria.parts:
@@ -329,11 +330,12 @@ def summary(what_if: WhatIf) -> str:
 
 
 __all__ = [
+    "Parameters",
     "ScenarioContext",
     "changes",
     "comparison",
     "cover",
-    "plan_scenario",
+    "plan",
     "prepare",
     "transitions",
     "write_outputs",

@@ -1,6 +1,7 @@
-"""What the weight sensitivity report shows, section by section, as HTML fragments.
+"""The weight sensitivity report of one level and year (``cqdt sensitivity``).
 
-The notebook ``notebooks/do_nhay.ipynb`` calls :func:`prepare` once (it scores and runs
+:func:`plan` checks the settings against the level's criteria and data and plans one report;
+the notebook ``notebooks/do_nhay.ipynb`` calls :func:`prepare` once (it scores and runs
 :func:`cqdt.sensitivity.analyse`), then one function per section. Every number shown is a cell
 of the tables of :func:`cqdt.sensitivity.tables`, which the report also writes beside itself.
 """
@@ -9,25 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import pandas as pd
 from IPython.display import HTML
+from pydantic import Field
 
 from cqdt import sensitivity as sens
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.numbers import format_number
 from cqdt.publishing import charts
-from cqdt.publishing.parameters import SensitivityParameters
-from cqdt.publishing.report import (
+from cqdt.publishing.context import document_warnings, warning_html
+from cqdt.publishing.html import (
     CHART_CHUNK,
     esc,
     figure_html,
     section,
     table_html,
     vietnamese_date,
-    warning_html,
-    warnings,
 )
+from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scoring import ScoreResult
 from cqdt.tables import part_titles
 from cqdt.workspace import Workspace
@@ -36,17 +39,36 @@ AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
 
 
+class Parameters(NotebookParameters):
+    """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
+
+    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
+    """
+
+    kind: ClassVar[str] = "do-nhay"
+    title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
+    notebook: ClassVar[str] = "do_nhay.ipynb"
+
+    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
+    by: Literal["criterion", "group"] = "criterion"
+    n: int = Field(default=10_000, ge=1, le=1_000_000)
+    delta: float = Field(default=0.2, gt=0, lt=1)
+    concentration: float = Field(default=100.0, gt=0)
+    seed: int = Field(default=1784, ge=0)
+    top_k: int = Field(default=3, ge=1)
+
+
 @dataclass(frozen=True)
 class SensitivityContext:
     """The inputs and results one sensitivity report presents."""
 
-    params: SensitivityParameters
+    params: Parameters
     result: ScoreResult
     study: sens.SensitivityResult
     synthetic: bool
 
 
-def settings_of(params: SensitivityParameters) -> sens.Settings:
+def settings_of(params: Parameters) -> sens.Settings:
     """The sensitivity settings a report's parameters ask for."""
     return sens.Settings(
         scheme=params.scheme,
@@ -59,7 +81,7 @@ def settings_of(params: SensitivityParameters) -> sens.Settings:
     )
 
 
-def prepare(params: SensitivityParameters) -> SensitivityContext:
+def prepare(params: Parameters) -> SensitivityContext:
     """Score the level and year, then run the sensitivity study (errors stop the report)."""
     workspace = Workspace.at(params.criteria_dir, params.data_dir)
     result = workspace.score(params.level, params.year)
@@ -67,25 +89,66 @@ def prepare(params: SensitivityParameters) -> SensitivityContext:
     return SensitivityContext(params, result, study, workspace.synthetic)
 
 
+def plan(
+    workspace: Workspace, level: str, year: int | None, settings: sens.Settings, report_date: str
+) -> list[Outcome]:
+    """Check the settings against the level's criteria and data and plan one report.
+
+    ``year`` ``None`` is the latest year with data. ``ValueError`` (Vietnamese) when there is no
+    survey or the settings do not fit the criteria; :class:`~cqdt.problems.InputError` when the
+    data have errors: nothing is run then.
+    """
+    years = workspace.surveys(level)["year"]
+    chosen = year or (int(years.max()) if len(years) else 0)
+    if chosen not in set(years):
+        raise ValueError(
+            f"không tìm thấy tệp khảo sát {LEVELS[level]} năm {year or '(bất kỳ)'} trong "
+            f"{workspace.data_dir}; cần dạng <năm>/{level}.csv"
+        )
+    result = workspace.score(level, chosen)  # bad data stops here, nothing written
+    sens.check_fits(settings, result.criteria, len(result.points))
+    params = Parameters(
+        level=level,
+        year=chosen,
+        criteria_dir=str(workspace.criteria_dir.resolve()),
+        data_dir=str(workspace.data_dir.resolve()),
+        report_date=report_date,
+        scheme=settings.scheme,
+        by=settings.by,
+        n=settings.n,
+        delta=float(settings.delta),
+        concentration=float(settings.concentration),
+        seed=settings.seed,
+        top_k=settings.top_k,
+    )
+    inputs = {
+        "survey": hashed_input(result.evidence.source),
+        "criteria": hashed_input(result.criteria.source),
+    }
+    if workspace.units_file.exists():
+        inputs["units"] = hashed_input(workspace.units_file)
+    cs = result.criteria
+    outcome = params.outcome(
+        f"{level}-{chosen}",
+        inputs,
+        criteria={"version": cs.version, "status": cs.status, "label": cs.status_label},
+        synthetic=workspace.synthetic,
+        unit_count=len(result.points),
+        note=f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {settings.n} mẫu trọng số "
+        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}",
+    )
+    return [outcome]
+
+
 def percent(value: float) -> str:
     """``97,5%``."""
     return f"{format_number(value * 100, 1)}%"
 
 
-def _part_rows(table: pd.DataFrame, part: str, column: str = "part") -> pd.DataFrame:
-    return table[table[column] == part]
-
-
 def _ordered(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
     """The units of a part, best nominal rank first (units without a rank last)."""
-    rows = _part_rows(study.units, part)
+    rows = sens.part_rows(study.units, part)
     return rows.sort_values(["nominal_rank", "unit"], na_position="last")
-
-
-def at_risk(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
-    """Units of a part that change level in more than 5 % of samples, most at risk first."""
-    rows = _part_rows(study.units, part)
-    return rows[rows["p_keep"] < sens.KEEP_LEVEL_SHARE].sort_values("p_keep")
 
 
 def _named(rows: pd.DataFrame) -> str:
@@ -103,8 +166,8 @@ def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) 
     sentences = []
     overall = study.overall.set_index("part")
     for part, title in titles.items():
-        rows = _part_rows(study.units, part).dropna(subset=["p_keep"])
-        risky = at_risk(study, part)
+        rows = sens.part_rows(study.units, part).dropna(subset=["p_keep"])
+        risky = sens.at_risk(study, part)
         keep = len(rows) - len(risky)
         text = (
             f"Phần {esc(title)}: {keep}/{len(rows)} đơn vị giữ mức trong ít nhất "
@@ -247,7 +310,7 @@ def keep_level(ctx: SensitivityContext) -> HTML:
     for i, (part, title) in enumerate(titles.items()):
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>Phần {esc(title)}</h3>")
-        risky = at_risk(study, part)
+        risky = sens.at_risk(study, part)
         body.append(
             f"<p>Đơn vị có nguy cơ đổi mức (đổi mức trong hơn "
             f"{percent(1 - sens.KEEP_LEVEL_SHARE)} số mẫu): "
@@ -303,25 +366,14 @@ def conclusion(ctx: SensitivityContext) -> HTML:
 
 def write_outputs(ctx: SensitivityContext) -> HTML:
     """Write the tables (CSV each, one XLSX) beside the notebook and list them."""
-    written = sens.write_tables(ctx.study, Path(ctx.params.output_dir), warnings(ctx))
+    written = sens.write_tables(ctx.study, Path(ctx.params.output_dir), document_warnings(ctx))
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 
-def robustness_table(study: sens.SensitivityResult, titles: dict[str, str]) -> pd.DataFrame:
-    """Per unit, for each part: the official level and the probability of keeping it (%)."""
-    columns = {}
-    for part in titles:
-        rows = _part_rows(study.units, part).set_index("unit")
-        columns[f"Phần {part}: mức"] = rows["nominal_level"]
-        columns[f"Phần {part}: xác suất giữ mức (%)"] = sens.as_percent(rows["p_keep"])
-    table = pd.DataFrame(columns)
-    return table.rename_axis("Đơn vị").reset_index()
-
-
 __all__ = [
+    "Parameters",
     "SensitivityContext",
-    "at_risk",
     "conclusion",
     "conclusion_sentences",
     "convergence",
@@ -330,9 +382,9 @@ __all__ = [
     "keep_level",
     "method",
     "one_at_a_time",
+    "plan",
     "prepare",
     "rank_uncertainty",
-    "robustness_table",
     "settings_of",
     "sobol",
     "write_outputs",

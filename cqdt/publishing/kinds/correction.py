@@ -1,41 +1,64 @@
-"""What the change report after appeals shows, section by section (``notebooks/dinh_chinh.ipynb``).
+"""The change report after appeals (``cqdt correct``, ``notebooks/dinh_chinh.ipynb``).
 
-Every number comes from :mod:`cqdt.corrections` (published tables against the corrected
-:class:`~cqdt.scoring.ScoreResult`); the HTML helpers are those of the official report, so
+:func:`plan` checks the published run and the corrected data and plans one report; the notebook
+calls :func:`prepare`, then one function per section. Every number comes from
+:mod:`cqdt.corrections` (the published run's saved result against the corrected
+:class:`~cqdt.scoring.ScoreResult`); the header and HTML blocks are the official report's, so
 both documents look alike and escape every text that comes from data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 from IPython.display import HTML
 
-from cqdt.corrections import Changes, Published, compare, folder_hashes, read_published
+from cqdt.corrections import (
+    Changes,
+    Published,
+    changes_since,
+    find_published_result,
+    folder_hashes,
+    read_published,
+)
 from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.output import file_sha256
+from cqdt.problems import InputError, Problem
+from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.document import DocumentSettings, find_document_settings
-from cqdt.publishing.parameters import CorrectionParameters
-from cqdt.publishing.report import (
-    esc,
-    section,
-    table_html,
-    vietnamese_date,
-    warning_html,
-    warnings,
-)
+from cqdt.publishing.html import document_header, esc, section, table_html
+from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.parameters import NotebookParameters
+from cqdt.results import write_result
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables, write_workbook
 from cqdt.workspace import Workspace
+
+
+class Parameters(NotebookParameters):
+    """The change report after appeals (``notebooks/dinh_chinh.ipynb``)."""
+
+    kind: ClassVar[str] = "dinh-chinh"
+    title: ClassVar[str] = "Báo cáo đính chính kết quả sau phúc khảo"
+    notebook: ClassVar[str] = "dinh_chinh.ipynb"
+
+    published_run: str
+    """The published run folder (``cqdt score`` or ``cqdt report``), only read."""
+    survey_file: str
+    """The corrected survey file."""
+    criteria_file: str = ""
+    """A criteria file to use instead of the one in force in ``criteria_dir``."""
 
 
 @dataclass(frozen=True)
 class CorrectionContext:
     """The published run, the corrected result and what changed."""
 
-    params: CorrectionParameters
+    params: Parameters
     result: ScoreResult
     published: Published
     changes: Changes
@@ -44,7 +67,7 @@ class CorrectionContext:
     document: DocumentSettings
 
 
-def prepare(params: CorrectionParameters) -> CorrectionContext:
+def prepare(params: Parameters) -> CorrectionContext:
     """Score the corrected data (errors stop the report) and compare it with the published run."""
     run = Path(params.published_run)
     hashes = folder_hashes(run)
@@ -55,8 +78,8 @@ def prepare(params: CorrectionParameters) -> CorrectionContext:
         survey=params.survey_file,
         criteria_file=params.criteria_file or None,
     )
-    published = read_published(run, result)
-    changes = compare(published, result)
+    published = read_published(run, params.level, params.year)
+    changes = changes_since(published, result)
     if folder_hashes(run) != hashes:
         raise RuntimeError(f"Thư mục kết quả đã công bố bị thay đổi trong khi lập báo cáo: {run}")
     document = find_document_settings(workspace.data_dir)
@@ -110,13 +133,7 @@ def cover(ctx: CorrectionContext) -> HTML:
     return HTML(
         f"""<section class="cover">
 {marking}
-<table class="quoc-hieu"><tr>
-<td class="co-quan"><span class="chu-quan">{esc(doc.superior.upper())}</span><br/>
-<strong class="ban-hanh">{esc(doc.issuer.upper())}</strong><span class="gach"></span></td>
-<td class="quoc-hieu"><strong class="qh">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
-<strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong><br/>
-<em class="dia-danh">{esc(doc.place)}, {vietnamese_date(p.date)}</em></td>
-</tr></table>
+{document_header(doc, p.date, numbered=False)}
 <h1>BÁO CÁO<br/>ĐÍNH CHÍNH KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ</h1>
 <p class="subtitle">{esc(LEVEL_TITLES[p.level])}<br/>Năm {p.year}</p>
 <table class="thong-tin">
@@ -167,8 +184,8 @@ def criterion_changes(ctx: CorrectionContext) -> HTML:
 def reproducibility(ctx: CorrectionContext) -> HTML:
     """Files compared, with hashes; the published run was only read."""
     rows = [
-        ("Bảng đã công bố", ctx.published.workbook.name),
-        ("SHA-256 bảng đã công bố", file_sha256(ctx.published.workbook)),
+        ("Kết quả đã công bố", ctx.published.source.name),
+        ("SHA-256 kết quả đã công bố", file_sha256(ctx.published.source)),
         ("Dữ liệu sau phúc khảo", Path(ctx.result.evidence.source).name),
         ("SHA-256 dữ liệu sau phúc khảo", ctx.result.evidence.sha256),
         ("Bộ tiêu chí", f"{ctx.result.criteria.version} ({ctx.result.criteria.status_label})"),
@@ -183,7 +200,7 @@ def reproducibility(ctx: CorrectionContext) -> HTML:
 def write_outputs(ctx: CorrectionContext) -> HTML:
     """The change tables (Excel) and the corrected official tables, beside the notebook."""
     folder = Path(ctx.params.output_dir)
-    stem = CorrectionParameters.stem(ctx.params.level, ctx.params.year)
+    stem = Parameters.stem(ctx.params.level, ctx.params.year)
     written = [
         write_workbook(
             {
@@ -191,9 +208,36 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
                 "Thay đổi theo tiêu chí": criterion_table(ctx),
             },
             folder / f"{stem}.xlsx",
-            warnings(ctx),
+            document_warnings(ctx),
         ),
         *write_result_tables(ctx.result, folder, synthetic=ctx.synthetic),
     ]
+    write_result(ctx.result, folder, ctx.synthetic)  # the corrected result, for a later correction
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
+
+
+def plan(
+    workspace: Workspace, published: Path, survey: Path, level: str, year: int, report_date: date
+) -> list[Outcome]:
+    """Check the published run and the corrected data (raising
+    :class:`~cqdt.problems.InputError`) and plan one change report; nothing is written."""
+    if not published.is_dir():
+        raise InputError([Problem(str(published), "", "", "không phải thư mục kết quả đã công bố")])
+    if not survey.is_file():
+        raise InputError(
+            [Problem(str(survey), "", "", "không tìm thấy tệp khảo sát sau phúc khảo (--survey)")]
+        )
+    result_file = find_published_result(published, level, year)
+    result = workspace.score(level, year, survey=survey)  # bad data stops here
+    params = Parameters(
+        level=level,
+        year=year,
+        criteria_dir=str(workspace.criteria_dir.resolve()),
+        data_dir=str(workspace.data_dir.resolve()),
+        published_run=str(published.resolve()),
+        survey_file=str(survey.resolve()),
+        report_date=report_date.isoformat(),
+    )
+    inputs = {"published": hashed_input(result_file), "survey": hashed_input(survey)}
+    return [params.outcome(f"{level}-{year}", inputs, unit_count=len(result.points))]

@@ -1,0 +1,65 @@
+"""What a planned report is and what became of it: the record every kind and the batch share.
+
+A kind's ``plan`` function turns its inputs into :class:`Outcome` records (parameters checked,
+inputs hashed); the batch runs them and fills in status, outputs and timings; the manifest and
+the index are written from them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cqdt.output import file_sha256
+
+OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
+"""Status of a report, as printed in the index and the manifest."""
+
+
+@dataclass
+class Outcome:
+    """One report: what to run (kind, parameters, inputs) and what happened to it."""
+
+    kind: str
+    """The report kind (:data:`cqdt.publishing.kinds.KINDS`), first part of its file names."""
+    title: str
+    """What the document is, in Vietnamese (the index's first column)."""
+    notebook: str
+    """The notebook that presents it, a file of :data:`cqdt.publishing.parameters.NOTEBOOKS`."""
+    level: str
+    year: int
+    folder: str
+    """The report's sub-folder, relative to the run folder."""
+    parameters: dict[str, Any]
+    """Every parameter of the notebook, as validated by the kind's parameter model."""
+    inputs: dict[str, dict[str, str]]
+    """Input files by role: path relative to the working folder, SHA-256 (:func:`hashed_input`)."""
+    compare_year: int | None = None
+    criteria: dict[str, str] = field(default_factory=dict)  # version, status, label
+    synthetic: bool = False
+    unit_count: int | None = None
+    note: str = ""
+    """What planning found, in one Vietnamese sentence for the command line (may be empty)."""
+    status: str = OK
+    error: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    seconds: dict[str, float] = field(default_factory=dict)
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Units per level in each part of the report's saved result (part -> level -> count)."""
+
+    @property
+    def stem(self) -> str:
+        """File name (without suffix) of the report's own outputs: ``<kind>-<level>-<year>``."""
+        return f"{self.kind}-{self.level}-{self.year}"
+
+
+def hashed_input(path: str | Path) -> dict[str, str]:
+    """An input file for the manifest: its path relative to the working directory the command
+    ran in (absolute only when it is on another drive), and its SHA-256."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # Windows: another drive
+        shown = str(Path(path).resolve())
+    return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
