@@ -19,6 +19,7 @@ from cqdt import sensitivity as sens
 from cqdt.cli import main
 from cqdt.criteria import Rounding
 from cqdt.scoring import aggregate
+from cqdt.sensitivity.evaluate import _published_keys
 from cqdt.workspace import Workspace
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
@@ -204,7 +205,7 @@ def test_published_keys_round_half_up_at_and_near_the_half(steps, decimals, nudg
     # 6 decimals first), so the half goes up; 6e-7 below the half is a true "down"
     rates = (np.array(steps) + 0.5 + nudge) / 10.0**decimals / 100
     expected = [step + (1 if nudge > -5e-7 else 0) for step in steps]
-    keys = sens._published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
+    keys = _published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
     assert keys[0].tolist() == expected
 
 

@@ -756,7 +756,7 @@ def robustness(ctx: ReportContext) -> HTML:
     :mod:`cqdt.sensitivity`; ``cqdt sensitivity`` gives the full study.
     """
     from cqdt import sensitivity as sens  # this section only
-    from cqdt.publishing.sensitivity_report import at_risk, robustness_table
+    from cqdt.sensitivity import at_risk, robustness_table
 
     settings = sens.robustness_settings()
     study = sens.analyse(ctx.result, settings)

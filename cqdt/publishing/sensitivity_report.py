@@ -72,20 +72,10 @@ def percent(value: float) -> str:
     return f"{format_number(value * 100, 1)}%"
 
 
-def _part_rows(table: pd.DataFrame, part: str, column: str = "part") -> pd.DataFrame:
-    return table[table[column] == part]
-
-
 def _ordered(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
     """The units of a part, best nominal rank first (units without a rank last)."""
-    rows = _part_rows(study.units, part)
+    rows = sens.part_rows(study.units, part)
     return rows.sort_values(["nominal_rank", "unit"], na_position="last")
-
-
-def at_risk(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
-    """Units of a part that change level in more than 5 % of samples, most at risk first."""
-    rows = _part_rows(study.units, part)
-    return rows[rows["p_keep"] < sens.KEEP_LEVEL_SHARE].sort_values("p_keep")
 
 
 def _named(rows: pd.DataFrame) -> str:
@@ -103,8 +93,8 @@ def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) 
     sentences = []
     overall = study.overall.set_index("part")
     for part, title in titles.items():
-        rows = _part_rows(study.units, part).dropna(subset=["p_keep"])
-        risky = at_risk(study, part)
+        rows = sens.part_rows(study.units, part).dropna(subset=["p_keep"])
+        risky = sens.at_risk(study, part)
         keep = len(rows) - len(risky)
         text = (
             f"Phần {esc(title)}: {keep}/{len(rows)} đơn vị giữ mức trong ít nhất "
@@ -247,7 +237,7 @@ def keep_level(ctx: SensitivityContext) -> HTML:
     for i, (part, title) in enumerate(titles.items()):
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>Phần {esc(title)}</h3>")
-        risky = at_risk(study, part)
+        risky = sens.at_risk(study, part)
         body.append(
             f"<p>Đơn vị có nguy cơ đổi mức (đổi mức trong hơn "
             f"{percent(1 - sens.KEEP_LEVEL_SHARE)} số mẫu): "
@@ -308,20 +298,8 @@ def write_outputs(ctx: SensitivityContext) -> HTML:
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
 
 
-def robustness_table(study: sens.SensitivityResult, titles: dict[str, str]) -> pd.DataFrame:
-    """Per unit, for each part: the official level and the probability of keeping it (%)."""
-    columns = {}
-    for part in titles:
-        rows = _part_rows(study.units, part).set_index("unit")
-        columns[f"Phần {part}: mức"] = rows["nominal_level"]
-        columns[f"Phần {part}: xác suất giữ mức (%)"] = sens.as_percent(rows["p_keep"])
-    table = pd.DataFrame(columns)
-    return table.rename_axis("Đơn vị").reset_index()
-
-
 __all__ = [
     "SensitivityContext",
-    "at_risk",
     "conclusion",
     "conclusion_sentences",
     "convergence",
@@ -332,7 +310,6 @@ __all__ = [
     "one_at_a_time",
     "prepare",
     "rank_uncertainty",
-    "robustness_table",
     "settings_of",
     "sobol",
     "write_outputs",
