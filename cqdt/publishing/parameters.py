@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cqdt.sensitivity.settings import SettingsFields
+
 NOTEBOOKS = Path(str(files("cqdt.notebooks")))
 """The report notebooks (``notebooks/`` of the source tree, package data once installed)."""
 
@@ -160,23 +162,16 @@ class CorrectionParameters(NotebookParameters):
     """A criteria file to use instead of the one in force in ``criteria_dir``."""
 
 
-class SensitivityParameters(NotebookParameters):
+class SensitivityParameters(SettingsFields, NotebookParameters):
     """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
 
-    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
+    Its settings fields (scheme, by, n, delta, …) come from their one definition,
+    :mod:`cqdt.sensitivity.settings`, with the bounds of a published study (δ > 0).
     """
 
     kind: ClassVar[str] = "do-nhay"
     title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
     notebook: ClassVar[str] = "do_nhay.ipynb"
-
-    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
-    by: Literal["criterion", "group"] = "criterion"
-    n: int = Field(default=10_000, ge=1, le=1_000_000)
-    delta: float = Field(default=0.2, gt=0, lt=1)
-    concentration: float = Field(default=100.0, gt=0)
-    seed: int = Field(default=1784, ge=0)
-    top_k: int = Field(default=3, ge=1)
 
 
 KINDS: dict[str, type[NotebookParameters]] = {

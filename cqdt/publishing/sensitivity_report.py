@@ -46,24 +46,11 @@ class SensitivityContext:
     synthetic: bool
 
 
-def settings_of(params: SensitivityParameters) -> sens.Settings:
-    """The sensitivity settings a report's parameters ask for."""
-    return sens.Settings(
-        scheme=params.scheme,
-        by=params.by,
-        n=params.n,
-        delta=params.delta,
-        concentration=params.concentration,
-        seed=params.seed,
-        top_k=params.top_k,
-    )
-
-
 def prepare(params: SensitivityParameters) -> SensitivityContext:
     """Score the level and year, then run the sensitivity study (errors stop the report)."""
     workspace = Workspace.at(params.criteria_dir, params.data_dir)
     result = workspace.score(params.level, params.year)
-    study = sens.analyse(result, settings_of(params))
+    study = sens.analyse(result, sens.settings_of(params))
     return SensitivityContext(params, result, study, workspace.synthetic)
 
 
@@ -310,7 +297,6 @@ __all__ = [
     "one_at_a_time",
     "prepare",
     "rank_uncertainty",
-    "settings_of",
     "sobol",
     "write_outputs",
 ]

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from cqdt.criteria import CriteriaSet
 from cqdt.scoring import ScoreResult
@@ -181,6 +179,11 @@ def _sobol(
     columns = ["group", "name", "output", "S1", "S1_conf", "ST", "ST_conf"]
     if settings.sobol_n == 0 or settings.delta == 0 or len(groups) < 2:
         return pd.DataFrame(columns=columns)
+    # SALib (with scipy) takes about 0.5 s to load: only when indices are computed, so the
+    # command line, which reads the settings' definition, and the official report start fast
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
     problem = {
         "num_vars": len(groups),
         "names": groups["factor"].tolist(),
