@@ -22,6 +22,7 @@ from cqdt.cli import main
 from cqdt.criteria import Rounding
 from cqdt.scoring import aggregate
 from cqdt.sensitivity.evaluate import _published_keys
+from cqdt.tables import output_warnings
 from cqdt.workspace import Workspace
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
@@ -381,6 +382,14 @@ def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, t
         tmp_path / "out" / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
     )
     assert again["Đơn vị"].tolist() == ["U1", "U2", "U3"]
+
+
+def test_result_builds_its_tables_once_and_writing_leaves_them_as_built(three_units, tmp_path):
+    result = sens.analyse(three_units, sens.Settings(top_k=1, sobol_n=0), multipliers=SCENARIOS)
+    assert result.tables is result.tables
+    sens.write_tables(result, tmp_path / "out", output_warnings(True, True))
+    for title, table in sens.tables(result).items():
+        pd.testing.assert_frame_equal(result.tables[title], table)
 
 
 # --- the command and the report, for real ------------------------------------------------

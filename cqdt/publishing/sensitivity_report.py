@@ -2,7 +2,7 @@
 
 The notebook ``notebooks/do_nhay.ipynb`` calls :func:`prepare` once (it scores and runs
 :func:`cqdt.sensitivity.analyse`), then one function per section. Every number shown is a cell
-of the tables of :func:`cqdt.sensitivity.tables`, which the report also writes beside itself.
+of the tables of the study (``study.tables``), which the report also writes beside itself.
 """
 
 from __future__ import annotations
@@ -175,14 +175,14 @@ mẫu. Tương quan Spearman được tính giữa thứ hạng của mẫu và 
 {format_number(1 + s.delta)}], cỡ mẫu gốc {s.sobol_n}) và bằng cách đổi riêng trọng số một
 nhóm ±δ.</p>
 <h3>Thông số của lần chạy</h3>
-{table_html(sens.settings_table(ctx.study), "bang thong-so")}
+{table_html(ctx.study.tables[sens.SETTINGS_SHEET], "bang thong-so")}
 """
     return section("I. Câu hỏi và phương pháp", body)
 
 
 def _units_table(ctx: SensitivityContext, part: str) -> pd.DataFrame:
     """The units table of one part, best nominal rank first, as written to the CSV."""
-    table = sens.tables(ctx.study)[sens.UNITS_SHEET]
+    table = ctx.study.tables[sens.UNITS_SHEET]
     table = table[table["Phần"] == part].drop(columns="Phần")
     return table.sort_values(["Hạng chính thức", "Đơn vị"], na_position="last")
 
@@ -191,7 +191,7 @@ def convergence(ctx: SensitivityContext) -> HTML:
     """Whether N was enough: the statistics at N/2 and N."""
     study = ctx.study
     body = f"<p>{convergence_sentence(study)}</p>" + table_html(
-        sens.tables(study)[sens.CONVERGENCE_SHEET], "bang hoi-tu"
+        study.tables[sens.CONVERGENCE_SHEET], "bang hoi-tu"
     )
     return section("II. Số mẫu có đủ không", body)
 
@@ -205,7 +205,7 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
         "giữ nguyên thứ tự), số bậc trung bình một đơn vị dịch chuyển, tỷ lệ đơn vị dịch "
         f"chuyển quá {k} bậc (trung bình trên các mẫu) và số đơn vị đổi mức trong hơn 5% số "
         "mẫu.</p>",
-        table_html(sens.tables(study)[sens.OVERALL_SHEET], "bang tong-the"),
+        table_html(study.tables[sens.OVERALL_SHEET], "bang tong-the"),
     ]
     for part, title in titles.items():
         body.append(f"<h3>Phần {esc(title)}</h3>")
@@ -249,7 +249,7 @@ def one_at_a_time(ctx: SensitivityContext) -> HTML:
     else:
         title = "Đổi riêng trọng số từng nhóm"
         body = figure_html(charts.tornado(study.one_at_a_time, study.settings.delta, title), title)
-        body += table_html(sens.tables(study)[sens.OAT_SHEET], "bang mot-nhan-to")
+        body += table_html(study.tables[sens.OAT_SHEET], "bang mot-nhan-to")
     return section("V. Ảnh hưởng của từng nhóm khi đổi riêng", body)
 
 
@@ -267,7 +267,7 @@ def sobol(ctx: SensitivityContext) -> HTML:
         for output, label in sens.OUTPUTS.items():
             rows = study.sobol[study.sobol["output"] == output]
             body += figure_html(charts.sobol_indices(rows, f"Chỉ số Sobol: {label}"), label)
-        body += table_html(sens.tables(study)[sens.SOBOL_SHEET], "bang sobol")
+        body += table_html(study.tables[sens.SOBOL_SHEET], "bang sobol")
     return section("VI. Chỉ số Sobol theo nhóm", body)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,9 @@ from cqdt.criteria import CriteriaSet
 from cqdt.scoring import ScoreResult
 from cqdt.sensitivity.evaluate import Evaluation, evaluate, evaluated_chunks, new_store
 from cqdt.sensitivity.sample import check_fits, factors, group_multipliers, sample_multipliers
-from cqdt.sensitivity.settings import Settings
+from cqdt.sensitivity.settings import CONVERGENCE_TOLERANCE, KEEP_LEVEL_SHARE, Settings
+from cqdt.sensitivity.tables import tables as vietnamese_tables
 
-KEEP_LEVEL_SHARE = 0.95
-"""A unit whose level changes in more than 1 − this share of samples is "at risk"."""
-CONVERGENCE_TOLERANCE = 0.02
-"""Largest change of a probability between N/2 and N for N to count as enough."""
 QUANTILES = (5, 50, 95)
 """Rank percentiles reported per unit."""
 UNIT_BLOCK = 512
@@ -106,7 +104,7 @@ def _summaries(figures: dict[str, np.ndarray]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class SensitivityResult:
-    """One sensitivity run: its settings, what it was computed from, and every table.
+    """One sensitivity run: its settings, what it was computed from, and every figure.
 
     - ``factors``: factor, name, part, official share, whether it carries a weight;
     - ``units``: per unit and part: nominal rank and level, median and 5 %/95 % rank,
@@ -132,6 +130,13 @@ class SensitivityResult:
     sobol: pd.DataFrame
     one_at_a_time: pd.DataFrame
     per_sample: pd.DataFrame = field(repr=False)
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table with Vietnamese headers, by sheet title (see
+        :func:`~cqdt.sensitivity.tables.tables`): built on first use, then shared by every
+        section and file that shows them."""
+        return vietnamese_tables(self)
 
     @property
     def converged(self) -> bool:

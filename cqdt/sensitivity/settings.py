@@ -47,6 +47,12 @@ ROBUSTNESS_SEED = 1784
 MAX_SAMPLES = 1_000_000
 """Largest N: the multipliers of every sample are drawn at once (N x criteria floats)."""
 
+# How a study is read
+KEEP_LEVEL_SHARE = 0.95
+"""A unit whose level changes in more than 1 − this share of samples is "at risk"."""
+CONVERGENCE_TOLERANCE = 0.02
+"""Largest change of a probability between N/2 and N for N to count as enough."""
+
 
 @dataclass(frozen=True)
 class Option:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,11 @@ import pandas as pd
 from cqdt import __version__
 from cqdt.criteria import LEVELS
 from cqdt.numbers import round_half_up
-from cqdt.sensitivity.analyse import KEEP_LEVEL_SHARE, SensitivityResult
-from cqdt.sensitivity.settings import FACTOR_LEVELS, SCHEMES
+from cqdt.sensitivity.settings import FACTOR_LEVELS, KEEP_LEVEL_SHARE, SCHEMES
 from cqdt.tables import write_csv, write_workbook
+
+if TYPE_CHECKING:  # the result builds its tables with this module: no import back at run time
+    from cqdt.sensitivity.analyse import SensitivityResult
 
 OUTPUTS = {
     "mean_abs_shift": "Dịch chuyển hạng trung bình",
@@ -72,7 +75,10 @@ def settings_table(result: SensitivityResult) -> pd.DataFrame:
 
 
 def tables(result: SensitivityResult) -> dict[str, pd.DataFrame]:
-    """Every table of a run with Vietnamese headers (probabilities in %), by sheet title."""
+    """Every table of a run with Vietnamese headers (probabilities in %), by sheet title.
+
+    Built anew at each call: use ``result.tables``, built once per result.
+    """
     k = result.settings.top_k
     units = result.units
     level_columns = [c for c in units.columns if c.startswith("p_level_")]
@@ -169,7 +175,7 @@ def write_tables(
     """
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"do-nhay-{result.level}-{result.year}"
-    sheets = tables(result)
+    sheets = result.tables
     written = [
         write_csv(sheets[title], folder / f"{stem}-{name}.csv", warnings)
         for title, name in CSV_NAMES.items()
