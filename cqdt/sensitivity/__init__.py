@@ -5,7 +5,8 @@ for many weight samples, exactly as :func:`cqdt.scoring.aggregate` would for eac
 One module per job, in the order of a study (as SALib's sample → evaluate → analyse):
 
 - :mod:`~cqdt.sensitivity.settings`: how weights are sampled (:class:`Settings`: scheme,
-  factor level, N, δ, concentration, seed, k, Sobol size), their bounds and defaults;
+  factor level, N, δ, concentration, seed, k, Sobol size), each bounded and described once,
+  for the package, the command's options and the report's parameters alike;
 - :mod:`~cqdt.sensitivity.sample`: factors and seeded weight multipliers, one row per sample;
 - :mod:`~cqdt.sensitivity.evaluate`: ranks and levels of every unit and part for a batch of
   samples (:func:`evaluate`), chunk by chunk;

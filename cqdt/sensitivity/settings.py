@@ -11,7 +11,8 @@ a study can check what must then hold; the command and the report refuse it, sin
 study of nothing would only mislead.
 
 :func:`robustness_settings` is the documented run behind the official report's section
-"Độ vững của kết quả".
+"Độ vững của kết quả"; :data:`KEEP_LEVEL_SHARE` and :data:`CONVERGENCE_TOLERANCE` are the
+thresholds every study is read with.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, get_origin, get_type_hints
+from typing import Any, Final, Literal, TypeGuard, get_origin, get_type_hints
 
 import numpy as np
 from pydantic import BaseModel, Field, create_model
@@ -38,8 +39,8 @@ FACTOR_LEVELS = {"criterion": "từng tiêu chí", "group": "từng nhóm tiêu 
 
 # The default run behind the official report's section "Độ vững của kết quả". N stays modest
 # so the commune report stays fast; the `cqdt sensitivity` command defaults to a larger N.
-ROBUSTNESS_SCHEME = "uniform"
-ROBUSTNESS_BY = "criterion"
+ROBUSTNESS_SCHEME: Final = "uniform"
+ROBUSTNESS_BY: Final = "criterion"
 ROBUSTNESS_DELTA = 0.2
 ROBUSTNESS_N = 1000
 ROBUSTNESS_SEED = 1784
@@ -95,11 +96,19 @@ class Option:
             return "là " + _either(list(self.choices))
         if self.kind is int:
             if self.high is not None:
-                return f"là số nguyên từ {format_number(self.low)} đến {format_number(self.high)}"
-            return "là số nguyên dương" if self.low == 1 else "là số nguyên không âm"
+                return f"là số nguyên từ {format_number(self._low)} đến {format_number(self.high)}"
+            return "là số nguyên dương" if self._low == 1 else "là số nguyên không âm"
         if self.high is None:
             return "là số dương"
-        return f"lớn hơn {format_number(self.low)} và nhỏ hơn {format_number(self.high)}"
+        return f"lớn hơn {format_number(self._low)} và nhỏ hơn {format_number(self.high)}"
+
+    @property
+    def _low(self) -> float:
+        return -math.inf if self.low is None else self.low
+
+    @property
+    def _high(self) -> float:
+        return math.inf if self.high is None else self.high
 
     def problem(self, value: object, typed: str | None = None) -> str | None:
         """What is wrong with ``value``, in Vietnamese naming the setting; ``None`` if valid.
@@ -116,13 +125,9 @@ class Option:
         elif typed is None and self.neutral is not None and value == self.neutral:
             valid = True
         elif self.kind is int:
-            valid = (
-                _is_int(value) and self.low <= value and (self.high is None or value <= self.high)
-            )
+            valid = _is_int(value) and bool(self._low <= value <= self._high)
         else:
-            valid = (
-                _is_number(value) and self.low < value and (self.high is None or value < self.high)
-            )
+            valid = _is_number(value) and bool(self._low < value < self._high)
         return None if valid else f"{self.label} phải {self.rule}, không phải «{shown}»"
 
     def read(self, text: str) -> Any:
@@ -144,7 +149,7 @@ class Option:
     def _kind_rule(self) -> str:
         """What the text must look like: «là số nguyên», «là một số lớn hơn 0 và nhỏ hơn 1»."""
         if self.kind is int:
-            return "là số nguyên dương" if self.low >= 1 else "là số nguyên"
+            return "là số nguyên dương" if self._low >= 1 else "là số nguyên"
         return self.rule if self.rule.startswith("là ") else f"là một số {self.rule}"
 
     @property
@@ -162,7 +167,7 @@ class Option:
         return f"{self.help}; phải {self.rule} (mặc định: {self.default_text})"
 
     @property
-    def bounds(self) -> dict[str, float]:
+    def bounds(self) -> dict[str, Any]:
         """The bounds as pydantic ``Field`` constraints (the neutral value excluded)."""
         names = ("ge", "le") if self.kind is int else ("gt", "lt")
         pairs = zip(names, (self.low, self.high), strict=True)
@@ -179,11 +184,11 @@ def _either(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} hoặc {names[-1]}"
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int | np.integer]:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float | int | np.integer]:
     return _is_int(value) or (isinstance(value, float) and bool(np.isfinite(value)))
 
 
@@ -287,12 +292,13 @@ OPTIONS = _options()
 OFFERED = tuple(option for option in OPTIONS if option.flag)
 """The settings ``cqdt sensitivity`` and the report take; the others keep their defaults."""
 
+_FIELDS: dict[str, Any] = {o.name: (o.annotation, Field(o.default, **o.bounds)) for o in OFFERED}
 SettingsFields: type[BaseModel] = create_model(
     "SettingsFields",
     __doc__="The offered settings as fields of a report's parameter model (pydantic): the "
     "names, types, defaults and bounds of :data:`OFFERED`, the neutral δ = 0 refused.",
     __module__=__name__,
-    **{o.name: (o.annotation, Field(o.default, **o.bounds)) for o in OFFERED},
+    **_FIELDS,
 )
 
 
