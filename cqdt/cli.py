@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import shutil
@@ -23,12 +22,12 @@ from cqdt.register import units_in
 from cqdt.results import write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
+from cqdt.sensitivity.settings import OFFERED, Settings, read_settings
 from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
-if TYPE_CHECKING:  # imported when used: SALib and scipy are slow to load
+if TYPE_CHECKING:  # imported when used
     from cqdt.publishing.outcome import Outcome
-    from cqdt.sensitivity import Settings
 
 DESCRIPTION = """\
 Chấm điểm, xếp hạng và công bố mức độ chính quyền điện tử (CQĐT) theo
@@ -452,54 +451,29 @@ def _add_sensitivity(commands: argparse._SubParsersAction) -> None:
         "vào một thư mục mới <thư mục kết quả>/do-nhay-<ngày>-<giờ>/.",
     )
     _vietnamese(sensitivity)
-    for option, default, metavar, text in SENSITIVITY_OPTIONS:
-        sensitivity.add_argument(option, default=default, metavar=metavar, help=text)
+    for flag, default, metavar, text in SENSITIVITY_INPUTS:
+        sensitivity.add_argument(flag, default=default, metavar=metavar, help=text)
+    for option in OFFERED:  # the sensitivity settings, from their one definition
+        sensitivity.add_argument(
+            option.flag,
+            dest=option.name,
+            default=option.default_text,
+            metavar=option.metavar,
+            help=option.help_text,
+        )
+    sensitivity.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
     _add_publishing(sensitivity, jobs=False)
 
 
-SENSITIVITY_OPTIONS = [
+SENSITIVITY_INPUTS = [
     ("--criteria", "criteria", "THƯ_MỤC", "thư mục bộ tiêu chí (mặc định: criteria)"),
     ("--data", "data/sample", "THƯ_MỤC", "thư mục dữ liệu khảo sát (mặc định: data/sample)"),
     ("--level", "huyen", "CẤP", "cấp đánh giá: tinh, huyen hoặc xa (mặc định: huyen)"),
     ("--year", "", "NĂM", "năm đánh giá (mặc định: năm mới nhất có dữ liệu của cấp)"),
-    (
-        "--scheme",
-        "uniform",
-        "CÁCH",
-        "cách lấy mẫu trọng số: uniform (hệ số nhân U(1−δ, 1+δ); mặc định), dirichlet "
-        "(Dirichlet quanh tỷ trọng chính thức) hoặc simplex (đều trên đơn hình)",
-    ),
-    (
-        "--by",
-        "criterion",
-        "MỨC",
-        "mỗi nhân tố là: criterion (một tiêu chí; mặc định) hoặc group (một nhóm tiêu chí)",
-    ),
-    ("--n", "10000", "N", "số mẫu trọng số (mặc định: 10000)"),
-    (
-        "--delta",
-        "0.2",
-        "δ",
-        "biên độ δ của hệ số nhân, trong (0, 1); dùng cho uniform, chỉ số Sobol và phân tích "
-        "một nhân tố (mặc định: 0.2)",
-    ),
-    (
-        "--concentration",
-        "100",
-        "C",
-        "độ tập trung của Dirichlet quanh tỷ trọng chính thức, số dương (mặc định: 100; càng "
-        "lớn càng gần tỷ trọng chính thức)",
-    ),
-    ("--seed", "1784", "SỐ", "hạt giống ngẫu nhiên, số nguyên (mặc định: 1784)"),
-    (
-        "--top-k",
-        "3",
-        "K",
-        "k của «xác suất trong k hạng đầu» và «dịch chuyển quá k bậc» (mặc định: 3)",
-    ),
-    ("--out", "output", "THƯ_MỤC", "thư mục kết quả (mặc định: output)"),
 ]
-"""Options of ``cqdt sensitivity``: flag, default (text, checked later), metavar, help."""
+"""What ``cqdt sensitivity`` studies: flag, default (text, checked later), metavar, help."""
 
 
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
@@ -653,40 +627,14 @@ def _print_notes(planned: Sequence[Outcome]) -> None:
             print(outcome.note)
 
 
-def _parsed(text: str, option: str, kind: type, rule: str) -> int | float:
-    """``text`` as an int or a finite float, or stop with a Vietnamese error naming ``option``."""
-    try:
-        value = kind(text.strip())
-    except ValueError:
-        value = None
-    if value is None or (kind is float and not math.isfinite(value)):
-        raise SystemExit(f"Lỗi: {option} {rule}, không phải «{text}»")
-    return value
-
-
 def _sensitivity_settings(args: argparse.Namespace) -> Settings:
     """Every option of ``cqdt sensitivity`` checked, before any work."""
-    from cqdt.sensitivity import DELTA_RULE, Settings
-
     if args.level not in LEVELS:
         raise SystemExit(f"Lỗi: --level phải là tinh, huyen hoặc xa, không phải «{args.level}»")
     if args.year and not re.fullmatch(r"\d{4}", args.year):
         raise SystemExit(f"Lỗi: --year phải là một năm (ví dụ 2020), không phải «{args.year}»")
-    delta = _parsed(args.delta, "--delta (δ)", float, "phải là một số lớn hơn 0 và nhỏ hơn 1")
-    if delta <= 0:
-        raise SystemExit(f"Lỗi: {DELTA_RULE}, không phải «{args.delta}»")
     try:
-        return Settings(
-            scheme=args.scheme,
-            by=args.by,
-            n=_parsed(args.n, "số mẫu N (--n)", int, "phải là số nguyên dương"),
-            delta=delta,
-            concentration=_parsed(
-                args.concentration, "độ tập trung (--concentration)", float, "phải là số dương"
-            ),
-            seed=_parsed(args.seed, "hạt giống ngẫu nhiên (--seed)", int, "phải là số nguyên"),
-            top_k=_parsed(args.top_k, "--top-k", int, "phải là số nguyên dương"),
-        )
+        return read_settings(vars(args))
     except ValueError as err:
         raise SystemExit(f"Lỗi: {err}") from None
 

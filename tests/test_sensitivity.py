@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import re
+import typing
 import unicodedata
 
 import numpy as np
@@ -19,6 +21,8 @@ from cqdt import sensitivity as sens
 from cqdt.cli import main
 from cqdt.criteria import Rounding
 from cqdt.scoring import aggregate
+from cqdt.sensitivity.evaluate import _published_keys
+from cqdt.tables import output_warnings
 from cqdt.workspace import Workspace
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
@@ -204,7 +208,7 @@ def test_published_keys_round_half_up_at_and_near_the_half(steps, decimals, nudg
     # 6 decimals first), so the half goes up; 6e-7 below the half is a true "down"
     rates = (np.array(steps) + 0.5 + nudge) / 10.0**decimals / 100
     expected = [step + (1 if nudge > -5e-7 else 0) for step in steps]
-    keys = sens._published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
+    keys = _published_keys(rates[None, :], decimals, None, np.empty((1, len(steps)), np.int32))
     assert keys[0].tolist() == expected
 
 
@@ -304,6 +308,61 @@ def test_settings_reject_bad_values_in_vietnamese():
         sens.Settings(seed=1.5)
 
 
+DEFAULT_TEXTS = {option.name: option.default_text for option in sens.OFFERED}
+"""The text of every option of ``cqdt sensitivity`` left at its default."""
+
+
+def test_command_defaults_read_back_as_the_settings_defaults():
+    assert sens.read_settings(DEFAULT_TEXTS) == sens.Settings()
+
+
+def test_each_choice_setting_offers_exactly_the_values_of_its_type():
+    # the Literal of a Settings field (for readers and type checkers) and the values checked
+    hints = typing.get_type_hints(sens.Settings)
+    choosing = [option for option in sens.OPTIONS if option.choices is not None]
+    assert [option.name for option in choosing] == ["scheme", "by"]
+    for option in choosing:
+        assert typing.get_args(hints[option.name]) == tuple(option.choices)
+
+
+def test_zero_delta_is_taken_by_the_package_and_refused_for_a_published_study():
+    # δ = 0 varies nothing: Settings takes it (see test_zero_delta_keeps_every_level_and_rank),
+    # the command and the report's parameters refuse it
+    from cqdt.publishing.kinds.sensitivity import Parameters as SensitivityParameters
+
+    assert sens.Settings(delta=0).delta == 0
+    with pytest.raises(
+        ValueError, match=r"--delta \(δ\) phải lớn hơn 0 và nhỏ hơn 1, không phải «0»"
+    ):
+        sens.read_settings({**DEFAULT_TEXTS, "delta": "0"})
+    with pytest.raises(ValueError, match=r"tham số «delta» = 0\.0 không hợp lệ"):
+        SensitivityParameters.checked({"level": "huyen", "year": 2020, "delta": 0.0})
+
+
+@pytest.mark.parametrize(
+    ("name", "inside", "outside"),
+    [
+        ("n", 1, 0),
+        ("n", 1_000_000, 1_000_001),
+        ("delta", 0.001, 0.0),
+        ("delta", 0.999, 1.0),
+        ("concentration", 0.001, 0.0),
+        ("seed", 0, -1),
+        ("top_k", 1, 0),
+    ],
+)
+def test_command_and_report_parameters_share_each_bound(name, inside, outside):
+    from cqdt.publishing.kinds.sensitivity import Parameters as SensitivityParameters
+
+    chosen = {"level": "huyen", "year": 2020}
+    assert getattr(sens.read_settings({**DEFAULT_TEXTS, name: str(inside)}), name) == inside
+    assert getattr(SensitivityParameters.checked({**chosen, name: inside}), name) == inside
+    with pytest.raises(ValueError, match="phải"):
+        sens.read_settings({**DEFAULT_TEXTS, name: str(outside)})
+    with pytest.raises(ValueError, match=f"tham số «{name}»"):
+        SensitivityParameters.checked({**chosen, name: outside})
+
+
 def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, tmp_path):
     result = sens.analyse(three_units, sens.Settings(top_k=1, sobol_n=0), multipliers=SCENARIOS)
     sheets = sens.tables(result)
@@ -323,6 +382,14 @@ def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, t
         tmp_path / "out" / "do-nhay-huyen-2020-theo-don-vi.csv", encoding="utf-8-sig"
     )
     assert again["Đơn vị"].tolist() == ["U1", "U2", "U3"]
+
+
+def test_result_builds_its_tables_once_and_writing_leaves_them_as_built(three_units, tmp_path):
+    result = sens.analyse(three_units, sens.Settings(top_k=1, sobol_n=0), multipliers=SCENARIOS)
+    assert result.tables is result.tables
+    sens.write_tables(result, tmp_path / "out", output_warnings(True, True))
+    for title, table in sens.tables(result).items():
+        pd.testing.assert_frame_equal(result.tables[title], table)
 
 
 # --- the command and the report, for real ------------------------------------------------
@@ -410,6 +477,15 @@ def test_notebook_parameters_are_the_model_fields():
     assert "do-nhay" in KINDS and kind_module("do-nhay") is sensitivity
     names = set(papermill.inspect_notebook(str(sensitivity.Parameters.notebook_path())))
     assert names == set(sensitivity.Parameters.model_fields)
+
+
+def test_notebook_parameter_cell_keeps_the_defaults_of_the_definition():
+    # the cell keeps literal values for interactive use in JupyterLab: they must not drift
+    from cqdt.publishing.kinds.sensitivity import Parameters as SensitivityParameters
+
+    cell = papermill.inspect_notebook(str(SensitivityParameters.notebook_path()))
+    for option in sens.OFFERED:
+        assert ast.literal_eval(cell[option.name]["default"]) == option.default, option.name
 
 
 def test_run_folder_has_report_tables_index_and_manifest(command_run):

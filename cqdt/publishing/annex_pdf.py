@@ -3,11 +3,12 @@
 WeasyPrint lays out the 145 scorecards of a commune report in about 25 s of CPU (text layout of
 35,000 table cells); reportlab does the same in about 4 s, which keeps the whole batch within a
 minute; each unit's pages are then copied into a file of their own (pypdf), with no second
-layout. The annex HTML written by the report notebook (:func:`cqdt.publishing.report.
-annex_document`) stays the single source: it is read back here, part by part (title, "Kèm
-theo" line, warnings, introduction, then one ``section`` per unit with its heading, paragraphs
-and table), and set in the same shipped serif font (embedded), A4, Nghị định 30 margins, page
-numbers top centre from page 2, the warnings' short form at the foot of every page.
+layout. The annex HTML written by the report notebook
+(:func:`cqdt.publishing.kinds.official.annexes.annex_document`) stays the single source: it is
+read back here, part by part (title, "Kèm theo" line, warnings, introduction, then one
+``section`` per unit with its heading, paragraphs and table), and set in the same shipped
+serif font (embedded), A4, Nghị định 30 margins, page numbers top centre from page 2, the
+warnings' short form at the foot of every page.
 """
 
 from __future__ import annotations

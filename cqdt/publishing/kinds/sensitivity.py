@@ -3,18 +3,17 @@
 :func:`plan` checks the settings against the level's criteria and data and plans one report;
 the notebook ``notebooks/do_nhay.ipynb`` calls :func:`prepare` once (it scores and runs
 :func:`cqdt.sensitivity.analyse`), then one function per section. Every number shown is a cell
-of the tables of :func:`cqdt.sensitivity.tables`, which the report also writes beside itself.
+of the tables of the study (``study.tables``), which the report also writes beside itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import pandas as pd
 from IPython.display import HTML
-from pydantic import Field
 
 from cqdt import sensitivity as sens
 from cqdt.criteria import LEVEL_TITLES, LEVELS
@@ -32,6 +31,7 @@ from cqdt.publishing.html import (
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scoring import ScoreResult
+from cqdt.sensitivity.settings import SettingsFields
 from cqdt.tables import part_titles
 from cqdt.workspace import Workspace
 
@@ -39,23 +39,16 @@ AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
 
 
-class Parameters(NotebookParameters):
+class Parameters(SettingsFields, NotebookParameters):  # type: ignore[misc, valid-type]
     """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
 
-    The fields are those of :class:`cqdt.sensitivity.Settings` (Sobol size left at its default).
+    Its settings fields (scheme, by, n, delta, …) come from their one definition,
+    :mod:`cqdt.sensitivity.settings`, with the bounds of a published study (δ > 0).
     """
 
     kind: ClassVar[str] = "do-nhay"
     title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
     notebook: ClassVar[str] = "do_nhay.ipynb"
-
-    scheme: Literal["uniform", "dirichlet", "simplex"] = "uniform"
-    by: Literal["criterion", "group"] = "criterion"
-    n: int = Field(default=10_000, ge=1, le=1_000_000)
-    delta: float = Field(default=0.2, gt=0, lt=1)
-    concentration: float = Field(default=100.0, gt=0)
-    seed: int = Field(default=1784, ge=0)
-    top_k: int = Field(default=3, ge=1)
 
 
 @dataclass(frozen=True)
@@ -68,24 +61,11 @@ class SensitivityContext:
     synthetic: bool
 
 
-def settings_of(params: Parameters) -> sens.Settings:
-    """The sensitivity settings a report's parameters ask for."""
-    return sens.Settings(
-        scheme=params.scheme,
-        by=params.by,
-        n=params.n,
-        delta=params.delta,
-        concentration=params.concentration,
-        seed=params.seed,
-        top_k=params.top_k,
-    )
-
-
 def prepare(params: Parameters) -> SensitivityContext:
     """Score the level and year, then run the sensitivity study (errors stop the report)."""
     workspace = Workspace.at(params.criteria_dir, params.data_dir)
     result = workspace.score(params.level, params.year)
-    study = sens.analyse(result, settings_of(params))
+    study = sens.analyse(result, sens.settings_of(params))
     return SensitivityContext(params, result, study, workspace.synthetic)
 
 
@@ -113,13 +93,7 @@ def plan(
         criteria_dir=str(workspace.criteria_dir.resolve()),
         data_dir=str(workspace.data_dir.resolve()),
         report_date=report_date,
-        scheme=settings.scheme,
-        by=settings.by,
-        n=settings.n,
-        delta=float(settings.delta),
-        concentration=float(settings.concentration),
-        seed=settings.seed,
-        top_k=settings.top_k,
+        **sens.offered_values(settings),
     )
     inputs = {
         "survey": hashed_input(result.evidence.source),
@@ -261,14 +235,14 @@ mẫu. Tương quan Spearman được tính giữa thứ hạng của mẫu và 
 {format_number(1 + s.delta)}], cỡ mẫu gốc {s.sobol_n}) và bằng cách đổi riêng trọng số một
 nhóm ±δ.</p>
 <h3>Thông số của lần chạy</h3>
-{table_html(sens.settings_table(ctx.study), "bang thong-so")}
+{table_html(ctx.study.tables[sens.SETTINGS_SHEET], "bang thong-so")}
 """
     return section("I. Câu hỏi và phương pháp", body)
 
 
 def _units_table(ctx: SensitivityContext, part: str) -> pd.DataFrame:
     """The units table of one part, best nominal rank first, as written to the CSV."""
-    table = sens.tables(ctx.study)[sens.UNITS_SHEET]
+    table = ctx.study.tables[sens.UNITS_SHEET]
     table = table[table["Phần"] == part].drop(columns="Phần")
     return table.sort_values(["Hạng chính thức", "Đơn vị"], na_position="last")
 
@@ -277,7 +251,7 @@ def convergence(ctx: SensitivityContext) -> HTML:
     """Whether N was enough: the statistics at N/2 and N."""
     study = ctx.study
     body = f"<p>{convergence_sentence(study)}</p>" + table_html(
-        sens.tables(study)[sens.CONVERGENCE_SHEET], "bang hoi-tu"
+        study.tables[sens.CONVERGENCE_SHEET], "bang hoi-tu"
     )
     return section("II. Số mẫu có đủ không", body)
 
@@ -291,7 +265,7 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
         "giữ nguyên thứ tự), số bậc trung bình một đơn vị dịch chuyển, tỷ lệ đơn vị dịch "
         f"chuyển quá {k} bậc (trung bình trên các mẫu) và số đơn vị đổi mức trong hơn 5% số "
         "mẫu.</p>",
-        table_html(sens.tables(study)[sens.OVERALL_SHEET], "bang tong-the"),
+        table_html(study.tables[sens.OVERALL_SHEET], "bang tong-the"),
     ]
     for part, title in titles.items():
         body.append(f"<h3>Phần {esc(title)}</h3>")
@@ -335,7 +309,7 @@ def one_at_a_time(ctx: SensitivityContext) -> HTML:
     else:
         title = "Đổi riêng trọng số từng nhóm"
         body = figure_html(charts.tornado(study.one_at_a_time, study.settings.delta, title), title)
-        body += table_html(sens.tables(study)[sens.OAT_SHEET], "bang mot-nhan-to")
+        body += table_html(study.tables[sens.OAT_SHEET], "bang mot-nhan-to")
     return section("V. Ảnh hưởng của từng nhóm khi đổi riêng", body)
 
 
@@ -353,7 +327,7 @@ def sobol(ctx: SensitivityContext) -> HTML:
         for output, label in sens.OUTPUTS.items():
             rows = study.sobol[study.sobol["output"] == output]
             body += figure_html(charts.sobol_indices(rows, f"Chỉ số Sobol: {label}"), label)
-        body += table_html(sens.tables(study)[sens.SOBOL_SHEET], "bang sobol")
+        body += table_html(study.tables[sens.SOBOL_SHEET], "bang sobol")
     return section("VI. Chỉ số Sobol theo nhóm", body)
 
 
@@ -385,7 +359,6 @@ __all__ = [
     "plan",
     "prepare",
     "rank_uncertainty",
-    "settings_of",
     "sobol",
     "write_outputs",
 ]
