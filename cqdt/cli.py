@@ -388,7 +388,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from cqdt.collect import collect_forms, validation_table, write_validation_report
-    from cqdt.tables import write_csv
+    from cqdt.files import write_csv
 
     folder = Path(args.folder)
     if not folder.is_dir():

@@ -22,11 +22,11 @@ import pandas as pd
 
 from cqdt.criteria import LEVELS, CriteriaSet
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE, load_evidence
+from cqdt.files import write_csv, write_workbook
 from cqdt.forms import FilledForm, read_unit_form
 from cqdt.output import replaced_atomically
 from cqdt.problems import ERROR, EvidenceError, Problem
 from cqdt.register import units_in
-from cqdt.tables import write_csv, write_workbook
 
 EVERY_PROBLEM = 1_000_000
 """Forms are few: list every problem of every form."""

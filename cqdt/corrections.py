@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cqdt.files import read_sheet, sheet_name
 from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem
@@ -35,8 +36,6 @@ from cqdt.tables import (
     UNIT_COLUMN,
     official_table,
     part_sheet_title,
-    read_sheet,
-    sheet_name,
 )
 
 

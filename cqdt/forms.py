@@ -29,11 +29,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt.criteria import LEVEL_TITLES, LEVELS, CriteriaSet
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE
+from cqdt.files import HEADER_FILL, text_not_formula
 from cqdt.methods import criterion_fields
 from cqdt.output import FIXED_TIME, fix_xlsx_times, replaced_atomically
 from cqdt.problems import EvidenceError, Problem
 from cqdt.reading import open_workbook
-from cqdt.tables import HEADER_FILL, text_not_formula
 
 FORM_SHEET, GUIDE_SHEET, LIST_SHEET, META_SHEET = "Phiếu", "Hướng dẫn", "Danh mục", "cqdt"
 FORM_KIND = "phieu-khao-sat-cqdt"

@@ -40,9 +40,9 @@ from threadpoolctl import threadpool_limits
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS, CriteriaSet
+from cqdt.files import write_csv, write_workbook
 from cqdt.numbers import round_half_up
 from cqdt.scoring import ScoreResult
-from cqdt.tables import write_csv, write_workbook
 
 SCHEMES = {
     "uniform": "hệ số nhân độc lập u ~ U(1 − δ, 1 + δ) cho mỗi nhân tố",

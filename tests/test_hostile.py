@@ -18,9 +18,9 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from cqdt.cli import main
 from cqdt.criteria import read_criteria
 from cqdt.evidence import load_evidence
+from cqdt.files import read_sheet
 from cqdt.problems import CriteriaError, EvidenceError
 from cqdt.reading import MAX_DATA_ROWS
-from cqdt.tables import read_sheet
 from cqdt.yamlfile import parse_yaml
 from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
 from tests.test_scoring import surveys

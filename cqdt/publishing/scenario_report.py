@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.files import write_csv, write_workbook
 from cqdt.numbers import format_points
 from cqdt.output import safe_name
 from cqdt.problems import CriteriaError, Problem
@@ -32,7 +33,7 @@ from cqdt.publishing.report import (
 )
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, level_counts, load_scenario
 from cqdt.scoring import ScoreResult
-from cqdt.tables import INFO_SHEET, info_table, part_titles, write_csv, write_workbook
+from cqdt.tables import INFO_SHEET, NUMBER_FORMATS, info_table, part_titles
 from cqdt.workspace import Workspace
 
 COMPARISON_COLUMNS = {
@@ -308,6 +309,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
             },
             folder / f"{stem}.xlsx",
             marks,
+            NUMBER_FORMATS,
         ),
     ]
     names = ", ".join(esc(path.as_posix()) for path in written)
