@@ -13,9 +13,10 @@ department sends back: per unit and field, what is wrong and how to fix it (Exce
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE, load_evidence
 from cqdt.files import write_csv, write_workbook
 from cqdt.forms import FilledForm, read_unit_form
 from cqdt.output import replaced_atomically
-from cqdt.problems import ERROR, EvidenceError, Problem
+from cqdt.problems import ERROR, EvidenceError, Problem, ProblemCode
 from cqdt.register import units_in
 
 EVERY_PROBLEM = 1_000_000
@@ -73,6 +74,7 @@ class Finding:
     field: str
     message: str
     severity: str = ERROR
+    code: ProblemCode = dataclasses.field(kw_only=True)
 
     def problem(self) -> Problem:
         place = ", ".join(
@@ -83,7 +85,7 @@ class Finding:
             )
             if p
         )
-        return Problem(self.form, place, self.field, self.message, self.severity)
+        return Problem(self.form, place, self.field, self.message, self.severity, code=self.code)
 
 
 @dataclass
@@ -91,11 +93,11 @@ class Collected:
     """What a folder of forms gave: the survey table of good forms and every finding."""
 
     survey: pd.DataFrame
-    findings: list[Finding] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
     """Registered units of the level and year without any form."""
-    duplicates: dict[str, list[str]] = field(default_factory=dict)
-    elsewhere: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    elsewhere: list[str] = dataclasses.field(default_factory=list)
     """Forms for another level or year."""
     forms: int = 0
 
@@ -110,7 +112,14 @@ def collect_forms(
     files = sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("~$"))
     paths = [p for p in files if p.suffix.lower() == ".xlsx"]
     findings: list[Finding] = [
-        Finding(str(p), "", "", "", "không phải phiếu .xlsx: mở bằng Excel và lưu lại dạng .xlsx")
+        Finding(
+            str(p),
+            "",
+            "",
+            "",
+            "không phải phiếu .xlsx: mở bằng Excel và lưu lại dạng .xlsx",
+            code=ProblemCode.NOT_XLSX,
+        )
         for p in files
         if p.suffix.lower() != ".xlsx" and not p.name.startswith(".")
     ]
@@ -120,7 +129,10 @@ def collect_forms(
         try:
             form = read_unit_form(path)
         except EvidenceError as err:
-            findings += [Finding(str(path), "", p.place, p.field, p.message) for p in err.problems]
+            findings += [
+                Finding(str(path), "", p.place, p.field, p.message, code=p.code)
+                for p in err.problems
+            ]
             continue
         if (form.level, form.year) != (level, year):
             elsewhere.append(str(path))
@@ -132,10 +144,20 @@ def collect_forms(
                     "",
                     f"phiếu của {LEVELS.get(form.level, form.level)} năm {form.year}, không phải "
                     f"{LEVELS[level]} năm {year}: không dùng",
+                    code=ProblemCode.OTHER_LEVEL_OR_YEAR,
                 )
             )
         elif not form.unit:
-            findings.append(Finding(str(path), "", form.cells[UNIT], UNIT, "chưa chọn tên đơn vị"))
+            findings.append(
+                Finding(
+                    str(path),
+                    "",
+                    form.cells[UNIT],
+                    UNIT,
+                    "chưa chọn tên đơn vị",
+                    code=ProblemCode.UNIT_NOT_CHOSEN,
+                )
+            )
         elif form.unit not in codes:
             findings.append(
                 Finding(
@@ -144,6 +166,7 @@ def collect_forms(
                     form.cells[UNIT],
                     UNIT,
                     f"đơn vị không có trong danh mục {LEVELS[level]} năm {year}",
+                    code=ProblemCode.UNKNOWN_UNIT,
                 )
             )
         else:
@@ -155,7 +178,14 @@ def collect_forms(
     for unit, files in duplicates.items():
         names = ", ".join(Path(f).name for f in files)
         findings += [
-            Finding(f, unit, "", UNIT, f"đơn vị có nhiều phiếu ({names}): không dùng phiếu nào")
+            Finding(
+                f,
+                unit,
+                "",
+                UNIT,
+                f"đơn vị có nhiều phiếu ({names}): không dùng phiếu nào",
+                code=ProblemCode.DUPLICATE_FORM,
+            )
             for f in files
         ]
     single = [fs[0] for u, fs in by_unit.items() if u not in duplicates]
@@ -201,11 +231,18 @@ def _check(
     for p in problems:
         form = forms[p.row - 2] if p.row >= 2 else None
         if form is None:  # not about one form: should not happen with tables we build
-            findings.append(Finding("", "", "", p.field, p.message))
+            findings.append(Finding("", "", "", p.field, p.message, code=p.code))
             continue
         bad.add(p.row - 2)
         findings.append(
-            Finding(str(form.path), form.unit, form.cells.get(p.field, ""), p.field, p.message)
+            Finding(
+                str(form.path),
+                form.unit,
+                form.cells.get(p.field, ""),
+                p.field,
+                p.message,
+                code=p.code,
+            )
         )
     good = table.drop(index=sorted(bad)).reset_index(drop=True)
     return good, findings

@@ -21,20 +21,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
 from cqdt.numbers import format_number, format_points
+from cqdt.problems import ProblemCode
 
 if TYPE_CHECKING:
     from cqdt.criteria import Criterion
 
+
 Columns = Mapping[str, pd.Series]
 """Input columns by field name, aligned on the unit index (NaN where not applicable)."""
 
-Check = tuple[pd.Series, str, str]
-"""A failed-row mask, the field to blame and the Vietnamese message."""
+
+class Check(NamedTuple):
+    """Rows that fail a check of a method's inputs, and what to say about them."""
+
+    failed: pd.Series
+    """True for the units that fail."""
+    field: str
+    """The input field to blame."""
+    code: ProblemCode
+    message: str
+    """In Vietnamese, for the analyst."""
 
 
 Labels = Mapping[str, str]
@@ -79,10 +90,16 @@ def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series
 def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
     numerator, denominator = columns[crit.numerator], columns[crit.denominator]
     return [
-        (denominator == 0, crit.denominator, "mẫu số bằng 0, không tính được tỷ lệ"),
-        (
+        Check(
+            denominator == 0,
+            crit.denominator,
+            ProblemCode.ZERO_DENOMINATOR,
+            "mẫu số bằng 0, không tính được tỷ lệ",
+        ),
+        Check(
             numerator > denominator,
             crit.numerator,
+            ProblemCode.NUMERATOR_ABOVE_DENOMINATOR,
             f"tử số lớn hơn mẫu số «{crit.denominator}» (tỷ lệ vượt 100%)",
         ),
     ]
@@ -115,7 +132,14 @@ def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> p
 
 
 def check_rate_vs_best(columns: Columns, crit: Criterion) -> list[Check]:
-    return [(columns[crit.denominator] == 0, crit.denominator, "mẫu số bằng 0, không tính được")]
+    return [
+        Check(
+            columns[crit.denominator] == 0,
+            crit.denominator,
+            ProblemCode.ZERO_DENOMINATOR,
+            "mẫu số bằng 0, không tính được",
+        )
+    ]
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -195,9 +219,10 @@ def explain_direct(columns: Columns, crit: Criterion, labels: Labels) -> pd.Seri
 
 def check_direct(columns: Columns, crit: Criterion) -> list[Check]:
     return [
-        (
+        Check(
             columns[crit.field] > crit.max,
             crit.field,
+            ProblemCode.POINTS_ABOVE_MAX,
             f"điểm chấm vượt quá điểm tối đa {format_number(crit.max)} của tiêu chí {crit.code}",
         )
     ]

@@ -19,7 +19,7 @@ from cqdt.criteria import LEVEL_TITLES, LEVELS
 from cqdt.files import write_csv, write_workbook
 from cqdt.numbers import format_points
 from cqdt.output import safe_name
-from cqdt.problems import CriteriaError, Problem
+from cqdt.problems import CriteriaError, Problem, ProblemCode
 from cqdt.publishing import charts
 from cqdt.publishing.batch import Outcome, hashed_input
 from cqdt.publishing.parameters import ScenarioParameters
@@ -89,6 +89,7 @@ def score_scenario(workspace: Workspace, scenario: Scenario, year: int) -> WhatI
                     f"bộ tiêu chí {base.version} {LEVELS[base.level]} không có hiệu lực năm "
                     f"{year} (hiệu lực {base.valid_from.year}–"
                     f"{base.valid_to.year if base.valid_to else 'nay'})",
+                    code=ProblemCode.CRITERIA_NOT_IN_FORCE,
                 )
             ]
         )
