@@ -32,36 +32,38 @@ from cqdt.register import units_in
 EVERY_PROBLEM = 1_000_000
 """Forms are few: list every problem of every form."""
 
-HOW_TO_FIX = [
-    (
-        "để trống",
+HOW_TO_FIX = {
+    ProblemCode.BLANK_VALUE: (
         "Ghi giá trị vào ô này; nếu tiêu chí không áp dụng với đơn vị, ghi mã tiêu chí "
-        "vào ô «Tiêu chí không áp dụng» (C4).",
+        "vào ô «Tiêu chí không áp dụng» (C4)."
     ),
-    (
-        "tử số lớn hơn mẫu số",
-        "Kiểm tra lại hai số liệu: số này không được lớn hơn số ở câu hỏi mẫu số.",
+    ProblemCode.NUMERATOR_ABOVE_DENOMINATOR: (
+        "Kiểm tra lại hai số liệu: số này không được lớn hơn số ở câu hỏi mẫu số."
     ),
-    ("mẫu số bằng 0", "Ghi số lớn hơn 0, hoặc ghi tiêu chí vào ô «Tiêu chí không áp dụng»."),
-    ("không rõ dấu chấm", "Nhập lại ô này dạng số (không gõ dấu chấm phân cách hàng nghìn)."),
-    ("dấu chấm cho phần thập phân", "Nhập lại ô này dạng số trong Excel."),
-    ("phải là một số", "Chỉ ghi một số, không kèm chữ hay đơn vị tính."),
-    ("không được là số âm", "Ghi số không âm."),
-    ("vượt quá điểm tối đa", "Ghi điểm không vượt điểm tối đa của tiêu chí."),
-    ("«Có» hoặc «Không»", "Chọn «Có» hoặc «Không» trong danh sách."),
-    ("không có trong bộ tiêu chí", "Chỉ ghi mã tiêu chí có trong cột «Mã tiêu chí» của phiếu."),
-    (
-        "đều ghi không áp dụng",
+    ProblemCode.ZERO_DENOMINATOR: (
+        "Ghi số lớn hơn 0, hoặc ghi tiêu chí vào ô «Tiêu chí không áp dụng»."
+    ),
+    ProblemCode.AMBIGUOUS_THOUSANDS: (
+        "Nhập lại ô này dạng số (không gõ dấu chấm phân cách hàng nghìn)."
+    ),
+    ProblemCode.DECIMAL_COMMA: "Nhập lại ô này dạng số trong Excel.",
+    ProblemCode.NOT_A_NUMBER: "Chỉ ghi một số, không kèm chữ hay đơn vị tính.",
+    ProblemCode.NEGATIVE_NUMBER: "Ghi số không âm.",
+    ProblemCode.POINTS_ABOVE_MAX: "Ghi điểm không vượt điểm tối đa của tiêu chí.",
+    ProblemCode.NOT_YES_NO: "Chọn «Có» hoặc «Không» trong danh sách.",
+    ProblemCode.UNKNOWN_CRITERION: "Chỉ ghi mã tiêu chí có trong cột «Mã tiêu chí» của phiếu.",
+    ProblemCode.PART_NOT_APPLICABLE: (
         "Bỏ bớt mã ở ô «Tiêu chí không áp dụng»: mỗi phần phải có ít "
-        "nhất một tiêu chí được đánh giá.",
+        "nhất một tiêu chí được đánh giá."
     ),
-    ("chưa chọn tên đơn vị", "Chọn tên đơn vị trong danh sách ở ô C3."),
-    ("không có trong danh mục", "Chọn tên đơn vị trong danh sách ở ô C3 (không gõ tay)."),
-    ("có nhiều phiếu", "Giữ lại một phiếu đúng của đơn vị, bỏ các phiếu còn lại."),
-    ("phiếu của", "Dùng mẫu phiếu của đúng cấp và năm đánh giá."),
-]
-"""What to do about a problem, by a phrase of its message (first match wins)."""
+    ProblemCode.UNIT_NOT_CHOSEN: "Chọn tên đơn vị trong danh sách ở ô C3.",
+    ProblemCode.UNKNOWN_UNIT: "Chọn tên đơn vị trong danh sách ở ô C3 (không gõ tay).",
+    ProblemCode.DUPLICATE_FORM: "Giữ lại một phiếu đúng của đơn vị, bỏ các phiếu còn lại.",
+    ProblemCode.OTHER_LEVEL_OR_YEAR: "Dùng mẫu phiếu của đúng cấp và năm đánh giá.",
+}
+"""What a unit should do about each kind of problem of its form."""
 DEFAULT_FIX = "Sửa theo nội dung lỗi rồi gửi lại phiếu."
+"""For the kinds without advice of their own: the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -248,9 +250,9 @@ def _check(
     return good, findings
 
 
-def how_to_fix(message: str) -> str:
-    """What a unit should do about a problem (:data:`HOW_TO_FIX`)."""
-    return next((fix for phrase, fix in HOW_TO_FIX if phrase in message), DEFAULT_FIX)
+def how_to_fix(code: ProblemCode) -> str:
+    """What a unit should do about a kind of problem (:data:`HOW_TO_FIX`)."""
+    return HOW_TO_FIX.get(code, DEFAULT_FIX)
 
 
 def validation_table(findings: list[Finding], criteria: CriteriaSet) -> pd.DataFrame:
@@ -266,7 +268,7 @@ def validation_table(findings: list[Finding], criteria: CriteriaSet) -> pd.DataF
                 "Trường": f.field,
                 "Câu hỏi": labels.get(f.field, ""),
                 "Lỗi": f.message,
-                "Cách sửa": how_to_fix(f.message),
+                "Cách sửa": how_to_fix(f.code),
             }
             for f in findings
         ],

@@ -194,7 +194,7 @@ def test_validation_report_says_what_and_how_per_unit_escaped(mini_criteria, tmp
         [hostile, "G10", "so", "Số mục"]
     ]
     assert [f.code for f in collected.findings] == [ProblemCode.BLANK_VALUE]
-    assert table["Cách sửa"].iloc[0] == how_to_fix("để trống") != ""
+    assert table["Cách sửa"].iloc[0] == how_to_fix(ProblemCode.BLANK_VALUE) != ""
     xlsx, page = write_validation_report(table, tmp_path, "kiem-tra", "Kiểm tra")
     text = page.read_text(encoding="utf-8")
     assert "<b>Đơn vị</b>" not in text and "&lt;b&gt;Đơn vị&lt;/b&gt; &amp;" in text

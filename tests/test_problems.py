@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cqdt.collect import Finding
+from cqdt.collect import HOW_TO_FIX, Finding
 from cqdt.problems import Problem, ProblemCode
 from tests.conftest import ROOT
 
@@ -74,3 +74,8 @@ def test_codes_are_stable_snake_case_names_of_their_member():
     for member in ProblemCode:
         assert member.value == member.name.lower()
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", member.value)
+
+
+def test_advice_to_units_is_keyed_by_code():
+    assert all(isinstance(code, ProblemCode) for code in HOW_TO_FIX)
+    assert all(advice.endswith(".") for advice in HOW_TO_FIX.values())
