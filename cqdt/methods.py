@@ -19,17 +19,59 @@ The methods are the item types of this family of Vietnamese methods (reference �
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import pandas as pd
 
 from cqdt.numbers import format_number, format_points
 from cqdt.problems import ProblemCode
 
-if TYPE_CHECKING:
-    from cqdt.criteria import Criterion
+
+class StepSpec(Protocol):
+    """A threshold of the ``steps`` method: from ``min`` on, ``points``."""
+
+    @property
+    def min(self) -> float: ...
+    @property
+    def points(self) -> float: ...
+
+
+class CaseSpec(Protocol):
+    """A case of the ``highest_case`` method: ``points`` when the yes/no ``field`` is yes."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def points(self) -> float: ...
+
+
+class CriterionSpec(Protocol):
+    """What a method reads of a criterion (:class:`cqdt.criteria.Criterion` has all of it).
+
+    Methods depend on this, not on the criteria module, which itself uses the methods to
+    check a criteria file: no import cycle between the two.
+    """
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def max(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def numerator(self) -> str | None: ...
+    @property
+    def denominator(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def steps(self) -> Sequence[StepSpec] | None: ...
+    @property
+    def points_per_item(self) -> float | None: ...
+    @property
+    def cases(self) -> Sequence[CaseSpec] | None: ...
 
 
 Columns = Mapping[str, pd.Series]
@@ -59,12 +101,12 @@ def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series
     return series.map(lambda v: format_number(v, decimals, fixed))
 
 
-def _fraction(columns: Columns, crit: Criterion) -> pd.Series:
+def _fraction(columns: Columns, crit: CriterionSpec) -> pd.Series:
     """``numerator/denominator`` as given in the survey, e.g. ``45/50``."""
     return _fmt(columns[crit.numerator], EXACT) + "/" + _fmt(columns[crit.denominator], EXACT)
 
 
-def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
+def _ratio(columns: Columns, crit: CriterionSpec) -> pd.Series:
     numerator, denominator = columns[crit.numerator], columns[crit.denominator]
     return numerator / denominator.where(denominator != 0)
 
@@ -72,11 +114,11 @@ def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
 # --- rate -------------------------------------------------------------------------------
 
 
-def score_rate(columns: Columns, crit: Criterion) -> pd.Series:
+def score_rate(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return _ratio(columns, crit).clip(0, 1) * crit.max
 
 
-def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_rate(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """``45/50 × 4,00 (tỷ lệ 90,00%)``: the exact fraction, so 45 ÷ 50 × 4 redoes the points."""
     ratio = _ratio(columns, crit).clip(0, 1)
     return (
@@ -87,7 +129,7 @@ def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series
     )
 
 
-def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
+def check_rate(columns: Columns, crit: CriterionSpec) -> list[Check]:
     numerator, denominator = columns[crit.numerator], columns[crit.denominator]
     return [
         Check(
@@ -108,7 +150,7 @@ def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
 # --- rate_vs_best -----------------------------------------------------------------------
 
 
-def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
+def score_rate_vs_best(columns: Columns, crit: CriterionSpec) -> pd.Series:
     ratio = _ratio(columns, crit)
     best = ratio.max()
     if not best > 0:
@@ -116,7 +158,7 @@ def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
     return ratio / best * crit.max
 
 
-def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_rate_vs_best(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """``(100/50) ÷ (30/10 của Đơn vị Hai, cao nhất) × 6,00``: exact fractions, best unit named."""
     ratio = _ratio(columns, crit)
     fractions = _fraction(columns, crit)
@@ -131,7 +173,7 @@ def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> p
     )
 
 
-def check_rate_vs_best(columns: Columns, crit: Criterion) -> list[Check]:
+def check_rate_vs_best(columns: Columns, crit: CriterionSpec) -> list[Check]:
     return [
         Check(
             columns[crit.denominator] == 0,
@@ -145,7 +187,7 @@ def check_rate_vs_best(columns: Columns, crit: Criterion) -> list[Check]:
 # --- steps ------------------------------------------------------------------------------
 
 
-def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
+def score_steps(columns: Columns, crit: CriterionSpec) -> pd.Series:
     value = columns[crit.field]
     points = pd.Series(0.0, index=value.index).where(value.notna())
     for step in sorted(crit.steps, key=lambda s: s.min):
@@ -153,7 +195,7 @@ def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
     return points
 
 
-def explain_steps(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_steps(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     ladder = "; ".join(
         f"≥ {format_number(s.min)}: {format_number(s.points)}"
         for s in sorted(crit.steps, key=lambda s: s.min)
@@ -164,11 +206,11 @@ def explain_steps(columns: Columns, crit: Criterion, labels: Labels) -> pd.Serie
 # --- yes_no -----------------------------------------------------------------------------
 
 
-def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
+def score_yes_no(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return columns[crit.field] * crit.max
 
 
-def explain_yes_no(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_yes_no(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
     return answer + f" (có: {format_points(crit.max)} điểm)"
 
@@ -176,11 +218,11 @@ def explain_yes_no(columns: Columns, crit: Criterion, labels: Labels) -> pd.Seri
 # --- per_item ---------------------------------------------------------------------------
 
 
-def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
+def score_per_item(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return (columns[crit.field] * crit.points_per_item).clip(upper=crit.max)
 
 
-def explain_per_item(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_per_item(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     return (
         _fmt(columns[crit.field], EXACT)
         + f" mục × {format_points(crit.points_per_item)} điểm, tối đa {format_points(crit.max)}"
@@ -190,13 +232,13 @@ def explain_per_item(columns: Columns, crit: Criterion, labels: Labels) -> pd.Se
 # --- highest_case -----------------------------------------------------------------------
 
 
-def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
+def score_highest_case(columns: Columns, crit: CriterionSpec) -> pd.Series:
     applicable = pd.concat([columns[c.field] for c in crit.cases], axis=1).notna().all(axis=1)
     reached = pd.concat([columns[c.field] * c.points for c in crit.cases], axis=1)
     return reached.max(axis=1).where(applicable)
 
 
-def explain_highest_case(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_highest_case(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """Each case by what it is (its field's label), its points and whether the unit has it."""
     cases = [
         f"«{labels.get(c.field, c.field)}» ({format_points(c.points)} điểm): "
@@ -209,15 +251,15 @@ def explain_highest_case(columns: Columns, crit: Criterion, labels: Labels) -> p
 # --- direct -----------------------------------------------------------------------------
 
 
-def score_direct(columns: Columns, crit: Criterion) -> pd.Series:
+def score_direct(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return columns[crit.field].astype(float)
 
 
-def explain_direct(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_direct(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     return "Tổ thẩm định chấm " + _fmt(columns[crit.field], fixed=True) + " điểm"
 
 
-def check_direct(columns: Columns, crit: Criterion) -> list[Check]:
+def check_direct(columns: Columns, crit: CriterionSpec) -> list[Check]:
     return [
         Check(
             columns[crit.field] > crit.max,
@@ -228,7 +270,7 @@ def check_direct(columns: Columns, crit: Criterion) -> list[Check]:
     ]
 
 
-def _no_checks(columns: Columns, crit: Criterion) -> list[Check]:
+def _no_checks(columns: Columns, crit: CriterionSpec) -> list[Check]:
     return []
 
 
@@ -241,9 +283,9 @@ class Method:
     field_params: tuple[str, ...]
     """Parameters that name input fields (``cases`` names them inside each case)."""
     other_params: tuple[str, ...]
-    score: Callable[[Columns, Criterion], pd.Series]
-    explain: Callable[[Columns, Criterion, Labels], pd.Series]
-    check: Callable[[Columns, Criterion], list[Check]] = _no_checks
+    score: Callable[[Columns, CriterionSpec], pd.Series]
+    explain: Callable[[Columns, CriterionSpec, Labels], pd.Series]
+    check: Callable[[Columns, CriterionSpec], list[Check]] = _no_checks
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -302,7 +344,7 @@ METHODS: dict[str, Method] = {
 }
 
 
-def criterion_fields(crit: Criterion) -> list[str]:
+def criterion_fields(crit: CriterionSpec) -> list[str]:
     """Input fields a criterion reads, in declaration order."""
     method = METHODS[crit.method]
     fields = [getattr(crit, p) for p in method.field_params]
@@ -310,7 +352,7 @@ def criterion_fields(crit: Criterion) -> list[str]:
     return fields
 
 
-def score_criterion(columns: Columns, crit: Criterion) -> pd.Series:
+def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
     """Points of one criterion for every unit, NaN where its inputs are NaN (not applicable)."""
     points = METHODS[crit.method].score(columns, crit)
     return points.astype(float).clip(0, crit.max)
