@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cqdt.files import read_sheet, sheet_name
 from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
-from cqdt.problems import InputError, Problem
+from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.reading import open_workbook
 from cqdt.scoring import ScoreResult
 from cqdt.tables import (
@@ -35,8 +36,6 @@ from cqdt.tables import (
     UNIT_COLUMN,
     official_table,
     part_sheet_title,
-    read_sheet,
-    sheet_name,
 )
 
 
@@ -63,6 +62,7 @@ def find_published_workbook(run: Path, level: str, year: int) -> Path:
                     "",
                     f"cần đúng một tệp {level}-{year}.xlsx trong lần chạy đã công bố (thư mục của "
                     f"cqdt score hoặc cqdt report), tìm thấy {len(found)}",
+                    code=ProblemCode.NOT_EXACTLY_ONE_FILE,
                 )
             ]
         )
@@ -77,7 +77,17 @@ def read_published(run: Path, result: ScoreResult) -> Published:
     for part in result.criteria.parts:
         name = sheet_name(part_sheet_title(part))
         if name not in book.sheetnames:
-            raise InputError([Problem(str(path), "", name, "thiếu trang tính của phần này")])
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        name,
+                        "thiếu trang tính của phần này",
+                        code=ProblemCode.MISSING_SHEET,
+                    )
+                ]
+            )
         table = read_sheet(book[name])
         parts.append(
             pd.DataFrame(

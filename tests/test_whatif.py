@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cqdt.cli import main
+from cqdt.files import read_sheet
 from cqdt.publishing.parameters import ExplorerParameters, ScenarioParameters
 from cqdt.scenarios import apply_scenario, load_scenario
-from cqdt.tables import read_sheet
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
 

@@ -41,6 +41,7 @@ from typing import Any
 from tqdm import tqdm
 
 from cqdt import __version__
+from cqdt.caveats import output_warnings
 from cqdt.criteria import LEVELS, load_criteria
 from cqdt.output import (
     INCOMPLETE_SUFFIX,
@@ -54,7 +55,7 @@ from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.parameters import KINDS, ReportParameters
 from cqdt.reading import read_table
-from cqdt.tables import LEVEL_COLUMN, output_warnings
+from cqdt.tables import LEVEL_COLUMN
 from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"

@@ -15,6 +15,7 @@ from IPython.display import HTML
 
 from cqdt.corrections import Changes, Published, compare, folder_hashes, read_published
 from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.files import write_workbook
 from cqdt.output import file_sha256
 from cqdt.publishing.document import DocumentSettings, find_document_settings
 from cqdt.publishing.parameters import CorrectionParameters
@@ -27,7 +28,7 @@ from cqdt.publishing.report import (
     warnings,
 )
 from cqdt.scoring import ScoreResult
-from cqdt.tables import write_result_tables, write_workbook
+from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
 

@@ -21,6 +21,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from cqdt import __version__
+from cqdt.caveats import marking, output_warnings
 from cqdt.comparison import compare_years, unit_profile
 from cqdt.criteria import LEVEL_TITLES, LEVELS, Part
 from cqdt.methods import METHODS, criterion_fields
@@ -40,9 +41,7 @@ from cqdt.register import COMPARABLE, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult
 from cqdt.tables import (
     RATE_COLUMN,
-    marking,
     official_table,
-    output_warnings,
     part_titles,
     rounding_rule,
     write_result_tables,
