@@ -11,7 +11,8 @@ The pipeline, one module per step (as in COINr):
 - :mod:`cqdt.sensitivity`  weight sensitivity, re-aggregating the points matrix
 - :mod:`cqdt.scenarios`, :mod:`cqdt.explorer`  what-if scenarios and the interactive explorer
 - :mod:`cqdt.comparison`, :mod:`cqdt.corrections`  year over year; corrections after appeals
-- :mod:`cqdt.tables`       the official tables, CSV and XLSX
+- :mod:`cqdt.tables`       the official tables
+- :mod:`cqdt.files`, :mod:`cqdt.caveats`  any table as CSV or XLSX, and the caveats it carries
 - :mod:`cqdt.publishing`   report notebooks, HTML, PDF, Word, index and manifest
 """
 

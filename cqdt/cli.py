@@ -17,7 +17,7 @@ import pandas as pd
 from cqdt import __version__
 from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import OutputError, check_writable, new_run_folder, staged_folder
-from cqdt.problems import ERROR, InputError, Problem, errors_only
+from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
 from cqdt.results import write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
@@ -357,7 +357,7 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _missing(path: Path, message: str) -> InputError:
-    return InputError([Problem(str(path), "", "", message)])
+    return InputError([Problem(str(path), "", "", message, code=ProblemCode.MISSING_INPUT)])
 
 
 def _register(workspace: Workspace) -> pd.DataFrame:
@@ -389,7 +389,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from cqdt.collect import collect_forms, validation_table, write_validation_report
-    from cqdt.tables import write_csv
+    from cqdt.files import write_csv
 
     folder = Path(args.folder)
     if not folder.is_dir():

@@ -13,54 +13,57 @@ department sends back: per unit and field, what is wrong and how to fix it (Exce
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from cqdt.criteria import LEVELS, CriteriaSet
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE, load_evidence
+from cqdt.files import write_csv, write_workbook
 from cqdt.forms import FilledForm, read_unit_form
 from cqdt.output import replaced_atomically
-from cqdt.problems import ERROR, EvidenceError, Problem
+from cqdt.problems import ERROR, EvidenceError, Problem, ProblemCode
 from cqdt.register import units_in
-from cqdt.tables import write_csv, write_workbook
 
 EVERY_PROBLEM = 1_000_000
 """Forms are few: list every problem of every form."""
 
-HOW_TO_FIX = [
-    (
-        "để trống",
+HOW_TO_FIX = {
+    ProblemCode.BLANK_VALUE: (
         "Ghi giá trị vào ô này; nếu tiêu chí không áp dụng với đơn vị, ghi mã tiêu chí "
-        "vào ô «Tiêu chí không áp dụng» (C4).",
+        "vào ô «Tiêu chí không áp dụng» (C4)."
     ),
-    (
-        "tử số lớn hơn mẫu số",
-        "Kiểm tra lại hai số liệu: số này không được lớn hơn số ở câu hỏi mẫu số.",
+    ProblemCode.NUMERATOR_ABOVE_DENOMINATOR: (
+        "Kiểm tra lại hai số liệu: số này không được lớn hơn số ở câu hỏi mẫu số."
     ),
-    ("mẫu số bằng 0", "Ghi số lớn hơn 0, hoặc ghi tiêu chí vào ô «Tiêu chí không áp dụng»."),
-    ("không rõ dấu chấm", "Nhập lại ô này dạng số (không gõ dấu chấm phân cách hàng nghìn)."),
-    ("dấu chấm cho phần thập phân", "Nhập lại ô này dạng số trong Excel."),
-    ("phải là một số", "Chỉ ghi một số, không kèm chữ hay đơn vị tính."),
-    ("không được là số âm", "Ghi số không âm."),
-    ("vượt quá điểm tối đa", "Ghi điểm không vượt điểm tối đa của tiêu chí."),
-    ("«Có» hoặc «Không»", "Chọn «Có» hoặc «Không» trong danh sách."),
-    ("không có trong bộ tiêu chí", "Chỉ ghi mã tiêu chí có trong cột «Mã tiêu chí» của phiếu."),
-    (
-        "đều ghi không áp dụng",
+    ProblemCode.ZERO_DENOMINATOR: (
+        "Ghi số lớn hơn 0, hoặc ghi tiêu chí vào ô «Tiêu chí không áp dụng»."
+    ),
+    ProblemCode.AMBIGUOUS_THOUSANDS: (
+        "Nhập lại ô này dạng số (không gõ dấu chấm phân cách hàng nghìn)."
+    ),
+    ProblemCode.DECIMAL_COMMA: "Nhập lại ô này dạng số trong Excel.",
+    ProblemCode.NOT_A_NUMBER: "Chỉ ghi một số, không kèm chữ hay đơn vị tính.",
+    ProblemCode.NEGATIVE_NUMBER: "Ghi số không âm.",
+    ProblemCode.POINTS_ABOVE_MAX: "Ghi điểm không vượt điểm tối đa của tiêu chí.",
+    ProblemCode.NOT_YES_NO: "Chọn «Có» hoặc «Không» trong danh sách.",
+    ProblemCode.UNKNOWN_CRITERION: "Chỉ ghi mã tiêu chí có trong cột «Mã tiêu chí» của phiếu.",
+    ProblemCode.PART_NOT_APPLICABLE: (
         "Bỏ bớt mã ở ô «Tiêu chí không áp dụng»: mỗi phần phải có ít "
-        "nhất một tiêu chí được đánh giá.",
+        "nhất một tiêu chí được đánh giá."
     ),
-    ("chưa chọn tên đơn vị", "Chọn tên đơn vị trong danh sách ở ô C3."),
-    ("không có trong danh mục", "Chọn tên đơn vị trong danh sách ở ô C3 (không gõ tay)."),
-    ("có nhiều phiếu", "Giữ lại một phiếu đúng của đơn vị, bỏ các phiếu còn lại."),
-    ("phiếu của", "Dùng mẫu phiếu của đúng cấp và năm đánh giá."),
-]
-"""What to do about a problem, by a phrase of its message (first match wins)."""
+    ProblemCode.UNIT_NOT_CHOSEN: "Chọn tên đơn vị trong danh sách ở ô C3.",
+    ProblemCode.UNKNOWN_UNIT: "Chọn tên đơn vị trong danh sách ở ô C3 (không gõ tay).",
+    ProblemCode.DUPLICATE_FORM: "Giữ lại một phiếu đúng của đơn vị, bỏ các phiếu còn lại.",
+    ProblemCode.OTHER_LEVEL_OR_YEAR: "Dùng mẫu phiếu của đúng cấp và năm đánh giá.",
+}
+"""What a unit should do about each kind of problem of its form."""
 DEFAULT_FIX = "Sửa theo nội dung lỗi rồi gửi lại phiếu."
+"""For the kinds without advice of their own: the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Finding:
     field: str
     message: str
     severity: str = ERROR
+    code: ProblemCode = dataclasses.field(kw_only=True)
 
     def problem(self) -> Problem:
         place = ", ".join(
@@ -83,7 +87,7 @@ class Finding:
             )
             if p
         )
-        return Problem(self.form, place, self.field, self.message, self.severity)
+        return Problem(self.form, place, self.field, self.message, self.severity, code=self.code)
 
 
 @dataclass
@@ -91,11 +95,11 @@ class Collected:
     """What a folder of forms gave: the survey table of good forms and every finding."""
 
     survey: pd.DataFrame
-    findings: list[Finding] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    missing: list[str] = dataclasses.field(default_factory=list)
     """Registered units of the level and year without any form."""
-    duplicates: dict[str, list[str]] = field(default_factory=dict)
-    elsewhere: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    elsewhere: list[str] = dataclasses.field(default_factory=list)
     """Forms for another level or year."""
     forms: int = 0
 
@@ -110,7 +114,14 @@ def collect_forms(
     files = sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith("~$"))
     paths = [p for p in files if p.suffix.lower() == ".xlsx"]
     findings: list[Finding] = [
-        Finding(str(p), "", "", "", "không phải phiếu .xlsx: mở bằng Excel và lưu lại dạng .xlsx")
+        Finding(
+            str(p),
+            "",
+            "",
+            "",
+            "không phải phiếu .xlsx: mở bằng Excel và lưu lại dạng .xlsx",
+            code=ProblemCode.NOT_XLSX,
+        )
         for p in files
         if p.suffix.lower() != ".xlsx" and not p.name.startswith(".")
     ]
@@ -120,7 +131,10 @@ def collect_forms(
         try:
             form = read_unit_form(path)
         except EvidenceError as err:
-            findings += [Finding(str(path), "", p.place, p.field, p.message) for p in err.problems]
+            findings += [
+                Finding(str(path), "", p.place, p.field, p.message, code=p.code)
+                for p in err.problems
+            ]
             continue
         if (form.level, form.year) != (level, year):
             elsewhere.append(str(path))
@@ -132,10 +146,20 @@ def collect_forms(
                     "",
                     f"phiếu của {LEVELS.get(form.level, form.level)} năm {form.year}, không phải "
                     f"{LEVELS[level]} năm {year}: không dùng",
+                    code=ProblemCode.OTHER_LEVEL_OR_YEAR,
                 )
             )
         elif not form.unit:
-            findings.append(Finding(str(path), "", form.cells[UNIT], UNIT, "chưa chọn tên đơn vị"))
+            findings.append(
+                Finding(
+                    str(path),
+                    "",
+                    form.cells[UNIT],
+                    UNIT,
+                    "chưa chọn tên đơn vị",
+                    code=ProblemCode.UNIT_NOT_CHOSEN,
+                )
+            )
         elif form.unit not in codes:
             findings.append(
                 Finding(
@@ -144,6 +168,7 @@ def collect_forms(
                     form.cells[UNIT],
                     UNIT,
                     f"đơn vị không có trong danh mục {LEVELS[level]} năm {year}",
+                    code=ProblemCode.UNKNOWN_UNIT,
                 )
             )
         else:
@@ -155,7 +180,14 @@ def collect_forms(
     for unit, files in duplicates.items():
         names = ", ".join(Path(f).name for f in files)
         findings += [
-            Finding(f, unit, "", UNIT, f"đơn vị có nhiều phiếu ({names}): không dùng phiếu nào")
+            Finding(
+                f,
+                unit,
+                "",
+                UNIT,
+                f"đơn vị có nhiều phiếu ({names}): không dùng phiếu nào",
+                code=ProblemCode.DUPLICATE_FORM,
+            )
             for f in files
         ]
     single = [fs[0] for u, fs in by_unit.items() if u not in duplicates]
@@ -201,19 +233,26 @@ def _check(
     for p in problems:
         form = forms[p.row - 2] if p.row >= 2 else None
         if form is None:  # not about one form: should not happen with tables we build
-            findings.append(Finding("", "", "", p.field, p.message))
+            findings.append(Finding("", "", "", p.field, p.message, code=p.code))
             continue
         bad.add(p.row - 2)
         findings.append(
-            Finding(str(form.path), form.unit, form.cells.get(p.field, ""), p.field, p.message)
+            Finding(
+                str(form.path),
+                form.unit,
+                form.cells.get(p.field, ""),
+                p.field,
+                p.message,
+                code=p.code,
+            )
         )
     good = table.drop(index=sorted(bad)).reset_index(drop=True)
     return good, findings
 
 
-def how_to_fix(message: str) -> str:
-    """What a unit should do about a problem (:data:`HOW_TO_FIX`)."""
-    return next((fix for phrase, fix in HOW_TO_FIX if phrase in message), DEFAULT_FIX)
+def how_to_fix(code: ProblemCode) -> str:
+    """What a unit should do about a kind of problem (:data:`HOW_TO_FIX`)."""
+    return HOW_TO_FIX.get(code, DEFAULT_FIX)
 
 
 def validation_table(findings: list[Finding], criteria: CriteriaSet) -> pd.DataFrame:
@@ -229,7 +268,7 @@ def validation_table(findings: list[Finding], criteria: CriteriaSet) -> pd.DataF
                 "Trường": f.field,
                 "Câu hỏi": labels.get(f.field, ""),
                 "Lỗi": f.message,
-                "Cách sửa": how_to_fix(f.message),
+                "Cách sửa": how_to_fix(f.code),
             }
             for f in findings
         ],

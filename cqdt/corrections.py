@@ -24,7 +24,7 @@ import pandas as pd
 
 from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
-from cqdt.problems import InputError, Problem
+from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.results import read_result, result_file
 from cqdt.scoring import ScoreResult
 from cqdt.tables import (
@@ -62,6 +62,7 @@ def find_published_result(run: Path, level: str, year: int) -> Path:
                     "",
                     f"cần đúng một tệp {name} trong lần chạy đã công bố (thư mục của cqdt score "
                     f"hoặc cqdt report), tìm thấy {len(found)}",
+                    code=ProblemCode.NOT_EXACTLY_ONE_FILE,
                 )
             ]
         )

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number
 from cqdt.output import file_sha256
-from cqdt.problems import WARNING, CriteriaError, Problem, errors_only
+from cqdt.problems import WARNING, CriteriaError, Problem, ProblemCode, errors_only
 from cqdt.yamlfile import read_yaml
 
 LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
@@ -196,6 +196,18 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+_PYDANTIC_CODES = {
+    "missing": ProblemCode.MISSING_FIELD,
+    "union_tag_not_found": ProblemCode.MISSING_FIELD,
+    "extra_forbidden": ProblemCode.UNKNOWN_FIELD,
+}
+
+
+def pydantic_code(error: dict[str, Any]) -> ProblemCode:
+    """The kind of a pydantic validation error: missing, unknown, or else invalid value."""
+    return _PYDANTIC_CODES.get(error["type"], ProblemCode.INVALID_VALUE)
+
+
 def pydantic_message(error: dict[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind in _PYDANTIC_MESSAGES:
@@ -245,7 +257,9 @@ def structure_problems(raw: Any, file: str, err: ValidationError) -> list[Proble
     problems = []
     for error in err.errors():
         place, field = _place(raw, tuple(error["loc"]))
-        problems.append(Problem(file, place, field, pydantic_message(error)))
+        problems.append(
+            Problem(file, place, field, pydantic_message(error), code=pydantic_code(error))
+        )
     return problems
 
 
@@ -253,20 +267,38 @@ def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
     if crit.method not in METHODS:
         known = ", ".join(METHODS)
         return [
-            Problem(file, place, "method", f"phương pháp «{crit.method}» không có; dùng: {known}")
+            Problem(
+                file,
+                place,
+                "method",
+                f"phương pháp «{crit.method}» không có; dùng: {known}",
+                code=ProblemCode.UNKNOWN_METHOD,
+            )
         ]
     method = METHODS[crit.method]
     problems = []
     for param in method.params:
         if getattr(crit, param) is None:
             problems.append(
-                Problem(file, place, param, f"thiếu tham số bắt buộc của phương pháp {crit.method}")
+                Problem(
+                    file,
+                    place,
+                    param,
+                    f"thiếu tham số bắt buộc của phương pháp {crit.method}",
+                    code=ProblemCode.MISSING_PARAMETER,
+                )
             )
     all_params = {p for m in METHODS.values() for p in m.params}
     for param in sorted(all_params - set(method.params)):
         if getattr(crit, param) is not None:
             problems.append(
-                Problem(file, place, param, f"phương pháp {crit.method} không dùng tham số này")
+                Problem(
+                    file,
+                    place,
+                    param,
+                    f"phương pháp {crit.method} không dùng tham số này",
+                    code=ProblemCode.UNUSED_PARAMETER,
+                )
             )
     for label, entries in (("steps", crit.steps), ("cases", crit.cases)):
         for entry in entries or []:
@@ -278,10 +310,13 @@ def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
                         label,
                         f"điểm {format_number(entry.points)} vượt điểm tối đa "
                         f"{format_number(crit.max)} của tiêu chí",
+                        code=ProblemCode.STEP_ABOVE_MAX,
                     )
                 )
         if entries is not None and not entries:
-            problems.append(Problem(file, place, label, "danh sách rỗng"))
+            problems.append(
+                Problem(file, place, label, "danh sách rỗng", code=ProblemCode.EMPTY_LIST)
+            )
     best = max((e.points for e in (crit.steps or crit.cases or [])), default=crit.max)
     if best < crit.max:
         problems.append(
@@ -292,16 +327,31 @@ def _method_problems(crit: Criterion, file: str, place: str) -> list[Problem]:
                 f"mức điểm cao nhất ({format_number(best)}) thấp hơn điểm tối đa "
                 f"({format_number(crit.max)}): không đơn vị nào đạt đủ điểm tiêu chí này",
                 WARNING,
+                code=ProblemCode.MAX_UNREACHABLE,
             )
         )
     if crit.steps:
         mins = [s.min for s in crit.steps]
         if len(set(mins)) != len(mins):
-            problems.append(Problem(file, place, "steps", "hai bậc có cùng ngưỡng «min»"))
+            problems.append(
+                Problem(
+                    file,
+                    place,
+                    "steps",
+                    "hai bậc có cùng ngưỡng «min»",
+                    code=ProblemCode.DUPLICATE_STEP,
+                )
+            )
         ladder = [s.points for s in sorted(crit.steps, key=lambda s: s.min)]
         if any(a > b for a, b in pairwise(ladder)):
             problems.append(
-                Problem(file, place, "steps", "bậc có ngưỡng cao hơn lại được ít điểm hơn")
+                Problem(
+                    file,
+                    place,
+                    "steps",
+                    "bậc có ngưỡng cao hơn lại được ít điểm hơn",
+                    code=ProblemCode.STEPS_NOT_INCREASING,
+                )
             )
     return problems
 
@@ -311,12 +361,24 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
     declared = {f.field: f for f in cs.inputs}
     counts = Counter(f.field for f in cs.inputs)
     problems += [
-        Problem(file, f"trường nhập {name}", "field", f"khai báo {n} lần")
+        Problem(
+            file,
+            f"trường nhập {name}",
+            "field",
+            f"khai báo {n} lần",
+            code=ProblemCode.DUPLICATE_INPUT,
+        )
         for name, n in counts.items()
         if n > 1
     ]
     problems += [
-        Problem(file, f"trường nhập {name}", "field", "tên này dành cho cột cố định của phiếu")
+        Problem(
+            file,
+            f"trường nhập {name}",
+            "field",
+            "tên này dành cho cột cố định của phiếu",
+            code=ProblemCode.RESERVED_FIELD,
+        )
         for name in declared
         if name in RESERVED_FIELDS
     ]
@@ -326,12 +388,22 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
         + [c.code for c in cs.criteria]
     )
     problems += [
-        Problem(file, f"mã {code}", "code", f"mã bị trùng ({n} lần)")
+        Problem(
+            file, f"mã {code}", "code", f"mã bị trùng ({n} lần)", code=ProblemCode.DUPLICATE_CODE
+        )
         for code, n in codes.items()
         if n > 1
     ]
     if cs.valid_to and cs.valid_to < cs.valid_from:
-        problems.append(Problem(file, "", "valid_to", "ngày hết hiệu lực trước ngày có hiệu lực"))
+        problems.append(
+            Problem(
+                file,
+                "",
+                "valid_to",
+                "ngày hết hiệu lực trước ngày có hiệu lực",
+                code=ProblemCode.INVALID_DATES,
+            )
+        )
 
     used: set[str] = set()
     for part in cs.parts:
@@ -345,14 +417,27 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                     "max",
                     f"tổng điểm tối đa các nhóm ({format_number(group_sum)}) khác điểm tối đa "
                     f"của phần ({format_number(part.max)})",
+                    code=ProblemCode.MAXIMA_MISMATCH,
                 )
             )
         names = [t.level for t in part.levels]
         if len(set(names)) != len(names):
-            problems.append(Problem(file, part_place, "levels", "tên mức bị trùng"))
+            problems.append(
+                Problem(
+                    file, part_place, "levels", "tên mức bị trùng", code=ProblemCode.DUPLICATE_LEVEL
+                )
+            )
         rates = [t.min_rate for t in part.levels]
         if not rates:
-            problems.append(Problem(file, part_place, "levels", "chưa khai báo mức xếp hạng"))
+            problems.append(
+                Problem(
+                    file,
+                    part_place,
+                    "levels",
+                    "chưa khai báo mức xếp hạng",
+                    code=ProblemCode.MISSING_LEVELS,
+                )
+            )
         elif any(a <= b for a, b in pairwise(rates)) or rates[-1] != 0:
             problems.append(
                 Problem(
@@ -361,6 +446,7 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                     "levels",
                     "ngưỡng xếp mức phải giảm dần từ mức cao nhất và mức cuối có min_rate: 0 "
                     f"(đang là {', '.join(format_number(r) for r in rates)})",
+                    code=ProblemCode.THRESHOLDS_NOT_DECREASING,
                 )
             )
         for group in part.groups:
@@ -373,6 +459,7 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                         "max",
                         f"tổng điểm tối đa các tiêu chí ({format_number(crit_sum)}) khác điểm "
                         f"tối đa của nhóm ({format_number(group.max)})",
+                        code=ProblemCode.MAXIMA_MISMATCH,
                     )
                 )
             for crit in group.criteria:
@@ -386,7 +473,13 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                     used.add(name)
                     if name not in declared:
                         problems.append(
-                            Problem(file, place, name, "trường nhập chưa khai báo trong «inputs»")
+                            Problem(
+                                file,
+                                place,
+                                name,
+                                "trường nhập chưa khai báo trong «inputs»",
+                                code=ProblemCode.UNDECLARED_INPUT,
+                            )
                         )
                     elif declared[name].type != wanted:
                         problems.append(
@@ -396,11 +489,17 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                                 name,
                                 f"phương pháp {crit.method} cần trường kiểu «{wanted}», "
                                 f"trường này khai báo kiểu «{declared[name].type}»",
+                                code=ProblemCode.WRONG_FIELD_TYPE,
                             )
                         )
     problems += [
         Problem(
-            file, f"trường nhập {name}", "field", "khai báo nhưng không tiêu chí nào dùng", WARNING
+            file,
+            f"trường nhập {name}",
+            "field",
+            "khai báo nhưng không tiêu chí nào dùng",
+            WARNING,
+            code=ProblemCode.UNUSED_INPUT,
         )
         for name in declared
         if name not in used
@@ -411,7 +510,15 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
 def check_criteria(raw: Any, file: str) -> tuple[CriteriaSet | None, list[Problem]]:
     """Check a parsed criteria document; return the set (if well-formed) and every problem."""
     if not isinstance(raw, dict):
-        return None, [Problem(file, "", "", "tệp rỗng hoặc không phải một bộ tiêu chí YAML")]
+        return None, [
+            Problem(
+                file,
+                "",
+                "",
+                "tệp rỗng hoặc không phải một bộ tiêu chí YAML",
+                code=ProblemCode.NOT_A_MAPPING,
+            )
+        ]
     try:
         cs = CriteriaSet.model_validate(raw)
     except ValidationError as err:
@@ -432,7 +539,13 @@ def read_criteria(path: str | Path) -> tuple[CriteriaSet | None, list[Problem]]:
         return None, problems
     if path.stem in LEVELS and cs.level != path.stem:
         problems.append(
-            Problem(file, "", "level", f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»")
+            Problem(
+                file,
+                "",
+                "level",
+                f"tệp tên {path.name} nhưng khai báo cấp «{cs.level}»",
+                code=ProblemCode.LEVEL_MISMATCH,
+            )
         )
     cs = cs.model_copy(update={"source": file, "sha256": file_sha256(path)})
     return cs, problems
@@ -478,6 +591,7 @@ def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
                     f"{LEVELS.get(level, level)}, năm {year}",
                     "valid_from",
                     f"cần đúng một bộ tiêu chí có hiệu lực, tìm thấy: {found}",
+                    code=ProblemCode.NOT_EXACTLY_ONE_FILE,
                 )
             ]
         )

@@ -34,7 +34,7 @@ import pandas as pd
 from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.output import file_sha256
-from cqdt.problems import ERROR, WARNING, EvidenceError, Problem, errors_only
+from cqdt.problems import ERROR, WARNING, EvidenceError, Problem, ProblemCode, errors_only
 from cqdt.reading import (
     MAX_DATA_ROWS,
     clean_text,
@@ -64,6 +64,7 @@ UNIT_DTYPE = pd.StringDtype("python", na_value=np.nan)
 """Unit names are stored so whether or not pyarrow is installed (Arrow strings slow scoring)."""
 MAX_LISTED = 200
 """Problems listed per file at most; the rest are counted."""
+NOT_A_NUMBER_MESSAGE = "phải là một số (đang là chữ hoặc ký hiệu)"
 AMBIGUOUS_MESSAGE = (
     "không rõ dấu chấm là phân cách hàng nghìn hay thập phân: ghi số nguyên không có dấu "
     "phân cách (vd 1200), hoặc nhập ô dạng số trong Excel"
@@ -116,16 +117,24 @@ class Findings:
         self.file = file
         self.lines = units.index.to_numpy()
         self.units = units.to_numpy()
-        self.masks: list[tuple[np.ndarray, str, str, str]] = []
+        self.masks: list[tuple[np.ndarray, str, str, str, ProblemCode]] = []
         self.other: list[Problem] = []
 
-    def rows(self, mask: pd.Series | np.ndarray, name: str, message: str, severity=ERROR) -> None:
+    def rows(
+        self,
+        mask: pd.Series | np.ndarray,
+        name: str,
+        message: str,
+        severity: str = ERROR,
+        *,
+        code: ProblemCode,
+    ) -> None:
         """One problem per row where ``mask`` holds (NaN counts as not)."""
         if isinstance(mask, pd.Series):
             mask = mask.fillna(False).to_numpy(dtype=bool)
         hits = np.flatnonzero(mask)
         if hits.size:
-            self.masks.append((hits, name, message, severity))
+            self.masks.append((hits, name, message, severity, code))
 
     def add(self, problem: Problem) -> None:
         self.other.append(problem)
@@ -142,10 +151,12 @@ class Findings:
             rows = np.concatenate(positions)
             order = np.lexsort((which, self.lines[rows]))[:limit]
             for k, r in zip(which[order], rows[order], strict=True):
-                _, name, message, severity = self.masks[k]
+                _, name, message, severity, code = self.masks[k]
                 line = int(self.lines[r])
                 place = f"dòng {line}, đơn vị «{self.units[r]}»"
-                problems.append(Problem(self.file, place, name, message, severity, row=line))
+                problems.append(
+                    Problem(self.file, place, name, message, severity, row=line, code=code)
+                )
         total = len(self.other) + sum(len(p) for p in positions)
         problems = sorted(problems, key=lambda p: p.row)[:limit]
         return problems, total - len(problems)
@@ -166,15 +177,20 @@ def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, 
         values[typed] = column[typed].astype(float)
         comma = text.str.fullmatch(DECIMAL_COMMA)
         ambiguous = text.str.fullmatch(AMBIGUOUS)
-        found.rows(comma, name, "dùng dấu chấm cho phần thập phân (vd 41.4)")
-        found.rows(ambiguous, name, AMBIGUOUS_MESSAGE)
+        found.rows(
+            comma,
+            name,
+            "dùng dấu chấm cho phần thập phân (vd 41.4)",
+            code=ProblemCode.DECIMAL_COMMA,
+        )
+        found.rows(ambiguous, name, AMBIGUOUS_MESSAGE, code=ProblemCode.AMBIGUOUS_THOUSANDS)
         unreadable = ~blank & values.isna() & ~comma & ~ambiguous
-        found.rows(unreadable, name, "phải là một số (đang là chữ hoặc ký hiệu)")
+        found.rows(unreadable, name, NOT_A_NUMBER_MESSAGE, code=ProblemCode.NOT_A_NUMBER)
         values = values.where(~ambiguous)
     numbers = values.to_numpy()
     infinite = np.isinf(numbers)
-    found.rows(infinite, name, "phải là một số (đang là chữ hoặc ký hiệu)")
-    found.rows(numbers < 0, name, "không được là số âm")
+    found.rows(infinite, name, NOT_A_NUMBER_MESSAGE, code=ProblemCode.NOT_A_NUMBER)
+    found.rows(numbers < 0, name, "không được là số âm", code=ProblemCode.NEGATIVE_NUMBER)
     if infinite.any():
         values = values.where(~infinite)
     return values, blank
@@ -192,7 +208,9 @@ def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, n
         text = clean_text(column[other]).str.lower()
         values[other] = text.map(ANSWERS).astype(float)
         blank[other] = (text == "").to_numpy()
-        found.rows(values.isna() & ~blank, name, "phải là «Có» hoặc «Không»")
+        found.rows(
+            values.isna() & ~blank, name, "phải là «Có» hoặc «Không»", code=ProblemCode.NOT_YES_NO
+        )
     return values, blank
 
 
@@ -210,7 +228,12 @@ def _not_applicable(text: pd.Series, codes: list[str], found: Findings) -> pd.Da
     for code, rows in unknown.items():
         mask = np.zeros(len(text), dtype=bool)
         mask[rows] = True
-        found.rows(mask, NOT_APPLICABLE, f"mã tiêu chí «{code}» không có trong bộ tiêu chí")
+        found.rows(
+            mask,
+            NOT_APPLICABLE,
+            f"mã tiêu chí «{code}» không có trong bộ tiêu chí",
+            code=ProblemCode.UNKNOWN_CRITERION,
+        )
     return pd.DataFrame(matrix, index=text.index, columns=codes)
 
 
@@ -233,7 +256,17 @@ def load_evidence(
     declared = {f.field: f for f in criteria.inputs}
     table = read_table(path, parsed=[*declared, UNIT])  # names are cleaned once, below
     if UNIT not in table.columns:
-        raise EvidenceError([Problem(file, "dòng tiêu đề", UNIT, "thiếu cột tên đơn vị")])
+        raise EvidenceError(
+            [
+                Problem(
+                    file,
+                    "dòng tiêu đề",
+                    UNIT,
+                    "thiếu cột tên đơn vị",
+                    code=ProblemCode.MISSING_COLUMN,
+                )
+            ]
+        )
     names = normalise_names(table[UNIT])
     found = Findings(file, names)
     if table.attrs.get("limited"):
@@ -244,11 +277,15 @@ def load_evidence(
                 "",
                 f"tệp có hơn {MAX_DATA_ROWS:,} dòng dữ liệu, quá nhiều cho một phiếu khảo sát "
                 f"(dán nhầm?): chỉ kiểm tra {MAX_DATA_ROWS:,} dòng đầu".replace(",", "."),
+                code=ProblemCode.TOO_MANY_ROWS,
             )
         )
-    found.rows(names == "", UNIT, "tên đơn vị để trống")
+    found.rows(names == "", UNIT, "tên đơn vị để trống", code=ProblemCode.BLANK_UNIT_NAME)
     found.rows(
-        names.duplicated(keep="first") & (names != ""), UNIT, "đơn vị bị trùng (đã có ở dòng trên)"
+        names.duplicated(keep="first") & (names != ""),
+        UNIT,
+        "đơn vị bị trùng (đã có ở dòng trên)",
+        code=ProblemCode.DUPLICATE_UNIT,
     )
 
     missing_units: tuple[str, ...] = ()
@@ -256,7 +293,9 @@ def load_evidence(
         known = units_in(units, criteria.level, year)
         label = f"{LEVELS[criteria.level]} năm {year}"
         unknown = ~names.isin(known[UNIT]) & (names != "")
-        found.rows(unknown, UNIT, f"đơn vị không có trong danh mục {label}")
+        found.rows(
+            unknown, UNIT, f"đơn vị không có trong danh mục {label}", code=ProblemCode.UNKNOWN_UNIT
+        )
         missing_units = tuple(known[UNIT][~known[UNIT].isin(names)])
         for name in missing_units:
             found.add(
@@ -267,6 +306,7 @@ def load_evidence(
                     "có trong danh mục nhưng không có trong tệp khảo sát: đơn vị này sẽ không "
                     "được chấm",
                     WARNING,
+                    code=ProblemCode.UNIT_NOT_SURVEYED,
                 )
             )
 
@@ -279,11 +319,20 @@ def load_evidence(
                     column,
                     "cột không có trong bộ tiêu chí, sẽ bị bỏ qua",
                     WARNING,
+                    code=ProblemCode.UNKNOWN_COLUMN,
                 )
             )
     missing_columns = [name for name in declared if name not in table.columns]
     for name in missing_columns:
-        found.add(Problem(file, "dòng tiêu đề", name, f"thiếu cột «{declared[name].label}»"))
+        found.add(
+            Problem(
+                file,
+                "dòng tiêu đề",
+                name,
+                f"thiếu cột «{declared[name].label}»",
+                code=ProblemCode.MISSING_COLUMN,
+            )
+        )
 
     values, blanks = {}, {}
     for name, spec in declared.items():
@@ -304,6 +353,7 @@ def load_evidence(
             not_applicable[codes_in_part].all(axis=1),
             NOT_APPLICABLE,
             f"mọi tiêu chí của phần {part.code} đều ghi không áp dụng: phần này không chấm được",
+            code=ProblemCode.PART_NOT_APPLICABLE,
         )
 
     for crit in criteria.criteria:
@@ -315,6 +365,7 @@ def load_evidence(
                 name,
                 f"để trống nhưng tiêu chí {crit.code} cần giá trị này; nếu tiêu chí không áp "
                 f"dụng cho đơn vị, ghi {crit.code} vào cột «{NOT_APPLICABLE}»",
+                code=ProblemCode.BLANK_VALUE,
             )
         if len(fields) == len(criterion_fields(crit)):
             keep = applicable.to_numpy()
@@ -322,8 +373,8 @@ def load_evidence(
                 name: pd.Series(np.where(keep, values[name].to_numpy(), np.nan), index=values.index)
                 for name in fields
             }
-            for mask, name, message in METHODS[crit.method].check(columns, crit):
-                found.rows(mask, name, message)
+            for mask, name, code, message in METHODS[crit.method].check(columns, crit):
+                found.rows(mask, name, message, code=code)
 
     problems, omitted = found.listed(max_listed)
     if found.has_errors():

@@ -29,11 +29,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt.criteria import LEVEL_TITLES, LEVELS, CriteriaSet
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE
+from cqdt.files import HEADER_FILL, text_not_formula
 from cqdt.methods import criterion_fields
 from cqdt.output import FIXED_TIME, fix_xlsx_times, replaced_atomically
-from cqdt.problems import EvidenceError, Problem
+from cqdt.problems import EvidenceError, Problem, ProblemCode
 from cqdt.reading import open_workbook
-from cqdt.tables import HEADER_FILL, text_not_formula
 
 FORM_SHEET, GUIDE_SHEET, LIST_SHEET, META_SHEET = "Phiếu", "Hướng dẫn", "Danh mục", "cqdt"
 FORM_KIND = "phieu-khao-sat-cqdt"
@@ -297,6 +297,7 @@ def read_unit_form(path: Path) -> FilledForm:
                     "",
                     "",
                     "không phải phiếu khảo sát do «cqdt template» tạo (thiếu trang «Phiếu»)",
+                    code=ProblemCode.NOT_A_FORM,
                 )
             ]
         )
@@ -305,7 +306,13 @@ def read_unit_form(path: Path) -> FilledForm:
     problems = []
     if sheet.merged_cells.ranges:
         problems.append(
-            Problem(file, "trang «Phiếu»", "", "phiếu có ô gộp: dùng lại mẫu phiếu gốc")
+            Problem(
+                file,
+                "trang «Phiếu»",
+                "",
+                "phiếu có ô gộp: dùng lại mẫu phiếu gốc",
+                code=ProblemCode.MERGED_CELLS,
+            )
         )
     answers = {UNIT: sheet[UNIT_CELL].value, NOT_APPLICABLE: sheet[NOT_APPLICABLE_CELL].value}
     cells = {UNIT: UNIT_CELL, NOT_APPLICABLE: NOT_APPLICABLE_CELL}

@@ -19,22 +19,75 @@ The methods are the item types of this family of Vietnamese methods (reference �
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple, Protocol
 
 import pandas as pd
 
 from cqdt.numbers import format_number, format_points
+from cqdt.problems import ProblemCode
 
-if TYPE_CHECKING:
-    from cqdt.criteria import Criterion
+
+class StepSpec(Protocol):
+    """A threshold of the ``steps`` method: from ``min`` on, ``points``."""
+
+    @property
+    def min(self) -> float: ...
+    @property
+    def points(self) -> float: ...
+
+
+class CaseSpec(Protocol):
+    """A case of the ``highest_case`` method: ``points`` when the yes/no ``field`` is yes."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def points(self) -> float: ...
+
+
+class CriterionSpec(Protocol):
+    """What a method reads of a criterion (:class:`cqdt.criteria.Criterion` has all of it).
+
+    Methods depend on this, not on the criteria module, which itself uses the methods to
+    check a criteria file: no import cycle between the two.
+    """
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def max(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def numerator(self) -> str | None: ...
+    @property
+    def denominator(self) -> str | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def steps(self) -> Sequence[StepSpec] | None: ...
+    @property
+    def points_per_item(self) -> float | None: ...
+    @property
+    def cases(self) -> Sequence[CaseSpec] | None: ...
+
 
 Columns = Mapping[str, pd.Series]
 """Input columns by field name, aligned on the unit index (NaN where not applicable)."""
 
-Check = tuple[pd.Series, str, str]
-"""A failed-row mask, the field to blame and the Vietnamese message."""
+
+class Check(NamedTuple):
+    """Rows that fail a check of a method's inputs, and what to say about them."""
+
+    failed: pd.Series
+    """True for the units that fail."""
+    field: str
+    """The input field to blame."""
+    code: ProblemCode
+    message: str
+    """In Vietnamese, for the analyst."""
 
 
 Labels = Mapping[str, str]
@@ -48,12 +101,12 @@ def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series
     return series.map(lambda v: format_number(v, decimals, fixed))
 
 
-def _fraction(columns: Columns, crit: Criterion) -> pd.Series:
+def _fraction(columns: Columns, crit: CriterionSpec) -> pd.Series:
     """``numerator/denominator`` as given in the survey, e.g. ``45/50``."""
     return _fmt(columns[crit.numerator], EXACT) + "/" + _fmt(columns[crit.denominator], EXACT)
 
 
-def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
+def _ratio(columns: Columns, crit: CriterionSpec) -> pd.Series:
     numerator, denominator = columns[crit.numerator], columns[crit.denominator]
     return numerator / denominator.where(denominator != 0)
 
@@ -61,11 +114,11 @@ def _ratio(columns: Columns, crit: Criterion) -> pd.Series:
 # --- rate -------------------------------------------------------------------------------
 
 
-def score_rate(columns: Columns, crit: Criterion) -> pd.Series:
+def score_rate(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return _ratio(columns, crit).clip(0, 1) * crit.max
 
 
-def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_rate(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """``45/50 × 4,00 (tỷ lệ 90,00%)``: the exact fraction, so 45 ÷ 50 × 4 redoes the points."""
     ratio = _ratio(columns, crit).clip(0, 1)
     return (
@@ -76,13 +129,19 @@ def explain_rate(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series
     )
 
 
-def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
+def check_rate(columns: Columns, crit: CriterionSpec) -> list[Check]:
     numerator, denominator = columns[crit.numerator], columns[crit.denominator]
     return [
-        (denominator == 0, crit.denominator, "mẫu số bằng 0, không tính được tỷ lệ"),
-        (
+        Check(
+            denominator == 0,
+            crit.denominator,
+            ProblemCode.ZERO_DENOMINATOR,
+            "mẫu số bằng 0, không tính được tỷ lệ",
+        ),
+        Check(
             numerator > denominator,
             crit.numerator,
+            ProblemCode.NUMERATOR_ABOVE_DENOMINATOR,
             f"tử số lớn hơn mẫu số «{crit.denominator}» (tỷ lệ vượt 100%)",
         ),
     ]
@@ -91,7 +150,7 @@ def check_rate(columns: Columns, crit: Criterion) -> list[Check]:
 # --- rate_vs_best -----------------------------------------------------------------------
 
 
-def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
+def score_rate_vs_best(columns: Columns, crit: CriterionSpec) -> pd.Series:
     ratio = _ratio(columns, crit)
     best = ratio.max()
     if not best > 0:
@@ -99,7 +158,7 @@ def score_rate_vs_best(columns: Columns, crit: Criterion) -> pd.Series:
     return ratio / best * crit.max
 
 
-def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_rate_vs_best(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """``(100/50) ÷ (30/10 của Đơn vị Hai, cao nhất) × 6,00``: exact fractions, best unit named."""
     ratio = _ratio(columns, crit)
     fractions = _fraction(columns, crit)
@@ -114,14 +173,21 @@ def explain_rate_vs_best(columns: Columns, crit: Criterion, labels: Labels) -> p
     )
 
 
-def check_rate_vs_best(columns: Columns, crit: Criterion) -> list[Check]:
-    return [(columns[crit.denominator] == 0, crit.denominator, "mẫu số bằng 0, không tính được")]
+def check_rate_vs_best(columns: Columns, crit: CriterionSpec) -> list[Check]:
+    return [
+        Check(
+            columns[crit.denominator] == 0,
+            crit.denominator,
+            ProblemCode.ZERO_DENOMINATOR,
+            "mẫu số bằng 0, không tính được",
+        )
+    ]
 
 
 # --- steps ------------------------------------------------------------------------------
 
 
-def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
+def score_steps(columns: Columns, crit: CriterionSpec) -> pd.Series:
     value = columns[crit.field]
     points = pd.Series(0.0, index=value.index).where(value.notna())
     for step in sorted(crit.steps, key=lambda s: s.min):
@@ -129,7 +195,7 @@ def score_steps(columns: Columns, crit: Criterion) -> pd.Series:
     return points
 
 
-def explain_steps(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_steps(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     ladder = "; ".join(
         f"≥ {format_number(s.min)}: {format_number(s.points)}"
         for s in sorted(crit.steps, key=lambda s: s.min)
@@ -140,11 +206,11 @@ def explain_steps(columns: Columns, crit: Criterion, labels: Labels) -> pd.Serie
 # --- yes_no -----------------------------------------------------------------------------
 
 
-def score_yes_no(columns: Columns, crit: Criterion) -> pd.Series:
+def score_yes_no(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return columns[crit.field] * crit.max
 
 
-def explain_yes_no(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_yes_no(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
     return answer + f" (có: {format_points(crit.max)} điểm)"
 
@@ -152,11 +218,11 @@ def explain_yes_no(columns: Columns, crit: Criterion, labels: Labels) -> pd.Seri
 # --- per_item ---------------------------------------------------------------------------
 
 
-def score_per_item(columns: Columns, crit: Criterion) -> pd.Series:
+def score_per_item(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return (columns[crit.field] * crit.points_per_item).clip(upper=crit.max)
 
 
-def explain_per_item(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_per_item(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     return (
         _fmt(columns[crit.field], EXACT)
         + f" mục × {format_points(crit.points_per_item)} điểm, tối đa {format_points(crit.max)}"
@@ -166,13 +232,13 @@ def explain_per_item(columns: Columns, crit: Criterion, labels: Labels) -> pd.Se
 # --- highest_case -----------------------------------------------------------------------
 
 
-def score_highest_case(columns: Columns, crit: Criterion) -> pd.Series:
+def score_highest_case(columns: Columns, crit: CriterionSpec) -> pd.Series:
     applicable = pd.concat([columns[c.field] for c in crit.cases], axis=1).notna().all(axis=1)
     reached = pd.concat([columns[c.field] * c.points for c in crit.cases], axis=1)
     return reached.max(axis=1).where(applicable)
 
 
-def explain_highest_case(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_highest_case(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     """Each case by what it is (its field's label), its points and whether the unit has it."""
     cases = [
         f"«{labels.get(c.field, c.field)}» ({format_points(c.points)} điểm): "
@@ -185,25 +251,26 @@ def explain_highest_case(columns: Columns, crit: Criterion, labels: Labels) -> p
 # --- direct -----------------------------------------------------------------------------
 
 
-def score_direct(columns: Columns, crit: Criterion) -> pd.Series:
+def score_direct(columns: Columns, crit: CriterionSpec) -> pd.Series:
     return columns[crit.field].astype(float)
 
 
-def explain_direct(columns: Columns, crit: Criterion, labels: Labels) -> pd.Series:
+def explain_direct(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     return "Tổ thẩm định chấm " + _fmt(columns[crit.field], fixed=True) + " điểm"
 
 
-def check_direct(columns: Columns, crit: Criterion) -> list[Check]:
+def check_direct(columns: Columns, crit: CriterionSpec) -> list[Check]:
     return [
-        (
+        Check(
             columns[crit.field] > crit.max,
             crit.field,
+            ProblemCode.POINTS_ABOVE_MAX,
             f"điểm chấm vượt quá điểm tối đa {format_number(crit.max)} của tiêu chí {crit.code}",
         )
     ]
 
 
-def _no_checks(columns: Columns, crit: Criterion) -> list[Check]:
+def _no_checks(columns: Columns, crit: CriterionSpec) -> list[Check]:
     return []
 
 
@@ -216,9 +283,9 @@ class Method:
     field_params: tuple[str, ...]
     """Parameters that name input fields (``cases`` names them inside each case)."""
     other_params: tuple[str, ...]
-    score: Callable[[Columns, Criterion], pd.Series]
-    explain: Callable[[Columns, Criterion, Labels], pd.Series]
-    check: Callable[[Columns, Criterion], list[Check]] = _no_checks
+    score: Callable[[Columns, CriterionSpec], pd.Series]
+    explain: Callable[[Columns, CriterionSpec, Labels], pd.Series]
+    check: Callable[[Columns, CriterionSpec], list[Check]] = _no_checks
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -277,7 +344,7 @@ METHODS: dict[str, Method] = {
 }
 
 
-def criterion_fields(crit: Criterion) -> list[str]:
+def criterion_fields(crit: CriterionSpec) -> list[str]:
     """Input fields a criterion reads, in declaration order."""
     method = METHODS[crit.method]
     fields = [getattr(crit, p) for p in method.field_params]
@@ -285,7 +352,7 @@ def criterion_fields(crit: Criterion) -> list[str]:
     return fields
 
 
-def score_criterion(columns: Columns, crit: Criterion) -> pd.Series:
+def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
     """Points of one criterion for every unit, NaN where its inputs are NaN (not applicable)."""
     points = METHODS[crit.method].score(columns, crit)
     return points.astype(float).clip(0, crit.max)

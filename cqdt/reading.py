@@ -28,7 +28,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from cqdt.problems import EvidenceError, Problem
+from cqdt.problems import EvidenceError, Problem, ProblemCode
 
 MAX_DATA_ROWS = 100_000
 """Rows read from one file at most (ten times a national commune survey)."""
@@ -44,8 +44,8 @@ _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 SAVE_AS_CSV = "mở bằng Excel, chọn Lưu thành (Save As) › «CSV UTF-8 (Comma delimited) (*.csv)»"
 
 
-def _fail(file: str, message: str, place: str = "") -> EvidenceError:
-    return EvidenceError([Problem(file, place, "", message)])
+def _fail(file: str, message: str, place: str = "", *, code: ProblemCode) -> EvidenceError:
+    return EvidenceError([Problem(file, place, "", message, code=code)])
 
 
 def _as_text(value: object) -> str:
@@ -92,7 +92,12 @@ def _duplicates(file: str, header: list[str]) -> None:
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise EvidenceError(
-            [Problem(file, "dòng tiêu đề", h, "cột bị trùng tên") for h in repeated]
+            [
+                Problem(
+                    file, "dòng tiêu đề", h, "cột bị trùng tên", code=ProblemCode.DUPLICATE_COLUMN
+                )
+                for h in repeated
+            ]
         )
 
 
@@ -105,7 +110,7 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
     unnamed = blank.all(axis=0) & table.columns.str.startswith("(cột ")
     table = table.loc[~blank[:, ~unnamed].all(axis=1), ~unnamed]
     if table.empty:
-        raise _fail(file, "tệp không có dòng dữ liệu nào")
+        raise _fail(file, "tệp không có dòng dữ liệu nào", code=ProblemCode.NO_DATA_ROWS)
     if limited:
         table.attrs["limited"] = True
     return table
@@ -118,11 +123,13 @@ def _sniff(path: Path, file: str) -> tuple[bytes, int]:
             head = handle.read(8)
         size = path.stat().st_size
     except FileNotFoundError:
-        raise _fail(file, "không tìm thấy tệp") from None
+        raise _fail(file, "không tìm thấy tệp", code=ProblemCode.FILE_NOT_FOUND) from None
     except OSError as exc:
-        raise _fail(file, f"không mở được tệp: {exc.strerror or exc}") from None
+        raise _fail(
+            file, f"không mở được tệp: {exc.strerror or exc}", code=ProblemCode.UNREADABLE_FILE
+        ) from None
     if size == 0:
-        raise _fail(file, "tệp rỗng (0 byte), không có dòng tiêu đề")
+        raise _fail(file, "tệp rỗng (0 byte), không có dòng tiêu đề", code=ProblemCode.EMPTY_FILE)
     if head.startswith(_OLE2):
         if _ENCRYPTED in path.read_bytes()[: 8 * 2**20]:
             raise _fail(
@@ -130,14 +137,20 @@ def _sniff(path: Path, file: str) -> tuple[bytes, int]:
                 "tệp Excel được đặt mật khẩu (mã hoá), không đọc được: mở bằng Excel, gỡ mật "
                 "khẩu (File › Info › Protect Workbook › Encrypt with Password, xoá mật khẩu) "
                 "rồi lưu lại",
+                code=ProblemCode.ENCRYPTED_WORKBOOK,
             )
         raise _fail(
             file,
             "tệp Excel định dạng cũ (.xls, Excel 97–2003): mở bằng Excel và lưu lại dạng "
             "«Excel Workbook (*.xlsx)»",
+            code=ProblemCode.OLD_EXCEL_FORMAT,
         )
     if not head.startswith(_ZIP) and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise _fail(file, "tệp mang đuôi .xlsx nhưng không phải tệp Excel (có thể bị hỏng)")
+        raise _fail(
+            file,
+            "tệp mang đuôi .xlsx nhưng không phải tệp Excel (có thể bị hỏng)",
+            code=ProblemCode.NOT_EXCEL,
+        )
     return head, size
 
 
@@ -147,17 +160,22 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
     file = str(path)
     head, size = _sniff(path, file)
     if not head.startswith(_ZIP):
-        raise _fail(file, "không phải tệp Excel (.xlsx)")
+        raise _fail(file, "không phải tệp Excel (.xlsx)", code=ProblemCode.NOT_EXCEL)
     if size > MAX_XLSX_BYTES:
         raise _fail(
             file,
             f"tệp Excel quá lớn ({size / 2**20:.0f} MB) so với một phiếu khảo sát: kiểm tra xem "
             "có dán nhầm dữ liệu không, hoặc lưu dạng CSV UTF-8",
+            code=ProblemCode.FILE_TOO_LARGE,
         )
     try:
         return load_workbook(path, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise _fail(file, f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}") from None
+        raise _fail(
+            file,
+            f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}",
+            code=ProblemCode.CORRUPT_WORKBOOK,
+        ) from None
 
 
 def read_table(path: str | Path, parsed: Collection[str] = ()) -> pd.DataFrame:
@@ -182,6 +200,7 @@ def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd
             file,
             "tệp CSV mã hoá UTF-16 (Excel «Unicode Text»), chương trình đọc CSV UTF-8: "
             + SAVE_AS_CSV,
+            code=ProblemCode.UTF16_ENCODING,
         )
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -196,6 +215,7 @@ def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd
             f"các cột được phân cách bằng {delimiter} (Excel theo thiết lập vùng miền khác), "
             "chương trình cần dấu phẩy: " + SAVE_AS_CSV,
             "dòng tiêu đề",
+            code=ProblemCode.WRONG_DELIMITER,
         )
     header = _header(first)
     _duplicates(file, header)
@@ -224,10 +244,15 @@ def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd
                 f"dòng có {seen} ô, nhiều hơn {expected} cột của dòng tiêu đề (thường do dấu "
                 "phẩy trong tên hoặc số viết kiểu 2,5 không đặt trong ngoặc kép)",
                 f"dòng {line_no}",
+                code=ProblemCode.TOO_MANY_CELLS,
             ) from None
-        raise _fail(file, f"không đọc được tệp CSV: {exc}") from None
+        raise _fail(
+            file, f"không đọc được tệp CSV: {exc}", code=ProblemCode.UNREADABLE_FILE
+        ) from None
     except (OSError, ValueError) as exc:
-        raise _fail(file, f"không đọc được tệp CSV: {exc}") from None
+        raise _fail(
+            file, f"không đọc được tệp CSV: {exc}", code=ProblemCode.UNREADABLE_FILE
+        ) from None
     table.index = table.index + 2  # line numbers: the header is line 1
     limited = len(table) > MAX_DATA_ROWS
     return _finish(file, table.iloc[:MAX_DATA_ROWS], parsed, limited)
@@ -257,6 +282,7 @@ def _not_utf8(path: Path, file: str, exc: UnicodeDecodeError) -> EvidenceError:
         "tệp không phải mã UTF-8 (có thể là Windows-1258, TCVN3 hay Latin-1 do Excel đời cũ "
         f"lưu; chữ có dấu sẽ bị sai): {SAVE_AS_CSV}",
         f"dòng {line}" if position >= 0 else "",
+        code=ProblemCode.NOT_UTF8,
     )
 
 
@@ -269,6 +295,7 @@ def _read_xlsx(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
             file,
             f"tệp Excel không có dữ liệu: mọi trang tính đều trống ({names}); ghi dòng tiêu đề "
             "và số liệu vào trang tính đầu tiên",
+            code=ProblemCode.BLANK_WORKBOOK,
         )
     formulas = {
         cell.coordinate: cell.value
@@ -307,6 +334,7 @@ def _sheet_problems(
                 "ô gộp (merged cells): bỏ gộp ô (Merge & Center › Unmerge Cells) và ghi giá trị "
                 "vào từng ô",
                 row=merged.min_row,
+                code=ProblemCode.MERGED_CELLS,
             )
         )
     for coordinate, formula in formulas.items():
@@ -321,6 +349,7 @@ def _sheet_problems(
                     "trình khác tạo, chưa mở bằng Excel): mở tệp bằng Excel rồi lưu lại, hoặc "
                     "ghi giá trị thay cho công thức",
                     row=cell.row,
+                    code=ProblemCode.FORMULA_WITHOUT_VALUE,
                 )
             )
     return problems

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqdt.problems import EvidenceError, Problem, errors_only
+from cqdt.problems import EvidenceError, Problem, ProblemCode, errors_only
 from cqdt.reading import normalise_names, read_table
 
 LEVEL, CODE, NAME = "cap", "ma_don_vi", "don_vi"
@@ -45,7 +45,16 @@ def load_units(path: str | Path) -> pd.DataFrame:
     missing = [c for c in (LEVEL, CODE, NAME) if c not in table.columns]
     if missing:
         raise EvidenceError(
-            [Problem(str(path), "", c, "thiếu cột bắt buộc của danh mục đơn vị") for c in missing]
+            [
+                Problem(
+                    str(path),
+                    "",
+                    c,
+                    "thiếu cột bắt buộc của danh mục đơn vị",
+                    code=ProblemCode.MISSING_COLUMN,
+                )
+                for c in missing
+            ]
         )
     table[NAME] = normalise_names(table[NAME])
     for column in ("tu_nam", "den_nam"):
@@ -63,9 +72,11 @@ def load_units(path: str | Path) -> pd.DataFrame:
 def register_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     """Problems of a register read by :func:`load_units` (index = line in the file)."""
 
-    def at(mask: pd.Series, field: str, message: str) -> list[Problem]:
+    def at(mask: pd.Series, field: str, message: str, code: ProblemCode) -> list[Problem]:
         return [
-            Problem(file, f"dòng {i}, đơn vị «{table.at[i, NAME]}»", field, message, row=i)
+            Problem(
+                file, f"dòng {i}, đơn vị «{table.at[i, NAME]}»", field, message, row=i, code=code
+            )
             for i in table.index[mask.fillna(False).astype(bool)]
         ]
 
@@ -78,38 +89,61 @@ def register_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     target.index = table.index
     shared = has_successor & successor.duplicated(keep=False)
     merged = change.map(CHANGES) == MERGER
-    problems = at(code == "", CODE, "mã đơn vị để trống")
-    problems += at(code.duplicated(keep="first") & (code != ""), CODE, "mã đơn vị bị trùng")
-    problems += at(~change.isin(CHANGES), CHANGE, "phải là «sáp nhập», «đổi tên» hoặc để trống")
+    problems = at(code == "", CODE, "mã đơn vị để trống", ProblemCode.BLANK_UNIT_CODE)
     problems += at(
-        (change != "") & ~has_successor, CHANGE, f"cần mã đơn vị kế thừa ở cột «{SUCCESSOR}»"
+        code.duplicated(keep="first") & (code != ""),
+        CODE,
+        "mã đơn vị bị trùng",
+        ProblemCode.DUPLICATE_UNIT_CODE,
     )
     problems += at(
-        has_successor & (successor == code), SUCCESSOR, "đơn vị không thể kế thừa chính nó"
+        ~change.isin(CHANGES),
+        CHANGE,
+        "phải là «sáp nhập», «đổi tên» hoặc để trống",
+        ProblemCode.UNKNOWN_CHANGE,
+    )
+    problems += at(
+        (change != "") & ~has_successor,
+        CHANGE,
+        f"cần mã đơn vị kế thừa ở cột «{SUCCESSOR}»",
+        ProblemCode.MISSING_SUCCESSOR,
+    )
+    problems += at(
+        has_successor & (successor == code),
+        SUCCESSOR,
+        "đơn vị không thể kế thừa chính nó",
+        ProblemCode.SELF_SUCCESSOR,
     )
     problems += at(
         has_successor & ~known,
         SUCCESSOR,
         "mã đơn vị kế thừa không có trong danh mục",
+        ProblemCode.UNKNOWN_SUCCESSOR,
     )
     problems += at(
         shared & ~merged,
         CHANGE,
         "nhiều đơn vị cùng kế thừa vào một đơn vị: ghi «sáp nhập» ở cột thay_doi của mỗi đơn vị "
         "được sáp nhập",
+        ProblemCode.MERGER_NOT_MARKED,
     )
     problems += at(
         has_successor & known & (target[LEVEL] != table[LEVEL]),
         SUCCESSOR,
         "đơn vị kế thừa thuộc cấp khác",
+        ProblemCode.SUCCESSOR_OTHER_LEVEL,
     )
     problems += at(
-        has_successor & table["den_nam"].isna(), "den_nam", "đơn vị có kế thừa phải có năm cuối"
+        has_successor & table["den_nam"].isna(),
+        "den_nam",
+        "đơn vị có kế thừa phải có năm cuối",
+        ProblemCode.MISSING_END_YEAR,
     )
     problems += at(
         has_successor & known & (target["tu_nam"] > table["den_nam"] + 1),
         SUCCESSOR,
         "đơn vị kế thừa bắt đầu muộn hơn năm sau năm cuối của đơn vị này",
+        ProblemCode.SUCCESSOR_STARTS_LATE,
     )
     return problems
 

@@ -25,11 +25,11 @@ from typing import Any
 import pandas as pd
 
 from cqdt import __version__
+from cqdt.caveats import output_warnings
 from cqdt.criteria import Rounding
 from cqdt.output import replaced_atomically
-from cqdt.problems import InputError, Problem
+from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.scoring import ScoreResult
-from cqdt.tables import output_warnings
 
 FORMAT = "cqdt-ket-qua"
 FORMAT_VERSION = 1
@@ -139,6 +139,7 @@ def _broken(path: Path, what: str) -> InputError:
                 "",
                 f"không phải tệp kết quả của cqdt ({what}): chọn thư mục kết quả do cqdt score "
                 "hoặc cqdt report ghi, không sửa tay các tệp trong đó",
+                code=ProblemCode.NOT_A_RESULT,
             )
         ]
     )

@@ -41,7 +41,7 @@ from cqdt.criteria import (
 )
 from cqdt.numbers import format_number, round_half_up
 from cqdt.output import file_sha256
-from cqdt.problems import CriteriaError, Problem, errors_only
+from cqdt.problems import CriteriaError, Problem, ProblemCode, errors_only
 from cqdt.scoring import ScoreResult, aggregate
 from cqdt.yamlfile import read_yaml
 
@@ -202,21 +202,35 @@ def _apply_changes(
         if isinstance(change, WEIGHT_CHANGES):
             codes = _criteria_of(change.code, base)
             if codes is None:
-                what = (
-                    "là mã phần: điểm tối đa của phần là thang quy đổi, không đổi được; hãy đổi "
-                    "điểm của nhóm hoặc tiêu chí"
+                kind, what = (
+                    (
+                        ProblemCode.PART_MAX_FIXED,
+                        "là mã phần: điểm tối đa của phần là thang quy đổi, không đổi được; hãy "
+                        "đổi điểm của nhóm hoặc tiêu chí",
+                    )
                     if change.code in part_codes
-                    else f"không phải mã tiêu chí hay nhóm nào của bộ tiêu chí {base.version} "
-                    f"{LEVELS[base.level]}"
+                    else (
+                        ProblemCode.UNKNOWN_CODE,
+                        f"không phải mã tiêu chí hay nhóm nào của bộ tiêu chí {base.version} "
+                        f"{LEVELS[base.level]}",
+                    )
                 )
-                problems.append(Problem(file, place, "code", f"mã «{change.code}» {what}"))
+                problems.append(
+                    Problem(file, place, "code", f"mã «{change.code}» {what}", code=kind)
+                )
                 continue
             current = weights[codes].sum()
             if isinstance(change, Drop):
                 weights[codes] = 0.0
             elif current == 0:
                 problems.append(
-                    Problem(file, place, "code", f"«{change.code}» đã bị bỏ ở thay đổi trước")
+                    Problem(
+                        file,
+                        place,
+                        "code",
+                        f"«{change.code}» đã bị bỏ ở thay đổi trước",
+                        code=ProblemCode.ALREADY_DROPPED,
+                    )
                 )
             elif isinstance(change, SetMax):
                 weights[codes] *= change.max / current
@@ -231,6 +245,7 @@ def _apply_changes(
                         place,
                         "part",
                         f"phần «{change.part}» không có; các phần: {', '.join(part_codes)}",
+                        code=ProblemCode.UNKNOWN_PART,
                     )
                 )
                 continue
@@ -246,6 +261,7 @@ def _apply_changes(
                             "level",
                             f"phần {part['code']} không có mức «{change.level}»; các mức: "
                             f"{', '.join(levels)}",
+                            code=ProblemCode.UNKNOWN_LEVEL,
                         )
                     )
                 else:
@@ -255,7 +271,13 @@ def _apply_changes(
     for part in base.parts:
         if not weights[[c.code for g in part.groups for c in g.criteria]].sum() > 0:
             problems.append(
-                Problem(file, f"phần {part.code}", "changes", "mọi tiêu chí của phần bị bỏ")
+                Problem(
+                    file,
+                    f"phần {part.code}",
+                    "changes",
+                    "mọi tiêu chí của phần bị bỏ",
+                    code=ProblemCode.WHOLE_PART_DROPPED,
+                )
             )
     return weights, raw, problems
 
@@ -265,7 +287,15 @@ def check_scenario(
 ) -> tuple[Scenario | None, list[Problem]]:
     """Check a parsed scenario document against its base criteria set; every problem at once."""
     if not isinstance(raw, dict):
-        return None, [Problem(file, "", "", "tệp rỗng hoặc không phải một kịch bản YAML")]
+        return None, [
+            Problem(
+                file,
+                "",
+                "",
+                "tệp rỗng hoặc không phải một kịch bản YAML",
+                code=ProblemCode.NOT_A_MAPPING,
+            )
+        ]
     try:
         doc = ScenarioFile.model_validate(raw)
     except ValidationError as err:
@@ -281,12 +311,20 @@ def check_scenario(
                 f"không có bộ tiêu chí phiên bản «{doc.base.version}» "
                 f"{LEVELS[doc.base.level]} (cần tệp {base_file}); các phiên bản có: "
                 f"{', '.join(found) or 'không có'}",
+                code=ProblemCode.UNKNOWN_VERSION,
             )
         ]
     try:
         base = load_criteria(base_file)
     except CriteriaError as err:
-        return None, [Problem(file, "base", "version", "bộ tiêu chí gốc có lỗi"), *err.problems]
+        invalid = Problem(
+            file,
+            "base",
+            "version",
+            "bộ tiêu chí gốc có lỗi",
+            code=ProblemCode.BASE_CRITERIA_INVALID,
+        )
+        return None, [invalid, *err.problems]
     weights, changed, problems = _apply_changes(doc.changes, base, file)
     criteria, more = check_criteria(changed, file)
     problems += errors_only(more)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cqdt.criteria import LEVELS, find_criteria, load_criteria
 from cqdt.evidence import UNIT, find_evidence, load_evidence
-from cqdt.problems import EvidenceError, Problem
+from cqdt.problems import EvidenceError, Problem, ProblemCode
 from cqdt.register import load_units
 from cqdt.scoring import ScoreResult, score
 
@@ -74,6 +74,7 @@ class Workspace:
                         f"{LEVELS.get(level, level)}, năm {year}",
                         "",
                         f"cần đúng một tệp {year}/{level}.csv hoặc .xlsx, tìm thấy {len(found)}",
+                        code=ProblemCode.NOT_EXACTLY_ONE_FILE,
                     )
                 ]
             )

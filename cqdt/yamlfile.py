@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from cqdt.problems import CriteriaError, Problem
+from cqdt.problems import CriteriaError, Problem, ProblemCode
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -58,6 +58,7 @@ def parse_yaml(text: str, file: str) -> Any:
                     f"khoá «{key}» bị lặp lại (đã có ở dòng {earlier}): mỗi khoá chỉ được ghi một "
                     "lần trong một mục, không có giá trị nào được lấy thay",
                     row=line,
+                    code=ProblemCode.REPEATED_YAML_KEY,
                 )
                 for key, line, earlier in loader.repeated
             ]
@@ -72,11 +73,19 @@ def read_yaml(path: str | Path) -> Any:
         text = Path(path).read_bytes().decode("utf-8-sig")
         return parse_yaml(text, file)
     except FileNotFoundError:
-        problem = Problem(file, "", "", "không tìm thấy tệp")
+        problem = Problem(file, "", "", "không tìm thấy tệp", code=ProblemCode.FILE_NOT_FOUND)
     except IsADirectoryError:
-        problem = Problem(file, "", "", "là một thư mục, không phải tệp YAML")
+        problem = Problem(
+            file, "", "", "là một thư mục, không phải tệp YAML", code=ProblemCode.NOT_A_FILE
+        )
     except UnicodeDecodeError:
-        problem = Problem(file, "", "", "không phải chữ UTF-8: mở tệp và lưu lại dạng UTF-8")
+        problem = Problem(
+            file,
+            "",
+            "",
+            "không phải chữ UTF-8: mở tệp và lưu lại dạng UTF-8",
+            code=ProblemCode.NOT_UTF8,
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         place = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else ""
@@ -86,7 +95,14 @@ def read_yaml(path: str | Path) -> Any:
             "",
             "sai cú pháp YAML (kiểm tra thụt lề, dấu «:», dấu ngoặc và dấu nháy)",
             row=mark.line + 1 if mark else 0,
+            code=ProblemCode.YAML_SYNTAX,
         )
     except (OSError, yaml.YAMLError) as exc:
-        problem = Problem(file, "", "", f"không đọc được tệp ({type(exc).__name__})")
+        problem = Problem(
+            file,
+            "",
+            "",
+            f"không đọc được tệp ({type(exc).__name__})",
+            code=ProblemCode.UNREADABLE_FILE,
+        )
     raise CriteriaError([problem])

@@ -20,10 +20,11 @@ from pypdf import PdfReader
 from cqdt.cli import main
 from cqdt.corrections import folder_hashes
 from cqdt.evidence import load_evidence
+from cqdt.files import read_sheet
 from cqdt.output import file_sha256
 from cqdt.publishing.kinds import KINDS, correction, kind_module
 from cqdt.scoring import score
-from cqdt.tables import read_sheet, write_result_tables
+from cqdt.tables import write_result_tables
 from tests.conftest import ROOT, write_survey
 from tests.test_scoring import surveys
 

@@ -16,16 +16,11 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from cqdt.caveats import RECONSTRUCTED_WARNING, SYNTHETIC_WARNING
+from cqdt.files import NOTE_COLUMN
 from cqdt.problems import InputError
 from cqdt.publishing.document import load_document_settings
-from cqdt.tables import (
-    NOTE_COLUMN,
-    OFFICIAL_COLUMNS,
-    RATE_COLUMN,
-    RECONSTRUCTED_WARNING,
-    SYNTHETIC_WARNING,
-    official_table,
-)
+from cqdt.tables import OFFICIAL_COLUMNS, RATE_COLUMN, official_table
 from cqdt.workspace import Workspace
 from tests.conftest import CRITERIA, SAMPLE
 

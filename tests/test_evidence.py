@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cqdt.evidence import load_evidence
-from cqdt.problems import EvidenceError
+from cqdt.problems import EvidenceError, ProblemCode
 from cqdt.register import load_units
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 
@@ -17,6 +17,13 @@ def problems_of(path: Path, criteria, year=2020, units=None) -> list[str]:
     with pytest.raises(EvidenceError) as caught:
         load_evidence(path, criteria, year, units=units)
     return [str(p) for p in caught.value.problems if p.severity == "lỗi"]
+
+
+def kinds_of(path: Path, criteria, year=2020, units=None) -> list[tuple[str, str, str]]:
+    """(place, field, code) of each error: which kind of problem was found where."""
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(path, criteria, year, units=units)
+    return [(p.place, p.field, p.code) for p in caught.value.problems if p.severity == "lỗi"]
 
 
 def changed(tmp_path: Path, edit) -> Path:
@@ -66,11 +73,11 @@ def test_missing_column(tmp_path, mini_criteria):
 
 
 def test_blank_required_value_is_an_error_not_a_zero(tmp_path, mini_criteria):
-    errors = problems_of(
-        changed(tmp_path, lambda t: t.__setitem__("so", ["3", "", "4"])), mini_criteria
-    )
-    assert len(errors) == 1
-    assert "dòng 3, đơn vị «Đơn vị Hai», trường «so»: để trống nhưng tiêu chí A1.3 cần" in errors[0]
+    path = changed(tmp_path, lambda t: t.__setitem__("so", ["3", "", "4"]))
+    assert kinds_of(path, mini_criteria) == [
+        ("dòng 3, đơn vị «Đơn vị Hai»", "so", ProblemCode.BLANK_VALUE)
+    ]
+    assert "trường «so»: để trống nhưng tiêu chí A1.3 cần" in problems_of(path, mini_criteria)[0]
 
 
 def test_answers_typed_in_decomposed_unicode_are_read(tmp_path, mini_criteria):
@@ -85,12 +92,12 @@ def test_text_negative_and_comma_numbers(tmp_path, mini_criteria):
         t.loc[1, "v"] = "-2"
         t.loc[2, "d"] = "2,5"
 
-    errors = problems_of(changed(tmp_path, edit), mini_criteria)
-    assert any("dòng 2, đơn vị «Đơn vị Một», trường «so»: phải là một số" in e for e in errors)
-    assert any("dòng 3, đơn vị «Đơn vị Hai», trường «v»: không được là số âm" in e for e in errors)
-    assert any("dòng 4, đơn vị «Đơn vị Ba», trường «d»: dùng dấu chấm" in e for e in errors)
-    assert any("dòng 2, đơn vị «Đơn vị Một», trường «v»: phải là một số" in e for e in errors)
-    assert len(errors) == 4
+    assert sorted(kinds_of(changed(tmp_path, edit), mini_criteria)) == [
+        ("dòng 2, đơn vị «Đơn vị Một»", "so", ProblemCode.NOT_A_NUMBER),
+        ("dòng 2, đơn vị «Đơn vị Một»", "v", ProblemCode.NOT_A_NUMBER),
+        ("dòng 3, đơn vị «Đơn vị Hai»", "v", ProblemCode.NEGATIVE_NUMBER),
+        ("dòng 4, đơn vị «Đơn vị Ba»", "d", ProblemCode.DECIMAL_COMMA),
+    ]
 
 
 def test_numerator_above_denominator_and_zero_denominator(tmp_path, mini_criteria):
@@ -99,20 +106,20 @@ def test_numerator_above_denominator_and_zero_denominator(tmp_path, mini_criteri
         t.loc[1, "den"] = "0"
         t.loc[1, "num"] = "0"
 
-    errors = problems_of(changed(tmp_path, edit), mini_criteria)
-    assert any("Đơn vị Một», trường «num»: tử số lớn hơn mẫu số «den»" in e for e in errors)
-    assert any("Đơn vị Hai», trường «den»: mẫu số bằng 0" in e for e in errors)
-    assert len(errors) == 2
+    path = changed(tmp_path, edit)
+    assert sorted(kinds_of(path, mini_criteria)) == [
+        ("dòng 2, đơn vị «Đơn vị Một»", "num", ProblemCode.NUMERATOR_ABOVE_DENOMINATOR),
+        ("dòng 3, đơn vị «Đơn vị Hai»", "den", ProblemCode.ZERO_DENOMINATOR),
+    ]
+    assert any("tử số lớn hơn mẫu số «den»" in e for e in problems_of(path, mini_criteria))
 
 
 def test_points_above_maximum(tmp_path, mini_criteria):
-    errors = problems_of(
-        changed(tmp_path, lambda t: t.__setitem__("d", ["5", "6.5", "3"])), mini_criteria
-    )
-    assert len(errors) == 1
-    assert (
-        "Đơn vị Hai», trường «d»: điểm chấm vượt quá điểm tối đa 6 của tiêu chí B1.3" in errors[0]
-    )
+    path = changed(tmp_path, lambda t: t.__setitem__("d", ["5", "6.5", "3"]))
+    assert kinds_of(path, mini_criteria) == [
+        ("dòng 3, đơn vị «Đơn vị Hai»", "d", ProblemCode.POINTS_ABOVE_MAX)
+    ]
+    assert "điểm tối đa 6 của tiêu chí B1.3" in problems_of(path, mini_criteria)[0]
 
 
 def test_bad_yes_no_and_unknown_not_applicable_code(tmp_path, mini_criteria):
@@ -120,14 +127,21 @@ def test_bad_yes_no_and_unknown_not_applicable_code(tmp_path, mini_criteria):
         t.loc[0, "co"] = "có lẽ"
         t.loc[1, "khong_ap_dung"] = "Z9.9"
 
-    errors = problems_of(changed(tmp_path, edit), mini_criteria)
-    assert any("trường «co»: phải là «Có» hoặc «Không»" in e for e in errors)
-    assert any("trường «khong_ap_dung»: mã tiêu chí «Z9.9» không có" in e for e in errors)
+    path = changed(tmp_path, edit)
+    kinds = kinds_of(path, mini_criteria)
+    assert ("dòng 2, đơn vị «Đơn vị Một»", "co", ProblemCode.NOT_YES_NO) in kinds
+    assert (
+        "dòng 3, đơn vị «Đơn vị Hai»",
+        "khong_ap_dung",
+        ProblemCode.UNKNOWN_CRITERION,
+    ) in kinds
+    assert any("mã tiêu chí «Z9.9» không có" in e for e in problems_of(path, mini_criteria))
 
 
 def test_unknown_column_is_a_warning(tmp_path, mini_criteria):
     path = changed(tmp_path, lambda t: t.__setitem__("cot_la", "1"))
     ev = load_evidence(path, mini_criteria, 2020)
+    assert [w.code for w in ev.warnings] == [ProblemCode.UNKNOWN_COLUMN]
     assert [str(w) for w in ev.warnings] == [
         f"[cảnh báo] {path}, dòng tiêu đề, trường «cot_la»: cột không có trong bộ tiêu chí, sẽ bị bỏ qua"
     ]
@@ -147,6 +161,7 @@ def test_empty_and_unreadable_files(tmp_path, mini_criteria):
     garbage = tmp_path / "hong.xlsx"
     garbage.write_bytes(b"day khong phai excel")
     assert "không phải tệp Excel" in problems_of(garbage, mini_criteria)[0]
+    assert kinds_of(garbage, mini_criteria) == [("", "", ProblemCode.NOT_EXCEL)]
     missing = tmp_path / "khong_co.csv"
     assert problems_of(missing, mini_criteria) == [f"[lỗi] {missing}: không tìm thấy tệp"]
 
@@ -193,9 +208,9 @@ def test_blank_lines_keep_line_numbers_and_are_skipped(tmp_path, mini_criteria):
 
 def test_thousands_separator_is_never_guessed(tmp_path, mini_criteria):
     path = changed(tmp_path, lambda t: t.__setitem__("den", ["1.500", "40", ""]))
-    errors = problems_of(path, mini_criteria)
-    assert len(errors) == 1
-    assert "dòng 2, đơn vị «Đơn vị Một», trường «den»: không rõ dấu chấm" in errors[0]
+    assert kinds_of(path, mini_criteria) == [
+        ("dòng 2, đơn vị «Đơn vị Một»", "den", ProblemCode.AMBIGUOUS_THOUSANDS)
+    ]
 
 
 def test_a_part_with_every_criterion_excluded_cannot_be_scored(tmp_path, mini_criteria):

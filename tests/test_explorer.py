@@ -12,7 +12,7 @@ import papermill
 import pytest
 
 from cqdt.explorer import Explorer, ExplorerParameters, explore, ranking
-from cqdt.problems import InputError
+from cqdt.problems import InputError, ProblemCode
 from cqdt.publishing.execute import ensure_kernel
 from tests.conftest import ROOT
 
@@ -36,8 +36,9 @@ def test_threshold_slider_moves_one_unit_up(mini):
 
 def test_sliders_that_cross_are_reported_not_raised(mini):
     criteria_dir, official = mini
-    with pytest.raises(InputError, match="ngưỡng xếp mức phải giảm dần"):
+    with pytest.raises(InputError, match="ngưỡng xếp mức phải giảm dần") as caught:
         explore(official, criteria_dir, thresholds={"I": 0.8, "II": 0.85})
+    assert {p.code for p in caught.value.problems} == {ProblemCode.THRESHOLDS_NOT_DECREASING}
 
 
 def test_group_factor_of_one_changes_nothing(mini):

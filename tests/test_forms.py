@@ -15,6 +15,7 @@ from cqdt.cli import main
 from cqdt.collect import collect_forms, how_to_fix, validation_table, write_validation_report
 from cqdt.evidence import load_evidence
 from cqdt.forms import ANSWER_COLUMN, FORM_SHEET, write_level_workbook, write_unit_form
+from cqdt.problems import ProblemCode
 from cqdt.register import load_units
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 from tests.test_scoring import surveys
@@ -171,7 +172,13 @@ def test_collect_reports_missing_duplicate_and_foreign_forms(mini_criteria, tmp_
     assert collected.survey["don_vi"].tolist() == ["Đơn vị Hai"]
     messages = {Path(f.form).name: f.message for f in collected.findings}
     assert "phiếu của cấp huyện năm 2019, không phải cấp huyện năm 2020" in messages["d.xlsx"]
-    assert "tệp rỗng" in messages["e.xlsx"]
+    codes = {Path(f.form).name: f.code for f in collected.findings}
+    assert codes == {
+        "a.xlsx": ProblemCode.DUPLICATE_FORM,
+        "b.xlsx": ProblemCode.DUPLICATE_FORM,
+        "d.xlsx": ProblemCode.OTHER_LEVEL_OR_YEAR,
+        "e.xlsx": ProblemCode.EMPTY_FILE,
+    }
 
 
 def test_validation_report_says_what_and_how_per_unit_escaped(mini_criteria, tmp_path):
@@ -186,7 +193,8 @@ def test_validation_report_says_what_and_how_per_unit_escaped(mini_criteria, tmp
     assert table[["Đơn vị", "Ô", "Trường", "Câu hỏi"]].values.tolist() == [
         [hostile, "G10", "so", "Số mục"]
     ]
-    assert table["Cách sửa"].iloc[0] == how_to_fix("để trống") != ""
+    assert [f.code for f in collected.findings] == [ProblemCode.BLANK_VALUE]
+    assert table["Cách sửa"].iloc[0] == how_to_fix(ProblemCode.BLANK_VALUE) != ""
     xlsx, page = write_validation_report(table, tmp_path, "kiem-tra", "Kiểm tra")
     text = page.read_text(encoding="utf-8")
     assert "<b>Đơn vị</b>" not in text and "&lt;b&gt;Đơn vị&lt;/b&gt; &amp;" in text

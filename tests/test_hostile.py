@@ -18,9 +18,9 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from cqdt.cli import main
 from cqdt.criteria import read_criteria
 from cqdt.evidence import load_evidence
-from cqdt.problems import CriteriaError, EvidenceError
+from cqdt.files import read_sheet
+from cqdt.problems import CriteriaError, EvidenceError, ProblemCode
 from cqdt.reading import MAX_DATA_ROWS
-from cqdt.tables import read_sheet
 from cqdt.yamlfile import parse_yaml
 from tests.conftest import MINI_CRITERIA, MINI_SURVEY, ROOT, write_survey
 from tests.test_scoring import surveys
@@ -30,6 +30,13 @@ def errors(path: Path, criteria) -> list[str]:
     with pytest.raises(EvidenceError) as caught:
         load_evidence(path, criteria, 2020)
     return [str(p) for p in caught.value.problems]
+
+
+def codes(path: Path, criteria) -> list[ProblemCode]:
+    """The kind of each problem of a survey file, in file order."""
+    with pytest.raises(EvidenceError) as caught:
+        load_evidence(path, criteria, 2020)
+    return [p.code for p in caught.value.problems]
 
 
 def survey_book(tmp_path: Path, name: str) -> tuple[Path, openpyxl.Workbook, list[str]]:
@@ -56,7 +63,9 @@ def test_text_that_reads_two_ways_is_refused_in_every_column_it_appears(tmp_path
     table = MINI_SURVEY.copy()
     table["den"] = ["1.200", "40", ""]
     table["so"] = ["3", "12.500", "4"]
-    found = errors(write_survey(tmp_path / "s.csv", table), mini_criteria)
+    path = write_survey(tmp_path / "s.csv", table)
+    assert codes(path, mini_criteria) == [ProblemCode.AMBIGUOUS_THOUSANDS] * 2
+    found = errors(path, mini_criteria)
     assert [f.split(": ")[0].split(", ", 1)[1] for f in found] == [
         "dòng 2, đơn vị «Đơn vị Một», trường «den»",
         "dòng 3, đơn vị «Đơn vị Hai», trường «so»",
@@ -100,10 +109,10 @@ def test_repeated_keys_deep_inside_are_all_reported():
     text = "a: 1\nb:\n  - {code: X, max: 1, max: 2}\n  - c: 1\n    c: 2\na: 3\n"
     with pytest.raises(CriteriaError) as caught:
         parse_yaml(text, "t.yaml")
-    assert [(p.place, p.field) for p in caught.value.problems] == [
-        ("dòng 3", "max"),
-        ("dòng 5", "c"),
-        ("dòng 6", "a"),
+    assert [(p.place, p.field, p.code) for p in caught.value.problems] == [
+        ("dòng 3", "max", ProblemCode.REPEATED_YAML_KEY),
+        ("dòng 5", "c", ProblemCode.REPEATED_YAML_KEY),
+        ("dòng 6", "a", ProblemCode.REPEATED_YAML_KEY),
     ]
 
 
@@ -131,7 +140,9 @@ def test_empty_and_blank_workbooks(tmp_path, mini_criteria):
     assert errors(empty, mini_criteria) == [
         f"[lỗi] {empty}: tệp rỗng (0 byte), không có dòng tiêu đề"
     ]
+    assert codes(empty, mini_criteria) == [ProblemCode.EMPTY_FILE]
     blank = _sheet_book(tmp_path / "trang.xlsx", [])
+    assert codes(blank, mini_criteria) == [ProblemCode.BLANK_WORKBOOK]
     (message,) = errors(blank, mini_criteria)
     assert "tệp Excel không có dữ liệu: mọi trang tính đều trống («Sheet»)" in message
 
@@ -143,6 +154,7 @@ def test_password_protected_workbook(tmp_path, mini_criteria):
     with plain.open("rb") as source, locked.open("wb") as target:
         office = OOXMLFile(source)
         office.encrypt("mat-khau", target)
+    assert codes(locked, mini_criteria) == [ProblemCode.ENCRYPTED_WORKBOOK]
     (message,) = errors(locked, mini_criteria)
     assert "tệp Excel được đặt mật khẩu (mã hoá)" in message and "gỡ mật khẩu" in message
 
@@ -152,6 +164,7 @@ def test_csv_in_a_legacy_encoding(tmp_path, mini_criteria, encoding):
     path = tmp_path / "cu.csv"
     text = MINI_SURVEY.to_csv(index=False)  # "Có" on line 2: ó is one byte in both
     path.write_bytes(text.encode(encoding, errors="replace"))
+    assert codes(path, mini_criteria) == [ProblemCode.NOT_UTF8]
     (message,) = errors(path, mini_criteria)
     assert f"{path}, dòng 2: tệp không phải mã UTF-8" in message
     assert "CSV UTF-8 (Comma delimited)" in message
@@ -160,6 +173,7 @@ def test_csv_in_a_legacy_encoding(tmp_path, mini_criteria, encoding):
 def test_csv_in_utf16(tmp_path, mini_criteria):
     path = tmp_path / "u16.csv"
     path.write_bytes(MINI_SURVEY.to_csv(index=False, sep="\t").encode("utf-16"))
+    assert codes(path, mini_criteria) == [ProblemCode.UTF16_ENCODING]
     (message,) = errors(path, mini_criteria)
     assert "tệp CSV mã hoá UTF-16" in message
 
@@ -168,6 +182,7 @@ def test_csv_in_utf16(tmp_path, mini_criteria):
 def test_csv_with_another_delimiter(tmp_path, mini_criteria, sep, name):
     path = tmp_path / "khac.csv"
     path.write_text(MINI_SURVEY.to_csv(index=False, sep=sep), encoding="utf-8-sig")
+    assert codes(path, mini_criteria) == [ProblemCode.WRONG_DELIMITER]
     (message,) = errors(path, mini_criteria)
     assert f"{path}, dòng tiêu đề: các cột được phân cách bằng {name}" in message
 
@@ -177,6 +192,7 @@ def test_row_with_more_cells_than_the_header(tmp_path, mini_criteria):
     lines[2] = lines[2].replace(",6,", ",6,5,", 1)  # "6,5" typed without quotes
     path = tmp_path / "lech.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert codes(path, mini_criteria) == [ProblemCode.TOO_MANY_CELLS]
     (message,) = errors(path, mini_criteria)
     assert f"{path}, dòng 3: dòng có 13 ô, nhiều hơn 12 cột của dòng tiêu đề" in message
 
@@ -188,6 +204,10 @@ def test_formula_without_cached_value_and_merged_cells_are_named(tmp_path, mini_
     sheet[f"{column}2"] = "=B2*2"  # openpyxl saves no cached value
     sheet.merge_cells("E3:E4")
     book.save(path)
+    assert sorted(codes(path, mini_criteria)) == [
+        ProblemCode.FORMULA_WITHOUT_VALUE,
+        ProblemCode.MERGED_CELLS,
+    ]
     found = errors(path, mini_criteria)
     assert any(
         f"dòng 2, ô {column}2, trường «den»: ô chứa công thức «=B2*2» nhưng chưa có giá trị tính sẵn"
@@ -212,6 +232,7 @@ def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     err = caught.value
     assert len(err.problems) == 200 and err.omitted > 100_000
     assert "tệp có hơn 100.000 dòng dữ liệu" in str(err.problems[0])
+    assert err.problems[0].code == ProblemCode.TOO_MANY_ROWS
     assert str(err.problems[1]).startswith(f"[lỗi] {path}, dòng 2, đơn vị «Đơn vị»")
     assert err.lines[-1].startswith(f"  ... và {err.omitted} lỗi nữa")
     # bounded work (no wall-clock assertion): reading stops at MAX_DATA_ROWS, memory stays small
@@ -388,11 +409,14 @@ def test_yaml_syntax_errors_and_missing_files_are_named_in_vietnamese(tmp_path):
     broken.write_text("level: huyen\nparts: [\n  - code: A\n", encoding="utf-8")
     _, problems = read_criteria(broken)
     (problem,) = problems
-    assert problem.place.startswith("dòng ") and "sai cú pháp YAML" in problem.message
+    assert problem.place.startswith("dòng ") and problem.code == ProblemCode.YAML_SYNTAX
+    assert "sai cú pháp YAML" in problem.message
     _, problems = read_criteria(tmp_path / "khong-co.yaml")
     assert [p.message for p in problems] == ["không tìm thấy tệp"]
+    assert [p.code for p in problems] == [ProblemCode.FILE_NOT_FOUND]
     _, problems = read_criteria(tmp_path)
     assert [p.message for p in problems] == ["là một thư mục, không phải tệp YAML"]
+    assert [p.code for p in problems] == [ProblemCode.NOT_A_FILE]
 
 
 def test_collect_names_files_that_are_not_forms_and_refuses_an_empty_folder(tmp_path, capsys):

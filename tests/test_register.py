@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cqdt.comparison import compare_years
-from cqdt.problems import EvidenceError
+from cqdt.problems import EvidenceError, ProblemCode
 from cqdt.register import continuity, load_units
 from cqdt.tables import official_table
 from cqdt.workspace import Workspace
@@ -91,6 +91,15 @@ def test_register_errors_in_vietnamese(tmp_path):
         in text
     )
     assert "dòng 8, đơn vị «Xã Bảy», trường «ma_don_vi»: mã đơn vị bị trùng" in text
+    assert [(p.row, p.code) for p in caught.value.problems] == [
+        (2, ProblemCode.MERGER_NOT_MARKED),
+        (3, ProblemCode.MERGER_NOT_MARKED),
+        (5, ProblemCode.SELF_SUCCESSOR),
+        (6, ProblemCode.UNKNOWN_SUCCESSOR),
+        (7, ProblemCode.UNKNOWN_CHANGE),
+        (7, ProblemCode.MERGER_NOT_MARKED),
+        (8, ProblemCode.DUPLICATE_UNIT_CODE),
+    ]
 
 
 def test_sample_register_has_the_2020_mergers():

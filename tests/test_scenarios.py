@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cqdt.problems import CriteriaError
+from cqdt.problems import CriteriaError, ProblemCode
 from cqdt.scenarios import apply_scenario, find_scenarios, load_scenario
 from cqdt.tables import official_table
 from cqdt.workspace import Workspace
@@ -165,12 +165,21 @@ def test_unknown_codes_and_thresholds_out_of_order(tmp_path, criteria_dir):
     assert "phần «Q» không có" in text
     assert "phần A không có mức «IV»" in text
     assert "Có 6 lỗi" in text
+    assert [p.code for p in caught.value.problems] == [
+        ProblemCode.UNKNOWN_CODE,
+        ProblemCode.PART_MAX_FIXED,
+        ProblemCode.UNKNOWN_PART,
+        ProblemCode.UNKNOWN_LEVEL,
+        ProblemCode.UNKNOWN_LEVEL,
+        ProblemCode.THRESHOLDS_NOT_DECREASING,
+    ]
 
 
 def test_dropping_a_whole_part_is_an_error(tmp_path, criteria_dir):
     path = scenario_file(tmp_path, [{"change": "drop", "code": "A1"}])
-    with pytest.raises(CriteriaError, match="mọi tiêu chí của phần bị bỏ"):
+    with pytest.raises(CriteriaError, match="mọi tiêu chí của phần bị bỏ") as caught:
         load_scenario(path, criteria_dir)
+    assert [p.code for p in caught.value.problems] == [ProblemCode.WHOLE_PART_DROPPED]
 
 
 def test_base_version_that_does_not_exist(tmp_path, criteria_dir):
@@ -182,18 +191,23 @@ def test_base_version_that_does_not_exist(tmp_path, criteria_dir):
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "code"),
     [
-        ("- a\n- b\n", "không phải một kịch bản YAML"),
-        ("title: [\n", "sai cú pháp YAML"),
-        ("title: x\nbase: {version: thu-nghiem}\n", "trường «base.level»: thiếu"),
+        ("- a\n- b\n", "không phải một kịch bản YAML", ProblemCode.NOT_A_MAPPING),
+        ("title: [\n", "sai cú pháp YAML", ProblemCode.YAML_SYNTAX),
+        (
+            "title: x\nbase: {version: thu-nghiem}\n",
+            "trường «base.level»: thiếu",
+            ProblemCode.MISSING_FIELD,
+        ),
     ],
 )
-def test_unreadable_scenarios(tmp_path, criteria_dir, text, message):
+def test_unreadable_scenarios(tmp_path, criteria_dir, text, message, code):
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(CriteriaError, match=message):
+    with pytest.raises(CriteriaError, match=message) as caught:
         load_scenario(path, criteria_dir)
+    assert [p.code for p in caught.value.problems] == [code]
 
 
 def test_shipped_scenarios_are_valid():

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from cqdt import sensitivity as sens
+from cqdt.caveats import output_warnings
 from cqdt.cli import main
 from cqdt.criteria import Rounding
 from cqdt.scoring import aggregate
 from cqdt.sensitivity.evaluate import _published_keys
-from cqdt.tables import output_warnings
 from cqdt.workspace import Workspace
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
 

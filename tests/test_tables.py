@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqdt.tables import write_workbook
+from cqdt.files import write_workbook
 
 
 def test_text_starting_with_equals_is_stored_as_text(tmp_path: Path):

@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 from cqdt.cli import main
 from cqdt.explorer import ExplorerParameters
+from cqdt.files import read_sheet
 from cqdt.publishing.kinds.scenario import Parameters as ScenarioParameters
 from cqdt.scenarios import apply_scenario, load_scenario
-from cqdt.tables import read_sheet
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cqdt import __version__
+from cqdt.caveats import output_warnings
 from cqdt.criteria import LEVELS
 from cqdt.output import (
     INCOMPLETE_SUFFIX,
@@ -52,7 +53,6 @@ from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.outcome import FAILED, INTERRUPTED, OK, Outcome
 from cqdt.publishing.parameters import NOTEBOOKS
 from cqdt.results import read_result, result_file
-from cqdt.tables import output_warnings
 
 LINKS = {
     ".html": "HTML",

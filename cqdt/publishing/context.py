@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from cqdt.caveats import marking, output_warnings
 from cqdt.publishing.html import marks_html
 from cqdt.scoring import ScoreResult
-from cqdt.tables import marking, output_warnings
 
 
 class Presented(Protocol):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cqdt.criteria import pydantic_message
-from cqdt.problems import InputError, Problem
+from cqdt.criteria import pydantic_code, pydantic_message
+from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.yamlfile import read_yaml
 
 SETTINGS_FILE = "van_ban.yaml"
@@ -84,12 +84,24 @@ def load_document_settings(path: str | Path | None) -> DocumentSettings:
     if raw is None:
         return DocumentSettings()
     if not isinstance(raw, dict):
-        raise InputError([Problem(file, "", "", "phải là các cặp «khóa: giá trị»")])
+        raise InputError(
+            [
+                Problem(
+                    file, "", "", "phải là các cặp «khóa: giá trị»", code=ProblemCode.NOT_A_MAPPING
+                )
+            ]
+        )
     try:
         return DocumentSettings.model_validate(raw)
     except ValidationError as err:
         raise InputError(
-            Problem(file, "", ".".join(str(k) for k in e["loc"]), pydantic_message(e))
+            Problem(
+                file,
+                "",
+                ".".join(str(k) for k in e["loc"]),
+                pydantic_message(e),
+                code=pydantic_code(e),
+            )
             for e in err.errors()
         ) from None
 

@@ -8,19 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS
+from cqdt.files import write_csv, write_workbook
 from cqdt.numbers import round_half_up
-from cqdt.sensitivity.settings import FACTOR_LEVELS, KEEP_LEVEL_SHARE, SCHEMES
-from cqdt.tables import write_csv, write_workbook
+from cqdt.sensitivity.settings import FACTOR_LEVELS, KEEP_LEVEL_SHARE, SCHEMES, Settings
 
-if TYPE_CHECKING:  # the result builds its tables with this module: no import back at run time
-    from cqdt.sensitivity.analyse import SensitivityResult
+
+class Study(Protocol):
+    """What the tables are made from: a :class:`~cqdt.sensitivity.analyse.SensitivityResult`
+    (which builds its tables with this module, so this module does not import it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def source(self) -> dict[str, str]: ...
+    @property
+    def units(self) -> pd.DataFrame: ...
+    @property
+    def overall(self) -> pd.DataFrame: ...
+    @property
+    def convergence(self) -> pd.DataFrame: ...
+    @property
+    def sobol(self) -> pd.DataFrame: ...
+    @property
+    def one_at_a_time(self) -> pd.DataFrame: ...
+
 
 OUTPUTS = {
     "mean_abs_shift": "Dịch chuyển hạng trung bình",
@@ -51,7 +73,7 @@ def as_percent(values: pd.Series | np.ndarray) -> np.ndarray:
     return round_half_up(np.asarray(values, dtype=float) * 100, 2)
 
 
-def settings_table(result: SensitivityResult) -> pd.DataFrame:
+def settings_table(result: Study) -> pd.DataFrame:
     """What the run did and from what: enough to explain and repeat it."""
     s, source = result.settings, result.source
     rows = [
@@ -74,7 +96,7 @@ def settings_table(result: SensitivityResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 
 
-def tables(result: SensitivityResult) -> dict[str, pd.DataFrame]:
+def tables(result: Study) -> dict[str, pd.DataFrame]:
     """Every table of a run with Vietnamese headers (probabilities in %), by sheet title.
 
     Built anew at each call: use ``result.tables``, built once per result.
@@ -166,12 +188,10 @@ CSV_NAMES = {
 """File-name part of each table's CSV."""
 
 
-def write_tables(
-    result: SensitivityResult, folder: Path, warnings: Sequence[str] = ()
-) -> list[Path]:
+def write_tables(result: Study, folder: Path, warnings: Sequence[str] = ()) -> list[Path]:
     """Write the tables into ``folder``: one CSV each (UTF-8 with BOM), one XLSX with all.
 
-    ``warnings`` (see :func:`cqdt.tables.output_warnings`) go into every file.
+    ``warnings`` (see :func:`cqdt.caveats.output_warnings`) go into every file.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"do-nhay-{result.level}-{result.year}"
@@ -189,13 +209,13 @@ def part_rows(table: pd.DataFrame, part: str) -> pd.DataFrame:
     return table[table["part"] == part]
 
 
-def at_risk(study: SensitivityResult, part: str) -> pd.DataFrame:
+def at_risk(study: Study, part: str) -> pd.DataFrame:
     """Units of a part that change level in more than 5 % of samples, most at risk first."""
     rows = part_rows(study.units, part)
     return rows[rows["p_keep"] < KEEP_LEVEL_SHARE].sort_values("p_keep")
 
 
-def robustness_table(study: SensitivityResult, titles: dict[str, str]) -> pd.DataFrame:
+def robustness_table(study: Study, titles: dict[str, str]) -> pd.DataFrame:
     """Per unit, for each part: the official level and the probability of keeping it (%)."""
     columns = {}
     for part in titles:

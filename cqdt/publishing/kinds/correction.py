@@ -26,8 +26,9 @@ from cqdt.corrections import (
     read_published,
 )
 from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.files import write_workbook
 from cqdt.output import file_sha256
-from cqdt.problems import InputError, Problem
+from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.document import DocumentSettings, find_document_settings
 from cqdt.publishing.html import document_header, esc, section, table_html
@@ -35,7 +36,7 @@ from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.results import write_result
 from cqdt.scoring import ScoreResult
-from cqdt.tables import write_result_tables, write_workbook
+from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
 
@@ -223,10 +224,28 @@ def plan(
     """Check the published run and the corrected data (raising
     :class:`~cqdt.problems.InputError`) and plan one change report; nothing is written."""
     if not published.is_dir():
-        raise InputError([Problem(str(published), "", "", "không phải thư mục kết quả đã công bố")])
+        raise InputError(
+            [
+                Problem(
+                    str(published),
+                    "",
+                    "",
+                    "không phải thư mục kết quả đã công bố",
+                    code=ProblemCode.MISSING_INPUT,
+                )
+            ]
+        )
     if not survey.is_file():
         raise InputError(
-            [Problem(str(survey), "", "", "không tìm thấy tệp khảo sát sau phúc khảo (--survey)")]
+            [
+                Problem(
+                    str(survey),
+                    "",
+                    "",
+                    "không tìm thấy tệp khảo sát sau phúc khảo (--survey)",
+                    code=ProblemCode.MISSING_INPUT,
+                )
+            ]
         )
     result_file = find_published_result(published, level, year)
     result = workspace.score(level, year, survey=survey)  # bad data stops here

@@ -16,9 +16,10 @@ import pandas as pd
 from IPython.display import HTML
 
 from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.files import write_csv, write_workbook
 from cqdt.numbers import format_points
 from cqdt.output import safe_name
-from cqdt.problems import CriteriaError, Problem
+from cqdt.problems import CriteriaError, Problem, ProblemCode
 from cqdt.publishing import charts
 from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.html import esc, figure_html, section, table_html
@@ -26,7 +27,7 @@ from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, level_counts, load_scenario
 from cqdt.scoring import ScoreResult
-from cqdt.tables import INFO_SHEET, info_table, part_titles, write_csv, write_workbook
+from cqdt.tables import INFO_SHEET, NUMBER_FORMATS, info_table, part_titles
 from cqdt.workspace import Workspace
 
 COMPARISON_COLUMNS = {
@@ -96,6 +97,7 @@ def score_scenario(workspace: Workspace, scenario: Scenario, year: int) -> WhatI
                     f"bộ tiêu chí {base.version} {LEVELS[base.level]} không có hiệu lực năm "
                     f"{year} (hiệu lực {base.valid_from.year}–"
                     f"{base.valid_to.year if base.valid_to else 'nay'})",
+                    code=ProblemCode.CRITERIA_NOT_IN_FORCE,
                 )
             ]
         )
@@ -309,6 +311,7 @@ def write_outputs(ctx: ScenarioContext) -> HTML:
             },
             folder / f"{stem}.xlsx",
             marks,
+            NUMBER_FORMATS,
         ),
     ]
     names = ", ".join(esc(path.as_posix()) for path in written)

@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from cqdt import __version__
+from cqdt.caveats import marking
 from cqdt.comparison import unit_profile
 from cqdt.criteria import LEVEL_TITLES, Part
 from cqdt.methods import METHODS, criterion_fields
@@ -33,7 +34,7 @@ from cqdt.publishing.kinds.official.context import (
 )
 from cqdt.results import write_result
 from cqdt.scoring import ScoreResult
-from cqdt.tables import marking, rounding_rule, write_result_tables
+from cqdt.tables import rounding_rule, write_result_tables
 
 CARD_COLUMNS = {
     "Mã": "cot-ma",
