@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt.caveats import marking
-from cqdt.output import fix_xlsx_times, replaced_atomically
+from cqdt.output import fix_office_times, replaced_atomically
 from cqdt.reading import FORMULA_ESCAPE, FORMULA_STARTS
 
 NOTE_COLUMN = "Lưu ý"
@@ -140,7 +140,7 @@ def write_workbook(
     Row 1 of every sheet is exactly the table's headers, unless there are ``warnings``: then
     every sheet opens with them (one row each, in red, and in the printed header and footer),
     a blank row, and the table. Columns are formatted by header (``number_formats``).
-    The same tables give the same bytes (no save time inside: :func:`fix_xlsx_times`).
+    The same tables give the same bytes (no save time inside: :func:`fix_office_times`).
     """
     header_row = len(warnings) + 2 if warnings else 1
     names = [sheet_name(title) for title in sheets]
@@ -154,7 +154,7 @@ def write_workbook(
                 for row in sheet.iter_rows(min_row=header_row + 1):
                     text_not_formula(row)
                 style_sheet(sheet, table, warnings, header_row, number_formats)
-        fix_xlsx_times(temporary)
+        fix_office_times(temporary)
     return path
 
 

@@ -31,7 +31,7 @@ from cqdt.criteria import LEVEL_TITLES, LEVELS, CriteriaSet
 from cqdt.evidence import NOT_APPLICABLE, UNIT, UNIT_CODE
 from cqdt.files import HEADER_FILL, text_not_formula
 from cqdt.methods import criterion_fields
-from cqdt.output import FIXED_TIME, fix_xlsx_times, replaced_atomically
+from cqdt.output import FIXED_TIME, fix_office_times, replaced_atomically
 from cqdt.problems import EvidenceError, Problem, ProblemCode
 from cqdt.reading import open_workbook
 
@@ -165,7 +165,7 @@ def _save(book: Workbook, path: Path, when: datetime) -> Path:
     book.properties.creator = "cqdt"
     with replaced_atomically(path) as temporary:
         book.save(temporary)
-        fix_xlsx_times(temporary, when)
+        fix_office_times(temporary, when)
     return path
 
 

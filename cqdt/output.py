@@ -21,8 +21,8 @@ from pathlib import Path
 
 INCOMPLETE_SUFFIX = "-chua-hoan-thanh"
 FIXED_TIME = datetime(2000, 1, 1)
-"""The time written inside XLSX files (zip entries, document properties) when no date is given,
-so that the same tables give the same bytes on every run."""
+"""The time written inside Office files (zip entries, document properties) when no date is
+given, so that the same tables give the same bytes on every run."""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -95,11 +95,13 @@ def staged_folder(final: Path) -> Iterator[Path]:
     partial.rename(final)
 
 
-def fix_xlsx_times(path: Path, when: datetime = FIXED_TIME) -> Path:
-    """Rewrite an XLSX so the times inside are ``when``, not the moment it was saved.
+def fix_office_times(path: Path, when: datetime = FIXED_TIME) -> Path:
+    """Rewrite an Office Open XML file (XLSX, DOCX) so the times inside are ``when``, not the
+    moment it was saved.
 
-    openpyxl stamps every zip entry and the document's created/modified properties with the
-    current time; this is the only thing that makes two saves of the same workbook differ.
+    openpyxl and python-docx stamp every zip entry and the document's created/modified
+    properties with the current time; this is the only thing that makes two saves of the same
+    document differ.
     """
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as source:

@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from cqdt.caveats import RECONSTRUCTED_WARNING, SYNTHETIC_WARNING
@@ -176,6 +177,30 @@ def test_word_annex_has_the_title_and_the_official_tables(sample_run):
         assert shown["Xếp hạng mức độ"].tolist() == expected["Xếp hạng mức độ"].tolist()
         for column in OFFICIAL_COLUMNS[2:-1]:
             assert vietnamese_number(shown[column]).tolist() == expected[column].tolist(), column
+
+
+def test_word_annex_says_who_issued_it_when_and_in_which_language(sample_run, official_run):
+    sample = Document(report_folder(sample_run) / "phu-luc-xep-hang-huyen-2020.docx")
+    own = Document(report_folder(official_run) / "phu-luc-xep-hang-huyen-2020.docx")
+    # the sample run's date is --report-date 2026-11-25; the other's is its settings' 2021-01-15
+    assert sample.core_properties.created.date().isoformat() == "2026-11-25"
+    assert own.core_properties.created.date().isoformat() == "2021-01-15"
+    assert own.core_properties.author == "Sở Khoa học và Công nghệ"
+    assert own.core_properties.modified == own.core_properties.created
+    assert own.core_properties.language == "vi-VN"
+    normal = own.styles["Normal"].element.rPr
+    assert normal.find(qn("w:lang")).get(qn("w:val")) == "vi-VN"
+
+
+def test_scorecard_annex_printed_twice_gives_the_same_bytes(sample_run, tmp_path):
+    from cqdt.publishing.annex_pdf import annex_to_pdf
+
+    page = (report_folder(sample_run) / "phu-luc-phieu-diem-huyen-2020.html").read_text("utf-8")
+    printed = [annex_to_pdf(page, tmp_path / f"{n}.pdf", tmp_path / str(n)) for n in (1, 2)]
+    assert (tmp_path / "1.pdf").read_bytes() == (tmp_path / "2.pdf").read_bytes()
+    assert len(printed[0]) == 9  # one file per district
+    for first, second in zip(*printed, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
 
 
 # --- every output says what it is --------------------------------------------------------

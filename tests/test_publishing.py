@@ -276,10 +276,18 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     assert "BẢN TÁI DỰNG" in index and "GIẢ LẬP" not in index  # no marker in this data folder
     assert "Sổ tính Jupyter (.ipynb)" in index and ">huyen-2020-phan-A.csv</a>" in index
 
-    # identical inputs give identical tables and notebooks
+    # identical inputs give identical bytes: every file the manifest lists, Word and notebook
+    # included (a reused kernel goes on counting cells; the notebook is numbered from 1 again)
     first, second = (r / "huyen-2020" for r in runs)
-    for name in ("huyen-2020-phan-A.csv", "huyen-2020-phan-B.csv", "bao-cao-huyen-2020.ipynb"):
+    listed = by_year[2020]["outputs"]
+    assert {".csv", ".xlsx", ".docx", ".json", ".html", ".ipynb"} <= {
+        Path(n).suffix for n in listed
+    }
+    for name in listed:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    executed = nbformat.read(first / "bao-cao-huyen-2020.ipynb", as_version=4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
 
 
 def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path, capsys):

@@ -9,6 +9,7 @@ the PDF. Written with python-docx; Times New Roman as Nghị định 30/2020 ask
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from cqdt.numbers import format_number
-from cqdt.output import replaced_atomically
+from cqdt.output import fix_office_times, replaced_atomically
 
 FONT = "Times New Roman"
 WARNING_COLOUR = RGBColor(0xB7, 0x1C, 0x1C)
@@ -38,6 +39,10 @@ class RankingAnnex:
     warnings: list[str] = field(default_factory=list)
     marking: str = ""
     """Short warning for the page header (empty when there is nothing to warn about)."""
+    author: str = ""
+    """The issuing body, as the document's author property."""
+    day: date | None = None
+    """The document's date: its created and modified properties (the same bytes on a re-run)."""
 
 
 def _cell_text(value: object) -> str:
@@ -69,6 +74,9 @@ def write_ranking_annex(annex: RankingAnnex, path: Path) -> Path:
     style = document.styles["Normal"]
     style.font.name, style.font.size = FONT, Pt(13)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    language = OxmlElement("w:lang")  # Vietnamese, so Word does not mark every word misspelt
+    language.set(qn("w:val"), "vi-VN")
+    style.element.rPr.append(language)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
@@ -103,6 +111,14 @@ def write_ranking_annex(annex: RankingAnnex, path: Path) -> Path:
             for cell in row.cells:
                 for run in cell.paragraphs[0].runs:
                     run.font.size = Pt(11)
+    properties = document.core_properties
+    properties.author = properties.last_modified_by = annex.author
+    properties.title = annex.title
+    properties.language = "vi-VN"
+    when = datetime.combine(annex.day or date(2000, 1, 1), datetime.min.time())
+    properties.created = properties.modified = when
+    properties.revision = 1
     with replaced_atomically(path) as temporary:
         document.save(temporary)
+        fix_office_times(temporary, when)
     return path

@@ -202,6 +202,7 @@ def _build(story: list, path: Path, title: str, marking: str) -> list[tuple[str,
             bottomMargin=20 * mm,
             title=title,
             author="cqdt",
+            invariant=1,  # no creation date or random id inside: the same annex, the same bytes
         )
         document.build(
             story,

@@ -6,8 +6,9 @@
   model when planned, and again by the notebook itself: papermill only warns on unknown ones)
   and a timeout, and always leaves the executed notebook behind, including the error when a
   cell failed: it is the audit record of the run;
-- :func:`clean_notebook` strips volatile metadata (timestamps, absolute paths), so two runs on
-  the same inputs give identical notebooks;
+- :func:`clean_notebook` strips volatile metadata (timestamps, absolute paths) and numbers
+  the executed cells from 1, so two runs on the same inputs give identical notebooks, whatever
+  kernel (new or reused) ran them;
 - :class:`ReusedKernel` keeps one started kernel for the notebooks a batch worker runs one after
   another (start-up and imports are paid once), with a clean namespace for each.
 """
@@ -67,12 +68,19 @@ VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "o
 
 
 def clean_notebook(path: Path) -> None:
-    """Remove run-specific metadata from an executed notebook, in place."""
+    """Remove run-specific metadata from an executed notebook, in place; execution counts are
+    renumbered 1, 2, 3… (a reused kernel goes on counting from the previous notebook)."""
     import nbformat  # 1 s (jsonschema): only where notebooks are run, not in the batch's parent
 
     nb = nbformat.read(path, as_version=4)
     for key in VOLATILE_NOTEBOOK_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
+    executed = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
+    for number, cell in enumerate(executed, start=1):
+        cell.execution_count = number
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output.execution_count = number
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id on every run

@@ -29,6 +29,7 @@ from cqdt.publishing.kinds.official.context import (
     ReportContext,
     annex_heading,
     annex_of,
+    document_date,
     ranking_tables,
     subject,
 )
@@ -289,6 +290,8 @@ def ranking_annex(ctx: ReportContext) -> RankingAnnex:
         tables=ranking_tables(ctx),
         warnings=document_warnings(ctx),
         marking=marking(document_warnings(ctx)),
+        author=ctx.document.issuer,
+        day=document_date(ctx),
     )
 
 
