@@ -354,3 +354,33 @@ def test_notebook_runs_from_jupyterlab_with_its_own_defaults(tmp_path):
     )
     assert (tmp_path / "bang" / "huyen-2020.xlsx").exists()
     assert "Thay đổi so với năm 2019" in output.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_notebook_runs_again_in_the_same_kernel_with_its_edited_parameters(tmp_path):
+    # as an analyst in JupyterLab: Run All, edit the parameter cell, Run All again
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ReportParameters.notebook_path(), as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    own = (
+        f"level = 'huyen'\nyear = {{year}}\ncriteria_dir = {str(CRITERIA)!r}\n"
+        f"data_dir = {str(SAMPLE)!r}\ncompare_year = 0\noutput_dir = {str(tmp_path)!r}\n"
+    )
+    client = NotebookClient(notebook, kernel_name=ensure_kernel())
+    shown = []
+    with client.setup_kernel(cwd=str(tmp_path)):
+        for year in (2020, 2020, 2019):  # the same twice, then the parameter cell edited
+            cell.source = own.format(year=year)
+            for index, code in enumerate(notebook.cells):
+                if code.cell_type == "code":
+                    client.execute_cell(code, index)
+            cover = next(c for c in notebook.cells if "report.cover" in c.source)
+            shown.append(cover.outputs[0]["data"]["text/html"])
+        cell.source += "levle = 'xa'\n"  # a misspelt parameter is still refused
+        with pytest.raises(Exception, match=r"tham số «levle» không có trong sổ bao_cao\.ipynb"):
+            for index, code in enumerate(notebook.cells[:3]):
+                if code.cell_type == "code":
+                    client.execute_cell(code, index)
+    assert shown[0] == shown[1]
+    assert "Kết quả đánh giá mức độ chính quyền điện tử cấp huyện năm 2019" in shown[2]

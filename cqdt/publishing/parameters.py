@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -107,15 +106,26 @@ class NotebookParameters(BaseModel):
     def from_namespace(cls, namespace: dict[str, Any]) -> Self:
         """The parameters a notebook was given, from its global names.
 
-        Call it right after the ``parameters`` cell: every plain value defined so far is a
-        parameter (the defaults, then what papermill injected), so an unknown one fails here.
+        Call it right after the ``parameters`` cell: every plain value defined so far (text,
+        number, yes/no, empty, or a list or mapping of those) is a parameter (the defaults, then
+        what papermill injected), so an unknown one fails here. What the notebook itself makes
+        (its parameters object, its context, widgets) is not plain, so the notebook can be run
+        again in the same kernel, whole or after editing its parameter cell.
         """
         values = {
             name: value
             for name, value in namespace.items()
-            if not name.startswith("_")
-            and name not in IPYTHON_NAMES
-            and not isinstance(value, ModuleType | type)
-            and not callable(value)
+            if not name.startswith("_") and name not in IPYTHON_NAMES and _plain(value)
         }
         return cls.checked(values)
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` is what a parameter cell or papermill can set: JSON-like data."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
