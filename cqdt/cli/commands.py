@@ -1,0 +1,310 @@
+"""The ``cqdt`` commands: each checks its inputs, then scores or plans and runs reports.
+
+A command that publishes is thin: it asks its report kind (:mod:`cqdt.publishing.kinds`) to plan
+from the options, then hands the plan to the batch. Bad input stops a command before anything
+is written, with every problem named in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.output import check_writable, new_run_folder, staged_folder
+from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
+from cqdt.register import units_in
+from cqdt.results import write_result
+from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
+from cqdt.scoring import ScoreResult
+from cqdt.sensitivity.settings import Settings, read_settings
+from cqdt.tables import write_result_tables
+from cqdt.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when used
+    from cqdt.publishing.outcome import Outcome
+
+
+def _missing(path: Path, message: str) -> InputError:
+    return InputError([Problem(str(path), "", "", message, code=ProblemCode.MISSING_INPUT)])
+
+
+def _register(workspace: Workspace) -> pd.DataFrame:
+    """The checked register; commands that need it stop when the data folder has none."""
+    register = workspace.register()
+    if register is None:
+        raise _missing(workspace.units_file, "không tìm thấy danh mục đơn vị (chọn --data)")
+    return register
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from cqdt.forms import write_level_workbook, write_unit_form
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    units = units_in(_register(workspace), args.level, args.year)
+    target = new_run_folder(args.out, "phieu")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as folder:
+        write_unit_form(criteria, args.year, list(units["don_vi"]), folder / f"phieu-{stem}.xlsx")
+        write_level_workbook(criteria, args.year, units, folder / f"tong-hop-{stem}.xlsx")
+    print(
+        f"Phiếu khảo sát {LEVELS[args.level]} năm {args.year} ({len(units)} đơn vị trong danh mục)"
+    )
+    print(f"Ghi tại: {target}")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from cqdt.collect import collect_forms, validation_table, write_validation_report
+    from cqdt.files import write_csv
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise _missing(folder, "không phải thư mục chứa phiếu đã điền")
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    criteria = load_criteria(workspace.criteria_file(args.level, args.year))
+    register = _register(workspace)
+    collected = collect_forms(folder, criteria, args.year, register)
+    if not collected.forms and not collected.findings:
+        raise _missing(folder, "không có phiếu .xlsx nào trong thư mục này")
+    target = new_run_folder(args.out, "thu-thap")
+    stem = f"{args.level}-{args.year}"
+    with staged_folder(target) as run:
+        (run / str(args.year)).mkdir()
+        write_csv(collected.survey, run / str(args.year) / f"{args.level}.csv")
+        shutil.copyfile(workspace.units_file, run / workspace.units_file.name)
+        title = f"Kết quả kiểm tra phiếu khảo sát {LEVELS[args.level]} năm {args.year}"
+        table = validation_table(collected.findings, criteria)
+        write_validation_report(table, run, f"kiem-tra-{stem}", title)
+    print(
+        f"Đã đọc {collected.forms} phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo sát."
+    )
+    _print_problems([f.problem() for f in collected.findings])
+    if collected.missing:
+        print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
+    print(f"Ghi tại: {target}")
+    return 1 if collected.findings else 0
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    from cqdt.corrections import folder_hashes
+    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.kinds import correction
+
+    published = Path(args.published)
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    planned = correction.plan(
+        workspace, published, Path(args.survey), args.level, args.year, date.today()
+    )
+    before = folder_hashes(published)
+    code = run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    if folder_hashes(published) != before:
+        print(f"LỖI: thư mục đã công bố {published} bị thay đổi trong khi chạy", file=sys.stderr)
+        return 1
+    print(f"Thư mục đã công bố không bị thay đổi ({len(before)} tệp, kiểm tra bằng SHA-256).")
+    return code
+
+
+def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
+    if omitted:
+        print(f"  ... và {omitted} lỗi nữa không liệt kê", file=sys.stderr)
+
+
+def _years(value: str) -> str | int:
+    if value == "all":
+        return value
+    if not value.isdigit():
+        raise SystemExit(f"Lỗi: --year phải là một năm (ví dụ 2020) hoặc all, không phải «{value}»")
+    return int(value)
+
+
+def _selected(
+    args: argparse.Namespace, required: bool = True
+) -> tuple[Workspace, list[tuple[str, int]]]:
+    workspace = Workspace.at(args.criteria, args.data)
+    found = workspace.surveys(args.level, _years(args.year))
+    if found.empty and required:
+        raise SystemExit(
+            f"Lỗi: không tìm thấy tệp khảo sát nào trong {args.data} "
+            f"({LEVELS.get(args.level, 'mọi cấp')}, "
+            f"{'mọi năm' if args.year == 'all' else f'năm {args.year}'}); "
+            "cần dạng <năm>/<cấp>.csv"
+        )
+    return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
+
+
+def _score_each(
+    workspace: Workspace, selected: list[tuple[str, int]]
+) -> tuple[list[tuple[str, ScoreResult]], int]:
+    """Score every selection; print the problems of those that fail, which are not scored."""
+    results, failed = [], 0
+    for level, year in selected:
+        label = f"{LEVELS[level]} năm {year}"
+        try:
+            results.append((label, workspace.score(level, year)))
+        except InputError as err:
+            failed += 1
+            print(f"Dữ liệu {label}: có lỗi, không được chấm", file=sys.stderr)
+            _print_problems(err.problems, err.omitted)
+    return results, failed
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    workspace, selected = _selected(args, required=False)
+    failed = 0
+    for path in sorted(Path(args.criteria).glob("*/*.yaml")):
+        if path.parent.name == SCENARIO_FOLDER:
+            continue
+        criteria, problems = read_criteria(path)
+        if criteria is None or errors_only(problems):
+            failed += 1
+            print(f"Bộ tiêu chí {path}: có lỗi", file=sys.stderr)
+        else:
+            print(f"Bộ tiêu chí {path}: hợp lệ, {criteria.status_label}")
+        _print_problems(problems)
+    for path in find_scenarios(args.criteria):
+        try:
+            scenario = load_scenario(path, args.criteria)
+            print(f"Kịch bản {path}: hợp lệ, {len(scenario.changes)} thay đổi")
+        except InputError as err:
+            failed += 1
+            print(f"Kịch bản {path}: có lỗi", file=sys.stderr)
+            _print_problems(err.problems)
+    results, unscored = _score_each(workspace, selected)
+    for label, result in results:
+        print(f"Dữ liệu {label}: hợp lệ, {len(result.evidence.units)} đơn vị")
+        _print_problems(result.evidence.warnings)
+    if not selected:
+        print(f"Không có tệp khảo sát nào trong {args.data} ứng với lựa chọn.")
+    summary = []
+    if failed:
+        summary.append(f"{failed} tệp tiêu chí hoặc kịch bản có lỗi")
+    if unscored:
+        summary.append(f"{unscored} cấp, năm không chấm được")
+    print("Kết quả kiểm tra: " + ("; ".join(summary) or "không có lỗi"))
+    return 1 if summary else 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return 1
+    target = new_run_folder(args.out, "diem")
+    with staged_folder(target) as folder:
+        for label, result in results:
+            subfolder = folder / f"{result.level}-{result.year}"
+            written = write_result_tables(
+                result, subfolder, workspace.districts(result.level), workspace.synthetic
+            )
+            write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
+            print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
+            _print_problems(result.evidence.warnings)
+    print(f"Kết quả ghi tại: {target}")
+    return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.document import find_document_settings
+    from cqdt.publishing.kinds import official
+
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    try:  # a bad settings file stops the run before any report starts
+        find_document_settings(workspace.data_dir, args.document)
+    except InputError as err:
+        print("Tệp các phần của văn bản có lỗi, không lập báo cáo:", file=sys.stderr)
+        _print_problems(err.problems)
+        return 1
+    for label, result in _score_each(workspace, selected)[0]:  # say what the reports will say
+        if result.evidence.warnings:
+            print(f"Dữ liệu {label}: lưu ý")
+            _print_problems(result.evidence.warnings)
+    planned = official.plan(
+        workspace, selected, args.compare_year, args.report_date or "", args.document
+    )
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.kinds import scenario
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    try:
+        planned = scenario.plan(workspace, Path(args.scenario), args.year, date.today())
+    except InputError as err:
+        print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
+        _print_problems(err.problems)
+        return 1
+    _print_notes(planned)
+    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+
+
+def _print_notes(planned: Sequence[Outcome]) -> None:
+    """What planning found, one line per report (if it says anything)."""
+    for outcome in planned:
+        if outcome.note:
+            print(outcome.note)
+
+
+def _sensitivity_settings(args: argparse.Namespace) -> Settings:
+    """Every option of ``cqdt sensitivity`` checked, before any work."""
+    if args.level not in LEVELS:
+        raise SystemExit(f"Lỗi: --level phải là tinh, huyen hoặc xa, không phải «{args.level}»")
+    if args.year and not re.fullmatch(r"\d{4}", args.year):
+        raise SystemExit(f"Lỗi: --year phải là một năm (ví dụ 2020), không phải «{args.year}»")
+    try:
+        return read_settings(vars(args))
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.kinds import sensitivity
+
+    settings = _sensitivity_settings(args)
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    try:
+        planned = sensitivity.plan(
+            workspace, args.level, int(args.year) if args.year else None, settings, ""
+        )
+    except ValueError as err:
+        raise SystemExit(f"Lỗi: {err}") from None
+    _print_notes(planned)
+    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "score": cmd_score,
+    "report": cmd_report,
+    "whatif": cmd_whatif,
+    "template": cmd_template,
+    "collect": cmd_collect,
+    "correct": cmd_correct,
+    "sensitivity": cmd_sensitivity,
+}
+"""Each command's function, by the name typed after ``cqdt``."""
