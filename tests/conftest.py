@@ -225,3 +225,26 @@ def official_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data / "don_vi.csv").write_bytes((SAMPLE / "don_vi.csv").read_bytes())
     (data / "van_ban.yaml").write_text(OWN_DOCUMENT, encoding="utf-8")
     return _batch(root / "out", Workspace.at(root / "criteria", data))
+
+
+SENSITIVITY_SETTINGS = {"n": 2000, "seed": 42, "top_k": 2, "sobol_n": 4096, "leave_one_out": True}
+"""The settings of the shared ``cqdt sensitivity`` run (:func:`sensitivity_run`)."""
+
+
+@pytest.fixture(scope="session")
+def sensitivity_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``cqdt sensitivity`` of the sample district level, 2020, for real (papermill,
+    nbconvert, WeasyPrint), with every optional table; the run folder."""
+    from cqdt.cli import main
+
+    out = tmp_path_factory.mktemp("do-nhay")
+    options = [
+        *["--criteria", str(CRITERIA), "--data", str(SAMPLE), "--level", "huyen"],
+        *["--year", "2020", "--out", str(out), "--leave-one-out"],
+    ]
+    for name, value in SENSITIVITY_SETTINGS.items():
+        if name != "leave_one_out":
+            options += [f"--{name.replace('_', '-')}", str(value)]
+    assert main(["sensitivity", *options]) == 0
+    (run,) = out.iterdir()
+    return run

@@ -21,10 +21,11 @@ from cqdt import sensitivity as sens
 from cqdt.caveats import output_warnings
 from cqdt.cli import main
 from cqdt.criteria import Rounding
+from cqdt.files import NOTE_COLUMN
 from cqdt.scoring import aggregate
 from cqdt.sensitivity.evaluate import _published_keys
 from cqdt.workspace import Workspace
-from tests.conftest import MINI_SURVEY, ROOT, write_survey
+from tests.conftest import MINI_SURVEY, ROOT, SENSITIVITY_SETTINGS, write_survey
 
 # One part, two groups of one criterion each (points typed directly by the assessor).
 # Levels: I from 85 %, II from 75 %, III below.
@@ -121,32 +122,59 @@ def test_hand_worked_statistics(three_units):
     # correlation of ranks with (1, 3, 1): (1,3,2) -> √3/2, (3,1,1) -> -1/2, (1,3,1) -> 1
     assert overall["spearman_median"] == pytest.approx(np.sqrt(3) / 2)
     assert overall["spearman_p05"] == pytest.approx(-0.5)
-    assert overall["units_level_unstable"] == 2  # U1 and U2 keep their level < 95 %
 
-    # N/2 = the first two samples: P(keep) U1 0 (vs 0.25), U2 0.5 (vs 0.75), U3 1 (vs 1)
+    # standard errors √(p(1 − p)/4): U1 and U2 √(3/64), U3 0
+    assert units["p_keep_se"].tolist() == pytest.approx([np.sqrt(3 / 64), np.sqrt(3 / 64), 0])
+    # 4 samples cannot tell 95 % from 75 % or 100 %: the cut-off's error is √(0.95·0.05/4) =
+    # 0.109, so U2 (0.2 away) and U3 (0.05 away) are within two of it; U1 (0.7 away) is not
+    assert units["near_cutoff"].tolist() == [False, True, True]
+    assert overall["units_at_risk"] == 1 and overall["units_near_cutoff"] == 2
+
+    # independent halves: samples 1-2 and 3-4. P(keep): U1 0 and 1/2, U2 1/2 and 1, U3 1, 1
     convergence = result.convergence.set_index("statistic")
-    assert convergence.loc["p_keep", "max_difference"] == pytest.approx(0.25)
+    assert convergence.loc["p_keep", "half_difference"] == pytest.approx(0.5)
+    assert convergence.loc["p_keep", "se"] == pytest.approx(np.sqrt(3 / 64))
+    # mean shifts: (1/3 + 4/3)/2 = 5/6 and (0 + 1/3)/2 = 1/6
+    assert convergence.loc["mean_abs_shift", "first_half"] == pytest.approx(5 / 6)
+    assert convergence.loc["mean_abs_shift", "second_half"] == pytest.approx(1 / 6)
+    assert np.isnan(convergence.loc["mean_abs_shift", "batch_se"])  # 4 blocks: no batches
     assert not result.converged
-    # N/2: shifts 1/3 and 4/3 -> mean 5/6
-    assert convergence.loc["mean_abs_shift", "half"] == pytest.approx(5 / 6)
 
 
-def test_one_at_a_time_moves_each_group_alone(three_units):
+def test_one_at_a_time_moves_each_factor_alone(three_units):
     result = sens.analyse(three_units, sens.Settings(delta=0.5, sobol_n=0, n=4, top_k=1))
     oat = result.one_at_a_time
+    assert oat["factor"].tolist() == ["c1", "c1", "c2", "c2"]
     assert oat["group"].tolist() == ["G1", "G1", "G2", "G2"]
-    assert oat["multiplier"].tolist() == [0.5, 1.5, 0.5, 1.5]
-    # G1 x 1.5 (weights 7.5 : 5): U1 (7.5 + 3)/12.5 = 84 % II rank 1; U2 (3 + 5)/12.5 = 64 %;
+    # c1's share of the part (officially 1/2) with its multiplier at 0.5 and 1.5:
+    # 2.5/(2.5 + 5) = 1/3 and 7.5/(7.5 + 5) = 3/5
+    assert oat["value"].tolist() == pytest.approx([1 / 3, 3 / 5, 1 / 3, 3 / 5])
+    # c1 x 1.5 (weights 7.5 : 5): U1 (7.5 + 3)/12.5 = 84 % II rank 1; U2 (3 + 5)/12.5 = 64 %;
     # U3 6/7.5 = 80 % II rank 2: one shift of 1 place among 3 units, no level change
-    g1_up = oat[(oat["group"] == "G1") & (oat["multiplier"] == 1.5)].iloc[0]
-    assert g1_up["mean_abs_shift"] == pytest.approx(1 / 3)
-    assert g1_up["level_changes"] == 0
-    # G2 x 1.5 (5 : 7.5): U1 (5 + 4.5)/12.5 = 76 % II and U2 (2 + 7.5)/12.5 = 76 % II share
+    c1_up = oat[(oat["factor"] == "c1") & (oat["end"] == "high")].iloc[0]
+    assert c1_up["mean_abs_shift"] == pytest.approx(1 / 3)
+    assert c1_up["level_changes"] == 0 and c1_up["units_changed"] == []
+    # c2 x 1.5 (5 : 7.5): U1 (5 + 4.5)/12.5 = 76 % II and U2 (2 + 7.5)/12.5 = 76 % II share
     # rank 2 (U2 goes up a level); U3 3.2/(10 - 6) = 80 % rank 1: shifts 1, 1, 0 -> mean 2/3
-    g2_up = oat[(oat["group"] == "G2") & (oat["multiplier"] == 1.5)].iloc[0]
-    assert g2_up["mean_abs_shift"] == pytest.approx(2 / 3)
-    assert g2_up["max_abs_shift"] == 1
-    assert g2_up["level_changes"] == 1
+    c2_up = oat[(oat["factor"] == "c2") & (oat["end"] == "high")].iloc[0]
+    assert c2_up["mean_abs_shift"] == pytest.approx(2 / 3)
+    assert c2_up["max_abs_shift"] == 1
+    assert c2_up["level_changes"] == 1 and c2_up["units_changed"] == ["U2"]
+
+
+def test_leave_one_group_out_worked_by_hand(three_units):
+    result = sens.analyse(three_units, sens.Settings(n=4, sobol_n=0, leave_one_out=True))
+    left = result.leave_one_out.set_index(["group", "unit"])
+    # without G1 only c2 counts, scaled to the part's 10 points: U1 3/5 = 60 % III rank 2;
+    # U2 5/5 = 100 % I rank 1; U3 has c2 not applicable: nothing required, no rank, no level
+    assert left.loc["G1", "rank"].tolist() == [2, 1, pd.NA]
+    assert left.loc["G1", "level"].tolist() == ["III", "I", pd.NA]
+    # without G2: U1 5/5 = 100 % I, U2 2/5 = 40 % III, U3 4/5 = 80 % II: ranks 1, 3, 2
+    assert left.loc["G2", "rank"].tolist() == [1, 3, 2]
+    assert left.loc["G2", "level"].tolist() == ["I", "III", "II"]
+    assert left.loc["G2", "nominal_level"].tolist() == ["II", "III", "II"]
+    table = result.tables[sens.LEAVE_OUT_SHEET]
+    assert table["Đổi mức"].tolist() == ["có", "có", "có", "có", "", ""]
 
 
 @st.composite
@@ -175,18 +203,58 @@ def points_and_weights(draw, criteria):
     return points, np.array(weights)
 
 
+def with_thresholds(criteria, thresholds: dict[str, np.ndarray]):
+    """The criteria with the level thresholds of some parts replaced (one sample's)."""
+    parts = [
+        part.model_copy(
+            update={
+                "levels": [
+                    level.model_copy(update={"min_rate": float(rate)})
+                    for level, rate in zip(part.levels, thresholds[part.code], strict=True)
+                ]
+            }
+        )
+        if part.code in thresholds
+        else part
+        for part in criteria.parts
+    ]
+    return criteria.model_copy(update={"parts": parts})
+
+
+@st.composite
+def varied_inputs(draw, criteria, samples: int):
+    """Thresholds of some parts (each level's anywhere in [0, 1]: they may even cross) and
+    assessor points of some parts, one draw per sample; or none."""
+    thresholds, noise = {}, {}
+    for part in criteria.parts:
+        if draw(st.booleans()):
+            rates = st.floats(0, 1) | st.sampled_from([0.8, 0.85, 0.9])
+            levels = [[draw(rates) for _ in part.levels] for _ in range(samples)]
+            thresholds[part.code] = np.array(levels)
+        if draw(st.booleans()):
+            keys = [draw(st.integers(0, 2**53)) for _ in range(samples)]
+            noise[part.code] = np.array(keys, dtype=np.uint64)
+    point_range = draw(st.sampled_from([0.05, 0.5, 0.99]))
+    return thresholds or None, noise or None, point_range
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), policy=st.sampled_from(["published", "full"]))
 def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data, policy):
-    # "published" ranks by counting rate keys, "full" by sorting full-precision rates
+    # "published" ranks by counting rate keys, "full" by sorting full-precision rates; the
+    # thresholds and the assessor points (B1.3 is scored "direct") vary too, or not
     criteria = mini_criteria.model_copy(
         update={"rounding": Rounding(rank_and_classify_on=policy, rate_percent_decimals=1)}
     )
     points, weights = data.draw(points_and_weights(criteria))
-    evaluation = sens.evaluate(points, criteria, weights)
+    thresholds, noise, point_range = data.draw(varied_inputs(criteria, len(weights)))
+    inputs = sens.Inputs(weights, thresholds, noise, point_range)
+    evaluation = sens.evaluate(points, criteria, inputs)
     codes = [c.code for c in criteria.criteria]
     for s, row in enumerate(weights):
-        parts, _ = aggregate(points, criteria, pd.Series(row, index=codes))
+        own = with_thresholds(criteria, {p: t[s] for p, t in (thresholds or {}).items()})
+        moved = sens.moved_points(points, criteria, inputs, s)
+        parts, _ = aggregate(moved, own, pd.Series(row, index=codes))
         for part in criteria.parts:
             expected = parts[parts["part"] == part.code]
             names = evaluation.levels[part.code]
@@ -194,6 +262,24 @@ def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, dat
             rank = [int(r) if r else None for r in evaluation.rank[part.code][s]]
             assert level == [None if pd.isna(v) else v for v in expected["level"]]
             assert rank == [None if pd.isna(v) else int(v) for v in expected["rank"]]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_assessor_points_stay_within_their_range_and_bounds(mini_criteria, data):
+    points, weights = data.draw(points_and_weights(mini_criteria))
+    share = data.draw(st.sampled_from([0.1, 0.5]))
+    keys = np.array([data.draw(st.integers(0, 2**53)) for _ in weights], dtype=np.uint64)
+    inputs = sens.Inputs(weights, None, {"B": keys}, share)
+    for s in range(len(weights)):
+        moved = sens.moved_points(points, mini_criteria, inputs, s)
+        # only B1.3 (max 6, "direct") moves, by at most share x 6, within [0, 6]
+        others = [c for c in points.columns if c != "B1.3"]
+        pd.testing.assert_frame_equal(moved[others], points[others])
+        before, after = points["B1.3"], moved["B1.3"]
+        assert (before.isna() == after.isna()).all()
+        assert ((after - before).abs().dropna() <= share * 6 + 1e-12).all()
+        assert after.dropna().between(0, 6).all()
 
 
 @settings(max_examples=300, deadline=None)
@@ -217,13 +303,16 @@ def district():
     return Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
 
 
-def test_zero_delta_keeps_every_level_and_rank(district):
-    result = sens.analyse(district, sens.Settings(delta=0.0, n=40, sobol_n=0))
+@pytest.mark.parametrize("scheme", ["uniform", "dirichlet"])
+def test_zero_delta_keeps_every_level_and_rank(district, scheme):
+    # δ = 0: multipliers of 1, or an infinite concentration (the official shares exactly)
+    chosen = sens.Settings(scheme=scheme, delta=0.0, n=40, sobol_n=0, leave_one_out=False)
+    result = sens.analyse(district, chosen)
     assert (result.units["p_keep"] == 1).all()
     assert (result.units["median_rank"] == result.units["nominal_rank"].astype(float)).all()
     assert (result.overall["mean_abs_shift"] == 0).all()
     assert (result.overall["share_moved"] == 0).all()
-    assert (result.overall["units_level_unstable"] == 0).all()
+    assert (result.overall["units_at_risk"] == 0).all()
     assert (result.one_at_a_time["level_changes"] == 0).all()
 
 
@@ -292,7 +381,8 @@ def test_group_with_equal_points_has_sobol_near_zero(tmp_path):
     shift = sobol.loc["mean_abs_shift"]
     assert shift.loc["G3", "ST"] < 0.02 and abs(shift.loc["G3", "S1"]) < 0.02
     assert shift.loc["G1", "ST"] > 0.2 and shift.loc["G2", "ST"] > 0.2
-    assert (sobol.loc["share_level_changed"][["S1", "ST"]] == 0).all().all()
+    # no level ever changes: nothing to share out, every index 0
+    assert (sobol.loc["level_changes"][["S1", "ST"]] == 0).all().all()
 
 
 def test_settings_reject_bad_values_in_vietnamese():
@@ -303,7 +393,11 @@ def test_settings_reject_bad_values_in_vietnamese():
     with pytest.raises(ValueError, match="số nguyên từ 1 đến"):
         sens.Settings(n=0)
     with pytest.raises(ValueError, match="độ tập trung"):
-        sens.Settings(concentration=0.0)
+        sens.Settings(concentration=-1.0)
+    with pytest.raises(ValueError, match=r"\(--sobol-n\) phải là 0 hoặc một lũy thừa của 2"):
+        sens.Settings(sobol_n=1000)
+    with pytest.raises(ValueError, match="--leave-one-out phải là có hoặc không"):
+        sens.Settings(leave_one_out=1)
     with pytest.raises(ValueError, match="hạt giống"):
         sens.Settings(seed=1.5)
 
@@ -346,21 +440,30 @@ def test_zero_delta_is_taken_by_the_package_and_refused_for_a_published_study():
         ("n", 1_000_000, 1_000_001),
         ("delta", 0.001, 0.0),
         ("delta", 0.999, 1.0),
-        ("concentration", 0.001, 0.0),
+        ("concentration", 0.001, -0.001),
+        ("concentration", 0, -1),
         ("seed", 0, -1),
         ("top_k", 1, 0),
+        ("sobol_n", 0, 3),
+        ("sobol_n", 2, 1),
+        ("sobol_n", 65_536, 131_072),
+        ("point_range", 0, 1),
+        ("point_range", 0.999, -0.1),
+        ("threshold_range", 19.9, 20),
+        ("threshold_range", 0, -1),
     ],
 )
 def test_command_and_report_parameters_share_each_bound(name, inside, outside):
     from cqdt.publishing.kinds.sensitivity import Parameters as SensitivityParameters
 
+    kind = next(option.kind for option in sens.OPTIONS if option.name == name)
     chosen = {"level": "huyen", "year": 2020}
     assert getattr(sens.read_settings({**DEFAULT_TEXTS, name: str(inside)}), name) == inside
-    assert getattr(SensitivityParameters.checked({**chosen, name: inside}), name) == inside
+    assert getattr(SensitivityParameters.checked({**chosen, name: kind(inside)}), name) == inside
     with pytest.raises(ValueError, match="phải"):
         sens.read_settings({**DEFAULT_TEXTS, name: str(outside)})
     with pytest.raises(ValueError, match=f"tham số «{name}»"):
-        SensitivityParameters.checked({**chosen, name: outside})
+        SensitivityParameters.checked({**chosen, name: kind(outside)})
 
 
 def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, tmp_path):
@@ -368,7 +471,13 @@ def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, t
     sheets = sens.tables(result)
     units = sheets[sens.UNITS_SHEET]
     assert units["Xác suất giữ mức (%)"].tolist() == [25.0, 75.0, 100.0]
+    # √(0.25 x 0.75 / 4) = 0.2165: 21.7 points
+    assert units["Sai số chuẩn (điểm %)"].tolist() == [21.7, 21.7, 0.0]
+    assert units["Sát ngưỡng"].tolist() == ["", "có", "có"]
     assert "Xác suất trong 1 hạng đầu (%)" in units.columns
+    # U1 80 % against thresholds 85 % and 75 % of 10 points: 0.5 under the level I one
+    assert units["Ngưỡng gần nhất"].tolist() == ["mức I", "mức II", "mức I"]
+    assert units["Cách ngưỡng (điểm; + là trên ngưỡng)"].tolist() == [-0.5, -0.5, -0.5]
     written = sens.write_tables(result, tmp_path / "out")
     assert sorted(p.name for p in written) == [
         "do-nhay-huyen-2020-hoi-tu.csv",
@@ -376,6 +485,8 @@ def test_tables_have_vietnamese_headers_and_percent_probabilities(three_units, t
         "do-nhay-huyen-2020-sobol.csv",
         "do-nhay-huyen-2020-theo-don-vi.csv",
         "do-nhay-huyen-2020-tong-the.csv",
+        "do-nhay-huyen-2020-tuong-duong-delta.csv",
+        "do-nhay-huyen-2020-uoc-luong-dan.csv",
         "do-nhay-huyen-2020.xlsx",
     ]
     again = pd.read_csv(
@@ -412,6 +523,17 @@ SAMPLE_ARGS = ["--criteria", str(ROOT / "criteria"), "--data", str(ROOT / "data"
         (["--seed", "1.5"], "hạt giống ngẫu nhiên (--seed) phải là số nguyên, không phải «1.5»"),
         (["--seed", "-3"], "(--seed) phải là số nguyên không âm, không phải «-3»"),
         (["--top-k", "10"], "--top-k = 10 lớn hơn số đơn vị được đánh giá (9)"),
+        (
+            ["--sobol-n", "1000"],
+            "cỡ mẫu gốc Sobol (--sobol-n) phải là 0 hoặc một lũy thừa của 2 từ 2 đến 65.536, "
+            "không phải «1000»",
+        ),
+        (["--sobol-n", "nhiều"], "(--sobol-n) phải là số nguyên, không phải «nhiều»"),
+        (
+            ["--point-range", "1"],
+            "(--point-range) phải lớn hơn 0 và nhỏ hơn 1, hoặc 0 (không dùng), không phải «1»",
+        ),
+        (["--threshold-range", "-2"], "(--threshold-range) phải lớn hơn 0 và nhỏ hơn 20"),
         (["--level", "all"], "--level phải là tinh, huyen hoặc xa"),
     ],
 )
@@ -437,6 +559,28 @@ def test_group_factors_need_a_part_with_two_groups(tmp_path, mini_criteria_file)
     assert not (tmp_path / "o").exists()
 
 
+def test_assessor_range_needs_a_criterion_scored_by_an_assessor(mini_criteria):
+    # the mini criteria set with its one "direct" criterion scored per item instead
+    scored = [
+        c.model_copy(update={"method": "per_item", "points_per_item": 1.0})
+        if c.method == "direct"
+        else c
+        for c in mini_criteria.parts[1].groups[0].criteria
+    ]
+    group = mini_criteria.parts[1].groups[0].model_copy(update={"criteria": scored})
+    part = mini_criteria.parts[1].model_copy(update={"groups": [group]})
+    criteria = mini_criteria.model_copy(update={"parts": [mini_criteria.parts[0], part]})
+    with pytest.raises(ValueError, match=r"--point-range: bộ tiêu chí thu-nghiem .* không có"):
+        sens.check_fits(sens.Settings(point_range=0.1), criteria, 3)
+    sens.check_fits(sens.Settings(point_range=0.1), mini_criteria, 3)
+
+
+def test_leave_one_out_is_a_flag_of_the_command():
+    texts = {**DEFAULT_TEXTS, "leave_one_out": "có"}
+    assert sens.read_settings(texts).leave_one_out is True
+    assert sens.read_settings(DEFAULT_TEXTS).leave_one_out is False
+
+
 def test_missing_option_value_is_explained_without_argparse_english(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["sensitivity", "--n"])
@@ -446,24 +590,18 @@ def test_missing_option_value_is_explained_without_argparse_english(capsys):
     assert "usage" not in err and "argument" not in err
 
 
-RUN_OPTIONS = ["--level", "huyen", "--year", "2020", "--n", "600", "--seed", "42", "--top-k", "2"]
-
-
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
 
 
 @pytest.fixture(scope="module")
-def command_run(tmp_path_factory) -> dict:
-    """`cqdt sensitivity` once, for real (papermill, nbconvert, WeasyPrint), shared below."""
-    out = tmp_path_factory.mktemp("do-nhay")
-    assert main(["sensitivity", *SAMPLE_ARGS, *RUN_OPTIONS, "--out", str(out)]) == 0
-    (run,) = out.iterdir()
-    folder = run / "huyen-2020"
+def command_run(sensitivity_run) -> dict:
+    """The shared `cqdt sensitivity` run, its pages and the same study redone in Python."""
+    folder = sensitivity_run / "huyen-2020"
     result = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
-    study = sens.analyse(result, sens.Settings(n=600, seed=42, top_k=2))
+    study = sens.analyse(result, sens.Settings(**SENSITIVITY_SETTINGS))
     return {
-        "run": run,
+        "run": sensitivity_run,
         "folder": folder,
         "html": (folder / "do-nhay-huyen-2020.html").read_text(encoding="utf-8"),
         "pdf": folder / "do-nhay-huyen-2020.pdf",
@@ -488,14 +626,18 @@ def test_notebook_parameter_cell_keeps_the_defaults_of_the_definition():
         assert ast.literal_eval(cell[option.name]["default"]) == option.default, option.name
 
 
+@pytest.mark.slow
 def test_run_folder_has_report_tables_index_and_manifest(command_run):
     names = sorted(p.name for p in command_run["folder"].iterdir())
     assert names == [
+        "do-nhay-huyen-2020-bo-tung-nhom.csv",
         "do-nhay-huyen-2020-hoi-tu.csv",
         "do-nhay-huyen-2020-mot-nhan-to.csv",
         "do-nhay-huyen-2020-sobol.csv",
         "do-nhay-huyen-2020-theo-don-vi.csv",
         "do-nhay-huyen-2020-tong-the.csv",
+        "do-nhay-huyen-2020-tuong-duong-delta.csv",
+        "do-nhay-huyen-2020-uoc-luong-dan.csv",
         "do-nhay-huyen-2020.html",
         "do-nhay-huyen-2020.ipynb",
         "do-nhay-huyen-2020.pdf",
@@ -504,12 +646,14 @@ def test_run_folder_has_report_tables_index_and_manifest(command_run):
     manifest = json.loads((command_run["run"] / "manifest.json").read_text(encoding="utf-8"))
     (entry,) = manifest["runs"]
     assert entry["kind"] == "do-nhay" and entry["status"] == "thành công"
-    assert entry["parameters"]["n"] == 600 and entry["parameters"]["seed"] == 42
+    assert entry["parameters"]["n"] == 2000 and entry["parameters"]["seed"] == 42
+    assert entry["parameters"]["leave_one_out"] is True
     assert "Phân tích độ nhạy của trọng số" in (command_run["run"] / "index.html").read_text(
         encoding="utf-8"
     )
 
 
+@pytest.mark.slow
 def test_tables_written_and_shown_equal_the_package_results(command_run):
     expected = sens.tables(command_run["study"])
     written = pd.read_csv(
@@ -520,9 +664,10 @@ def test_tables_written_and_shown_equal_the_package_results(command_run):
     assert written["Hạng trung vị"].tolist() == units["Hạng trung vị"].astype(float).tolist()
     shown = pd.read_html(
         io.StringIO(command_run["html"]),
-        attrs={"class": "dataframe bang do-nhay-don-vi"},
+        attrs={"class": "dataframe bang do-nhay-don-vi trai-4"},
         decimal=",",
         thousands=".",
+        keep_default_na=False,
     )
     assert len(shown) == 3  # parts A, B, C
     for part, table in zip("ABC", shown, strict=True):
@@ -530,21 +675,31 @@ def test_tables_written_and_shown_equal_the_package_results(command_run):
         assert table["Hạng chính thức"].tolist() == own["Hạng chính thức"].tolist()
         assert table["Hạng mức 95%"].tolist() == own["Hạng mức 95%"].tolist()
         assert table["Xác suất giữ mức (%)"].tolist() == own["Xác suất giữ mức (%)"].tolist()
-        assert table["Xác suất trong 2 hạng đầu (%)"].tolist() == pytest.approx(
-            own["Xác suất trong 2 hạng đầu (%)"].tolist()
-        )
+        assert table["Sát ngưỡng"].tolist() == own["Sát ngưỡng"].tolist()
+        assert table["Điểm quy đổi"].tolist() == pytest.approx(own["Điểm quy đổi"].tolist())
+    sobol = pd.read_csv(command_run["folder"] / "do-nhay-huyen-2020-sobol.csv")
+    pd.testing.assert_frame_equal(
+        sobol.drop(columns=NOTE_COLUMN), expected[sens.SOBOL_SHEET].reset_index(drop=True)
+    )
 
 
-def test_conclusion_counts_units_keeping_their_level(command_run):
-    units = command_run["study"].units
+@pytest.mark.slow
+def test_conclusion_counts_units_and_says_where_they_would_move(command_run):
+    study = command_run["study"]
+    units = study.units
     page = squash(command_run["html"])
     names = {"A": "Điều kiện sẵn sàng chính quyền điện tử", "B": "Kết quả chính quyền điện tử"}
     for part, name in names.items():
         own = units[units["part"] == part]
         keep = int((own["p_keep"] >= 0.95).sum())
         assert f"Phần {part}. {name}: {keep}/9 đơn vị giữ mức trong ít nhất 95% số mẫu" in page
+    # Phú Vang in part A, worked out from its level probabilities in the study
+    vang = units[(units["part"] == "A") & (units["unit"] == "Huyện Phú Vang")].iloc[0]
+    keep, down = (round(vang[c] * 100) for c in ("p_level_I", "p_level_II"))
+    assert f"Huyện Phú Vang (giữ mức I: {keep}%; xuống mức II: {down}%)" in page
 
 
+@pytest.mark.slow
 def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
     page = command_run["html"]
     assert "report.prepare" not in page and "from_namespace" not in page
@@ -556,12 +711,16 @@ def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
         "Số mẫu có đủ không",
         "Độ bất định của thứ hạng",
         "Khả năng giữ mức của từng đơn vị",
-        "Chỉ số Sobol theo nhóm",
+        "Ảnh hưởng của từng nhân tố khi đổi riêng",
+        "Chỉ số Sobol",
+        "Bỏ lần lượt từng nhóm",
         "Kết luận",
         "BẢN TÁI DỰNG TIÊU CHÍ",
         "DỮ LIỆU GIẢ LẬP",
+        "Độ tập trung Dirichlet tương đương δ = 0,2",
     ):
         assert heading in text
+    assert "-0,00" not in text
 
 
 def test_official_report_shows_the_documented_robustness_run():
@@ -575,20 +734,26 @@ def test_official_report_shows_the_documented_robustness_run():
             data_dir=str(ROOT / "data" / "sample"),
         )
     )
-    page = report.robustness(ctx).data
-    assert "Độ vững của kết quả" in page and "1000 mẫu, hạt giống 1784" in page
+    page = squash(report.robustness(ctx).data)
+    assert "Độ vững của kết quả" in page and "10.000 mẫu, hạt giống 1784" in page
+    assert "đến 1%" in page  # the rounding rule
     (shown,) = pd.read_html(
         io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
     )
-    # the documented default: uniform multipliers per criterion, δ = 0.2, N = 1000, seed 1784
-    documented = sens.Settings(scheme="uniform", by="criterion", n=1000, delta=0.2, seed=1784)
+    # the documented default: uniform multipliers per criterion, δ = 0.2, N = 10,000, seed 1784
+    documented = sens.Settings(scheme="uniform", by="criterion", n=10_000, delta=0.2, seed=1784)
     study = sens.analyse(ctx.result, documented)
     for part in "ABC":
         own = study.units[study.units["part"] == part].set_index("unit").loc[shown["Đơn vị"]]
         assert shown[f"Phần {part}: mức"].tolist() == own["nominal_level"].tolist()
-        assert shown[f"Phần {part}: xác suất giữ mức (%)"].tolist() == pytest.approx(
-            (own["p_keep"] * 100).round(2).tolist()
+        shown_keep = shown[f"Phần {part}: xác suất giữ mức (%)"].astype(str)
+        assert [float(v.split(" ")[0].replace(",", ".")) for v in shown_keep] == pytest.approx(
+            sens.keep_percent(own["p_keep"], 10_000).tolist()
         )
+    # a unit at risk is named with the levels it would move to
+    vang = study.units[(study.units["part"] == "A") & (study.units["unit"] == "Huyện Phú Vang")]
+    words = sens.level_moves(vang.iloc[0], ["I", "II", "III"], 10_000)
+    assert f"Huyện Phú Vang ({words})" in page
 
 
 def test_unknown_option_is_explained_without_argparse_english(capsys):

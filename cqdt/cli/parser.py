@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from cqdt import __version__
 from cqdt.criteria import LEVELS
-from cqdt.sensitivity.settings import OFFERED
+from cqdt.sensitivity.settings import OFFERED, YES_NO
 
 DESCRIPTION = """\
 Chấm điểm, xếp hạng và công bố mức độ chính quyền điện tử (CQĐT) theo
@@ -359,6 +359,17 @@ def _add_sensitivity(commands: argparse._SubParsersAction) -> None:
     for flag, default, metavar, text in SENSITIVITY_INPUTS:
         sensitivity.add_argument(flag, default=default, metavar=metavar, help=text)
     for option in OFFERED:  # the sensitivity settings, from their one definition
+        if option.kind is bool:  # a flag without a value: its text when given, «có»
+            yes = next(text for text, value in YES_NO.items() if value)
+            sensitivity.add_argument(
+                option.flag,
+                dest=option.name,
+                action="store_const",
+                const=yes,
+                default=option.default_text,
+                help=option.help_text,
+            )
+            continue
         sensitivity.add_argument(
             option.flag,
             dest=option.name,

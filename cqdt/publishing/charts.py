@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cqdt.criteria import Part
+from cqdt.numbers import format_number
 
 LEVEL_COLOURS = {"I": "#2e7d32", "II": "#f9a825", "III": "#c62828", "IV": "#6d4c41"}
 OTHER_COLOUR = "#757575"
@@ -199,85 +200,137 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
 
 def _finish(fig: Figure, ax, xlabel: str, title: str, legend_columns: int = 0) -> Figure:
     """Axis label, title, legend below the chart (if any) and the common style."""
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_xlabel(xlabel, fontsize=TEXT)
+    ax.set_title(title, fontsize=TEXT + 1, loc="left")
+    ax.tick_params(labelsize=SMALL)
     if legend_columns:
-        fig.legend(loc="outside lower center", ncol=legend_columns, fontsize=7, frameon=False)
+        fig.legend(loc="outside lower center", ncol=legend_columns, fontsize=SMALL, frameon=False)
     _style(ax)
     return fig
 
 
+# --- sensitivity charts -------------------------------------------------------------------
+
+
+def _decimal_comma(axis, decimals: int = 2) -> None:
+    """Tick labels of an axis in Vietnamese: 0,2; 1.000."""
+    axis.set_major_formatter(lambda value, _: format_number(value, decimals))
+
+
 def rank_intervals(rows: pd.DataFrame, title: str) -> Figure:
     """Per unit, best nominal rank first: 5–95 % rank interval, median and nominal rank."""
-    fig = _figure(7.5, 0.24 * len(rows) + 1.5)
+    fig = _figure(0.24 * len(rows) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(rows))
     low, high = rows["rank_p05"].astype(float), rows["rank_p95"].astype(float)
-    ax.hlines(y, low, high, color="#90caf9", linewidth=5, label="Khoảng 5–95 % của thứ hạng")
+    ax.hlines(y, low, high, color="#90caf9", linewidth=5, label="Khoảng 5–95% của thứ hạng")
     ax.plot(rows["median_rank"].astype(float), y, "o", color="#1565c0", label="Hạng trung vị")
     ax.plot(rows["nominal_rank"].astype(float), y, "x", color="#c62828", label="Hạng chính thức")
-    ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
+    ax.set_yticks(y, rows["unit"], fontsize=SMALL, parse_math=False)
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _decimal_comma(ax.xaxis, 0)
     return _finish(fig, ax, "Thứ hạng (1 là cao nhất)", title, 3)
 
 
 def keep_level_bars(rows: pd.DataFrame, threshold: float, title: str) -> Figure:
-    """Probability (%) that each unit keeps its level; units under ``threshold`` in red."""
-    fig = _figure(7.5, 0.24 * len(rows) + 1.3)
+    """Probability (%) that each unit keeps its level, with its 95 % interval (± 2 standard
+    errors): at risk in red, near the cut-off (``near_cutoff``) in amber, others green."""
+    fig = _figure(0.24 * len(rows) + 1.7)
     ax = fig.add_subplot()
     y = np.arange(len(rows))
-    keep = rows["p_keep"].astype(float) * 100
-    colours = np.where(keep < threshold * 100, LEVEL_COLOURS["III"], LEVEL_COLOURS["I"])
-    ax.barh(y, keep, color=colours, height=0.72)
+    keep = rows["p_keep"].astype(float).to_numpy() * 100
+    near = rows["near_cutoff"].astype(bool).to_numpy()
+    state = np.where(near, "near", np.where(keep < threshold * 100, "risk", "keep"))
+    styles = {
+        "keep": (LEVEL_COLOURS["I"], "Giữ mức"),
+        "near": (LEVEL_COLOURS["II"], "Sát ngưỡng"),
+        "risk": (LEVEL_COLOURS["III"], "Có nguy cơ đổi mức"),
+    }
+    for key, (colour, label) in styles.items():
+        chosen = state == key
+        if chosen.any():
+            ax.barh(y[chosen], keep[chosen], color=colour, height=0.72, label=label)
+    error = 2 * rows["p_keep_se"].astype(float).to_numpy() * 100
+    ax.errorbar(keep, y, xerr=error, fmt="none", ecolor="#212121", elinewidth=0.8, capsize=2)
     ax.axvline(threshold * 100, color="#424242", linestyle="--", linewidth=0.9)
-    ax.set_yticks(y, rows["unit"], fontsize=8, parse_math=False)
+    ax.set_yticks(y, rows["unit"], fontsize=SMALL, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    label = f"Xác suất giữ mức chính thức (%); vạch đứt: {threshold:.0%}"
-    return _finish(fig, ax, label, title)
+    _decimal_comma(ax.xaxis, 0)
+    cut = format_number(threshold * 100)
+    label = f"Xác suất giữ mức chính thức (%); vạch đứt: {cut}%; gạch đen: ± 2 sai số chuẩn"
+    return _finish(fig, ax, label, title, 3)
 
 
-def tornado(rows: pd.DataFrame, delta: float, title: str) -> Figure:
-    """Mean |rank shift| when each group's weight alone goes down (left) or up (right) by δ."""
-    down = rows[rows["multiplier"] < 1].set_index("group")["mean_abs_shift"].astype(float)
-    up = rows[rows["multiplier"] > 1].set_index("group")["mean_abs_shift"].astype(float)
-    order = (down + up).sort_values(ascending=False).index
-    fig = _figure(7.5, 0.32 * len(order) + 1.4)
+def tornado(rows: pd.DataFrame, labels: tuple[str, str], title: str, most: int = 12) -> Figure:
+    """Mean |rank shift| when each factor alone goes to the low (left) or high (right) end of
+    its range (``labels`` say what the ends are); the ``most`` factors that move ranks most,
+    a factor whose move changes some unit's level marked «*»."""
+    low = rows[rows["end"] == "low"].set_index("factor")
+    high = rows[rows["end"] == "high"].set_index("factor")
+    effect = low["mean_abs_shift"].astype(float) + high["mean_abs_shift"].astype(float)
+    order = effect.sort_values(ascending=False, kind="stable").index[:most]
+    fig = _figure(0.3 * len(order) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(order))
-    ax.barh(y, -down[order], color="#c62828", height=0.6, label=f"Trọng số nhóm × {1 - delta:g}")
-    ax.barh(y, up[order], color="#2e7d32", height=0.6, label=f"Trọng số nhóm × {1 + delta:g}")
+    down = low.loc[order, "mean_abs_shift"].astype(float)
+    up = high.loc[order, "mean_abs_shift"].astype(float)
+    ax.barh(y, -down, color="#c62828", height=0.6, label=labels[0])
+    ax.barh(y, up, color="#2e7d32", height=0.6, label=labels[1])
     ax.axvline(0, color="#424242", linewidth=0.8)
-    ax.set_yticks(y, order, fontsize=8, parse_math=False)
+    changes = low.loc[order, "level_changes"].astype(int) + high.loc[order, "level_changes"]
+    names = [f"{code} *" if changed else str(code) for code, changed in changes.items()]
+    ax.set_yticks(y, names, fontsize=SMALL, parse_math=False)
     ax.invert_yaxis()
     limit = max(float(np.nanmax([down.max(), up.max(), 0])), 0.1) * 1.1
     ax.set_xlim(-limit, limit)
-    ax.xaxis.set_major_formatter(lambda value, _: f"{abs(value):g}".replace(".", ","))
-    return _finish(fig, ax, "Dịch chuyển hạng trung bình (bậc)", title, 2)
+    ax.xaxis.set_major_formatter(lambda value, _: format_number(abs(value), 2))
+    label = "Dịch chuyển hạng trung bình (bậc); * đổi mức ít nhất một đơn vị"
+    return _finish(fig, ax, label, title, 2)
 
 
 def sobol_indices(rows: pd.DataFrame, title: str) -> Figure:
     """First-order (S1) and total (ST) Sobol index per group, with their 95 % intervals."""
-    fig = _figure(7.5, 0.32 * len(rows) + 1.4)
+    fig = _figure(0.34 * len(rows) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(rows))
-    ax.barh(
-        y - 0.18,
-        rows["S1"],
-        xerr=rows["S1_conf"],
-        height=0.34,
-        color="#90caf9",
-        label="Chỉ số bậc một S1",
-    )
-    ax.barh(
-        y + 0.18,
-        rows["ST"],
-        xerr=rows["ST_conf"],
-        height=0.34,
-        color="#1565c0",
-        label="Chỉ số toàn phần ST",
-    )
-    ax.set_yticks(y, rows["group"], fontsize=8, parse_math=False)
+    bars = {"S1": ("#90caf9", "Chỉ số bậc một S1"), "ST": ("#1565c0", "Chỉ số toàn phần ST")}
+    for offset, (key, (colour, label)) in zip((-0.18, 0.18), bars.items(), strict=True):
+        ax.barh(
+            y + offset,
+            rows[key].astype(float),
+            xerr=rows[f"{key}_conf"].astype(float),
+            height=0.34,
+            color=colour,
+            label=label,
+            error_kw={"elinewidth": 0.8, "capsize": 2},
+        )
+    ax.set_yticks(y, rows["group"], fontsize=SMALL, parse_math=False)
     ax.invert_yaxis()
-    return _finish(fig, ax, "Phần phương sai của đầu ra do nhóm gây ra", title, 2)
+    ax.set_xlim(min(0.0, float((rows["S1"] - rows["S1_conf"]).min()) - 0.05), 1.05)
+    _decimal_comma(ax.xaxis, 1)
+    label = "Phần phương sai của đầu ra do nhóm gây ra; gạch đen: khoảng tin cậy 95%"
+    return _finish(fig, ax, label, title, 2)
+
+
+def running_estimates(rows: pd.DataFrame, threshold: float, title: str) -> Figure:
+    """The probability of keeping the level of a few units as the samples add up, each with
+    its band of ± 2 standard errors, and the at-risk cut-off."""
+    fig = _figure(2.9)
+    ax = fig.add_subplot()
+    palette = ["#1565c0", "#c62828", "#2e7d32", "#6d4c41", "#f9a825", "#757575"]
+    for colour, (unit, own) in zip(palette, rows.groupby("unit", sort=False), strict=False):
+        samples = own["samples"].to_numpy()
+        keep = own["p_keep"].to_numpy() * 100
+        band = 2 * own["se"].to_numpy() * 100
+        ax.fill_between(samples, keep - band, keep + band, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(samples, keep, color=colour, linewidth=1.2, label=unit)
+    ax.axhline(threshold * 100, color="#424242", linestyle="--", linewidth=0.9)
+    ax.set_xlim(0, float(rows["samples"].max()))
+    ax.set_ylabel("Xác suất giữ mức (%)", fontsize=TEXT)
+    _decimal_comma(ax.xaxis, 0)
+    _decimal_comma(ax.yaxis, 0)
+    columns = min(3, rows["unit"].nunique())
+    label = f"Số mẫu; vạch đứt: {format_number(threshold * 100)}%; dải màu: ± 2 sai số chuẩn"
+    return _finish(fig, ax, label, title, columns)

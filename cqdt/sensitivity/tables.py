@@ -1,7 +1,15 @@
-"""The study as Vietnamese tables (probabilities in %), and those tables written as CSV, XLSX.
+"""The study as Vietnamese tables, and those tables written as CSV, XLSX.
 
-Also the tables the reports present: the units at risk of changing level, and the official
-report's robustness table. Every number a report shows is a cell of one of these tables.
+Also what the reports present: the units at risk of changing level and those near the
+cut-off, the levels a unit would move to in words, and the official report's robustness
+table. Every number a report shows is a cell of one of these tables.
+
+Precision: a probability is printed in whole percent while the largest Monte Carlo standard
+error (0.5 / √N, at p = 50 %) exceeds 0.1 point, that is for N < 250,000, and to 0.1 % from
+there (:func:`percent_decimals`); a P(keep) that would round onto the at-risk cut-off from the
+other side keeps one more decimal, so a printed value never contradicts its unit's list.
+P(keep) is printed with its standard error. Sobol indices, whose intervals are about ±0.03 at
+best, are printed with 2 decimals.
 """
 
 from __future__ import annotations
@@ -16,8 +24,16 @@ import pandas as pd
 from cqdt import __version__
 from cqdt.criteria import LEVELS
 from cqdt.files import write_csv, write_workbook
-from cqdt.numbers import round_half_up
-from cqdt.sensitivity.settings import FACTOR_LEVELS, KEEP_LEVEL_SHARE, SCHEMES, Settings
+from cqdt.numbers import format_number, round_half_up
+from cqdt.sensitivity.settings import (
+    FACTOR_LEVELS,
+    KEEP_LEVEL_SHARE,
+    NEAR_CUTOFF_SE,
+    SCHEMES,
+    SOBOL_CELLS,
+    Settings,
+    sobol_base,
+)
 
 
 class Study(Protocol):
@@ -33,60 +49,121 @@ class Study(Protocol):
     @property
     def source(self) -> dict[str, str]: ...
     @property
+    def concentrations(self) -> pd.DataFrame: ...
+    @property
     def units(self) -> pd.DataFrame: ...
     @property
     def overall(self) -> pd.DataFrame: ...
     @property
     def convergence(self) -> pd.DataFrame: ...
     @property
+    def running(self) -> pd.DataFrame: ...
+    @property
     def sobol(self) -> pd.DataFrame: ...
     @property
     def one_at_a_time(self) -> pd.DataFrame: ...
+    @property
+    def leave_one_out(self) -> pd.DataFrame: ...
 
 
 OUTPUTS = {
     "mean_abs_shift": "Dịch chuyển hạng trung bình",
-    "share_level_changed": "Tỷ lệ đơn vị đổi mức",
+    "level_changes": "Số đơn vị đổi mức",
+    "converted": "Điểm quy đổi",
 }
-"""The two outputs of the Sobol analysis."""
+"""The outputs of the Sobol analysis (per part; the converted points per unit at risk)."""
 
 STATISTICS = {
     "spearman_median": "Tương quan Spearman với xếp hạng chính thức (trung vị)",
     "spearman_p05": "Tương quan Spearman với xếp hạng chính thức (mức 5%)",
     "mean_abs_shift": "Dịch chuyển hạng trung bình (bậc)",
-    "share_moved": "Tỷ lệ đơn vị dịch chuyển quá k bậc",
-    "p_keep": "Xác suất giữ mức (chênh lớn nhất giữa các đơn vị)",
-    "p_top_k": "Xác suất trong k hạng đầu (chênh lớn nhất giữa các đơn vị)",
-    "rank_p05": "Hạng mức 5% (chênh lớn nhất giữa các đơn vị)",
-    "rank_p50": "Hạng trung vị (chênh lớn nhất giữa các đơn vị)",
-    "rank_p95": "Hạng mức 95% (chênh lớn nhất giữa các đơn vị)",
+    "share_moved": "Tỷ lệ đơn vị dịch chuyển quá k bậc (%)",
+    "p_keep": "Xác suất giữ mức (%; lớn nhất giữa các đơn vị)",
+    "p_top_k": "Xác suất trong k hạng đầu (%; lớn nhất giữa các đơn vị)",
 }
-"""Vietnamese names of the convergence statistics."""
+"""Vietnamese names of the convergence statistics (probabilities in %, their errors in
+percentage points)."""
 
 UNITS_SHEET, OVERALL_SHEET = "Theo đơn vị", "Tổng thể"
-CONVERGENCE_SHEET, SOBOL_SHEET, OAT_SHEET = "Hội tụ", "Chỉ số Sobol", "Một nhân tố"
+CONVERGENCE_SHEET, RUNNING_SHEET = "Hội tụ", "Ước lượng dần"
+SOBOL_SHEET, OAT_SHEET = "Chỉ số Sobol", "Một nhân tố"
+LEAVE_OUT_SHEET, EQUIVALENCE_SHEET = "Bỏ từng nhóm", "Tương đương δ"
 SETTINGS_SHEET = "Thông số"
+YES = "có"
 
 
-def as_percent(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Probabilities as percentages with two decimals, rounded half up (97.25)."""
-    return round_half_up(np.asarray(values, dtype=float) * 100, 2)
+def percent_decimals(n: int) -> int:
+    """Decimals of a probability in % that N samples support: 0 while the largest standard
+    error, 50 / √N points, exceeds 0.1 point (N < 250,000), else 1."""
+    return 0 if 50 / np.sqrt(n) > 0.1 else 1
+
+
+def as_percent(values: pd.Series | np.ndarray, n: int) -> np.ndarray:
+    """Probabilities in % rounded half up to what N supports (:func:`percent_decimals`)."""
+    rounded = round_half_up(np.asarray(values, dtype=float) * 100, percent_decimals(n))
+    return np.asarray(rounded) + 0.0
+
+
+def keep_percent(values: pd.Series | np.ndarray, n: int) -> np.ndarray:
+    """P(keep) in % as :func:`as_percent`, with one more decimal where rounding would carry it
+    onto the at-risk cut-off from the other side (94.6 % is not printed 95 %)."""
+    values = np.asarray(values, dtype=float)
+    shown = as_percent(values, n)
+    cutoff = KEEP_LEVEL_SHARE * 100
+    crossed = (values * 100 < cutoff) != (shown < cutoff)
+    finer = round_half_up(values * 100, percent_decimals(n) + 1)
+    return np.where(crossed, finer, shown) + 0.0
+
+
+def standard_error_points(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A standard error of a probability in percentage points, to 0.1 (0.05 → 0.1)."""
+    return np.asarray(round_half_up(np.asarray(values, dtype=float) * 100, 1)) + 0.0
+
+
+def _rounded(values: pd.Series, decimals: int) -> np.ndarray:
+    """Rounded half up, without a negative zero («-0,00»)."""
+    return np.asarray(round_half_up(values.astype(float), decimals)) + 0.0
+
+
+def _number(value: float) -> str:
+    return format_number(value, 4)
 
 
 def settings_table(result: Study) -> pd.DataFrame:
     """What the run did and from what: enough to explain and repeat it."""
     s, source = result.settings, result.source
+    concentration = (
+        _number(s.concentration)
+        if s.concentration
+        else "theo δ (mỗi phần một độ tập trung, xem bảng «Tương đương δ»)"
+    )
     rows = [
         ("Cấp đánh giá", LEVELS[result.level].capitalize()),
         ("Năm đánh giá", str(result.year)),
         ("Cách lấy mẫu trọng số", f"{s.scheme}: {SCHEMES[s.scheme]}"),
         ("Mức nhân tố", f"{s.by}: {FACTOR_LEVELS[s.by]}"),
-        ("Số mẫu N", str(s.n)),
-        ("δ (biên độ hệ số nhân, Sobol, một nhân tố)", str(s.delta)),
-        ("Độ tập trung Dirichlet", str(s.concentration)),
+        ("Số mẫu N", format_number(s.n, 0)),
+        ("δ (biên độ hệ số nhân)", _number(s.delta)),
+        ("Độ tập trung Dirichlet", concentration),
+        (
+            "Biên độ điểm thẩm định (± phần của điểm tối đa)",
+            _number(s.point_range) if s.point_range else "không dùng",
+        ),
+        (
+            "Biên độ ngưỡng mức (± điểm phần trăm)",
+            _number(s.threshold_range) if s.threshold_range else "không dùng",
+        ),
+        ("Bỏ lần lượt từng nhóm", YES if s.leave_one_out else "không"),
         ("Hạt giống ngẫu nhiên", str(s.seed)),
         ("k (k hạng đầu; dịch chuyển quá k bậc)", str(s.top_k)),
-        ("Cỡ mẫu gốc Sobol (SALib)", str(s.sobol_n)),
+        ("Cỡ mẫu gốc Sobol (SALib)", sobol_text(s.sobol_n, result.units["unit"].nunique())),
+        ("Ngưỡng «có nguy cơ đổi mức»", f"giữ mức dưới {format_number(KEEP_LEVEL_SHARE * 100)}%"),
+        (
+            "«Sát ngưỡng»",
+            f"xác suất giữ mức cách {format_number(KEEP_LEVEL_SHARE * 100)}% không quá "
+            f"{NEAR_CUTOFF_SE} sai số chuẩn Monte Carlo",
+        ),
+        ("Làm tròn xác suất", precision_rule(s.n)),
         ("Bộ tiêu chí", f"{source['criteria_file']}, phiên bản {source['criteria_version']}"),
         ("SHA-256 bộ tiêu chí", source["criteria_sha256"]),
         ("Tệp khảo sát", source["survey_file"]),
@@ -96,96 +173,210 @@ def settings_table(result: Study) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Mục", "Nội dung"])
 
 
+def sobol_text(sobol_n: int, units: int) -> str:
+    """The Sobol base sample asked for and, if fewer, the one used (:func:`sobol_base`)."""
+    if not sobol_n:
+        return "không tính"
+    used = sobol_base(sobol_n, units)
+    text = format_number(sobol_n, 0)
+    if used < sobol_n:
+        text += (
+            f", dùng {format_number(used, 0)} vì {format_number(units, 0)} đơn vị (cỡ mẫu × số "
+            f"đơn vị không quá {format_number(SOBOL_CELLS, 0)})"
+        )
+    return text
+
+
+def precision_rule(n: int) -> str:
+    """The rounding rule of probabilities, in words, with this N's largest standard error."""
+    largest = format_number(50 / np.sqrt(n), 2)
+    unit = "1%" if percent_decimals(n) == 0 else "0,1%"
+    return (
+        f"đến {unit}: với N = {format_number(n, 0)} mẫu, sai số chuẩn Monte Carlo của một xác "
+        f"suất p là √(p(1 − p)/N), lớn nhất {largest} điểm % (ở p = 50%); xác suất giữ mức ghi "
+        "kèm sai số chuẩn của nó"
+    )
+
+
+def level_moves(row: pd.Series, levels: list[str], n: int) -> str:
+    """Where a unit would be, in words: «giữ mức II: 62%; lên mức I: 38%» (levels printed at
+    0 % left out; «không xếp được mức» for samples without a level)."""
+    nominal = row["nominal_level"]
+    order = levels.index(nominal) if nominal in levels else len(levels)
+    parts = []
+    chances = {name: row[f"p_level_{name}"] for name in levels}
+    chances[""] = max(1 - sum(chances.values()), 0.0)
+    for name, chance in sorted(chances.items(), key=lambda item: -item[1]):
+        shown = float(as_percent(np.array([chance]), n)[0])
+        if shown <= 0:
+            continue
+        if name == nominal:
+            words = f"giữ mức {name}"
+        elif not name:
+            words = "không xếp được mức"
+        else:
+            words = f"{'lên' if levels.index(name) < order else 'xuống'} mức {name}"
+        parts.append(f"{words}: {format_number(shown, percent_decimals(n))}%")
+    return "; ".join(parts)
+
+
+def _level_names(units: pd.DataFrame) -> list[str]:
+    return [c.removeprefix("p_level_") for c in units.columns if c.startswith("p_level_")]
+
+
 def tables(result: Study) -> dict[str, pd.DataFrame]:
     """Every table of a run with Vietnamese headers (probabilities in %), by sheet title.
 
     Built anew at each call: use ``result.tables``, built once per result.
     """
-    k = result.settings.top_k
+    s = result.settings
+    k, n = s.top_k, s.n
     units = result.units
-    level_columns = [c for c in units.columns if c.startswith("p_level_")]
+    names = _level_names(units)
     unit_table = pd.DataFrame(
         {
             "Đơn vị": units["unit"],
             "Phần": units["part"],
-            "Hạng chính thức": units["nominal_rank"],
             "Mức chính thức": units["nominal_level"],
+            "Ngưỡng gần nhất": ("mức " + units["nearest_threshold"]).fillna(""),
+            "Sát ngưỡng": np.where(units["near_cutoff"], YES, ""),
+            "Hạng chính thức": units["nominal_rank"],
+            "Điểm quy đổi": units["converted"],
+            "Cách ngưỡng (điểm; + là trên ngưỡng)": _rounded(units["threshold_distance"], 2),
             "Hạng trung vị": units["median_rank"].astype("Int64"),
             "Hạng mức 5%": units["rank_p05"].astype("Int64"),
             "Hạng mức 95%": units["rank_p95"].astype("Int64"),
-            f"Xác suất trong {k} hạng đầu (%)": as_percent(units["p_top_k"]),
-            "Xác suất giữ mức (%)": as_percent(units["p_keep"]),
-            **{
-                f"Xác suất mức {c.removeprefix('p_level_')} (%)": as_percent(units[c])
-                for c in level_columns
-            },
+            f"Xác suất trong {k} hạng đầu (%)": as_percent(units["p_top_k"], n),
+            "Xác suất giữ mức (%)": keep_percent(units["p_keep"], n),
+            "Sai số chuẩn (điểm %)": standard_error_points(units["p_keep_se"]),
+            **{f"Xác suất mức {x} (%)": as_percent(units[f"p_level_{x}"], n) for x in names},
         }
-    ).dropna(axis=1, how="all")
+    )
+    unit_table = unit_table.dropna(axis=1, how="all")
     overall = result.overall
     overall_table = pd.DataFrame(
         {
             "Phần": overall["part"],
             "Số đơn vị được xếp hạng": overall["units"],
-            "Spearman trung vị": round_half_up(overall["spearman_median"], 4),
-            "Spearman mức 5%": round_half_up(overall["spearman_p05"], 4),
-            "Dịch chuyển hạng trung bình (bậc)": round_half_up(overall["mean_abs_shift"], 4),
-            f"Tỷ lệ đơn vị dịch chuyển quá {k} bậc (%)": as_percent(overall["share_moved"]),
-            "Số đơn vị đổi mức trong hơn 5% mẫu": overall["units_level_unstable"],
+            "Spearman trung vị": _rounded(overall["spearman_median"], 3),
+            "Spearman mức 5%": _rounded(overall["spearman_p05"], 3),
+            "Dịch chuyển hạng trung bình (bậc)": _rounded(overall["mean_abs_shift"], 2),
+            f"Tỷ lệ đơn vị dịch chuyển quá {k} bậc (%)": as_percent(overall["share_moved"], n),
+            "Số đơn vị có nguy cơ đổi mức": overall["units_at_risk"],
+            "Số đơn vị sát ngưỡng": overall["units_near_cutoff"],
         }
     )
     conv = result.convergence
+    scale = np.where(conv["probability"], 100.0, 1.0)
     convergence_table = pd.DataFrame(
         {
             "Phần": conv["part"],
             "Chỉ số": conv["statistic"].map(STATISTICS).str.replace("k", str(k)),
-            "Giá trị với N/2": round_half_up(conv["half"], 4),
-            "Giá trị với N": round_half_up(conv["full"], 4),
-            "Chênh lệch lớn nhất": round_half_up(conv["max_difference"], 4),
+            **{
+                title: _rounded(conv[column] * scale, 2)
+                for title, column in {
+                    "Giá trị với N": "value",
+                    "Nửa đầu": "first_half",
+                    "Nửa sau": "second_half",
+                    "Chênh lệch giữa hai nửa": "half_difference",
+                    "Sai số chuẩn (nhị thức)": "se",
+                    "Sai số chuẩn (trung bình theo lô)": "batch_se",
+                }.items()
+            },
+        }
+    )
+    running = result.running
+    running_table = pd.DataFrame(
+        {
+            "Phần": running["part"],
+            "Đơn vị": running["unit"],
+            "Số mẫu": running["samples"],
+            "Xác suất giữ mức (%)": _rounded(running["p_keep"] * 100, 2),
+            "Sai số chuẩn (điểm %)": _rounded(running["se"] * 100, 2),
         }
     )
     sobol = result.sobol
+    output = sobol["output"].map(OUTPUTS)
+    output = output.where(sobol["unit"].isna(), output + " của " + sobol["unit"].fillna(""))
     sobol_table = pd.DataFrame(
         {
+            "Phần": sobol["part"],
+            "Đầu ra": output,
             "Nhóm": sobol["group"],
             "Tên nhóm": sobol["name"],
-            "Đầu ra": sobol["output"].map(OUTPUTS),
-            "Chỉ số bậc một S1": round_half_up(sobol["S1"].astype(float), 4),
-            "Khoảng tin cậy 95% của S1 (±)": round_half_up(sobol["S1_conf"].astype(float), 4),
-            "Chỉ số toàn phần ST": round_half_up(sobol["ST"].astype(float), 4),
-            "Khoảng tin cậy 95% của ST (±)": round_half_up(sobol["ST_conf"].astype(float), 4),
+            "Chỉ số bậc một S1": _rounded(sobol["S1"], 2),
+            "Khoảng tin cậy 95% của S1 (±)": _rounded(sobol["S1_conf"], 2),
+            "Chỉ số toàn phần ST": _rounded(sobol["ST"], 2),
+            "Khoảng tin cậy 95% của ST (±)": _rounded(sobol["ST_conf"], 2),
         }
     )
     oat = result.one_at_a_time
+    weight = oat["kind"] == "weight"
     oat_table = pd.DataFrame(
         {
-            "Nhóm": oat["group"],
-            "Tên nhóm": oat["name"],
-            "Hệ số nhân": round_half_up(oat["multiplier"].astype(float), 4),
-            "Dịch chuyển hạng trung bình (bậc)": round_half_up(
-                oat["mean_abs_shift"].astype(float), 4
-            ),
+            "Phần": oat["part"],
+            "Nhân tố": oat["factor"],
+            "Tên": oat["name"],
+            "Đầu": oat["end"].map({"low": "thấp", "high": "cao"}),
+            "Tỷ trọng trong phần hoặc ngưỡng (%)": _rounded(oat["value"] * 100, 2),
+            "Dịch chuyển hạng trung bình (bậc)": _rounded(oat["mean_abs_shift"], 2),
             "Dịch chuyển hạng lớn nhất (bậc)": oat["max_abs_shift"].astype("Int64"),
-            "Số lượt đơn vị đổi mức": oat["level_changes"].astype("Int64"),
+            "Số đơn vị đổi mức": oat["level_changes"].astype("Int64"),
+            "Đơn vị đổi mức": oat["units_changed"].map("; ".join),
         }
     )
-    return {
+    oat_table["Nhân tố"] = oat_table["Nhân tố"].where(weight, "ngưỡng " + oat["factor"])
+    leave = result.leave_one_out
+    changed = leave["level"].fillna("") != leave["nominal_level"].fillna("")
+    leave_table = pd.DataFrame(
+        {
+            "Đơn vị": leave["unit"],
+            "Phần": leave["part"],
+            "Nhóm bỏ ra": leave["group"],
+            "Tên nhóm": leave["name"],
+            "Mức chính thức": leave["nominal_level"],
+            "Mức khi bỏ nhóm": leave["level"],
+            "Đổi mức": np.where(changed, YES, ""),
+            "Hạng chính thức": leave["nominal_rank"],
+            "Hạng khi bỏ nhóm": leave["rank"],
+        }
+    )
+    equivalence = result.concentrations
+    equivalence_table = pd.DataFrame(
+        {
+            "Phần": equivalence["part"],
+            "Số nhân tố": equivalence["factors"],
+            "δ": _rounded(equivalence["delta"], 3),
+            "Độ tập trung Dirichlet": _rounded(equivalence["concentration"], 0),
+            "Hệ số biến thiên của trọng số (%)": _rounded(equivalence["variation"] * 100, 1),
+        }
+    )
+    sheets = {
         SETTINGS_SHEET: settings_table(result),
         UNITS_SHEET: unit_table,
         OVERALL_SHEET: overall_table,
         CONVERGENCE_SHEET: convergence_table,
+        RUNNING_SHEET: running_table,
         SOBOL_SHEET: sobol_table,
         OAT_SHEET: oat_table,
+        EQUIVALENCE_SHEET: equivalence_table,
     }
+    if s.leave_one_out:
+        sheets[LEAVE_OUT_SHEET] = leave_table
+    return sheets
 
 
 CSV_NAMES = {
     UNITS_SHEET: "theo-don-vi",
     OVERALL_SHEET: "tong-the",
     CONVERGENCE_SHEET: "hoi-tu",
+    RUNNING_SHEET: "uoc-luong-dan",
     SOBOL_SHEET: "sobol",
     OAT_SHEET: "mot-nhan-to",
+    EQUIVALENCE_SHEET: "tuong-duong-delta",
+    LEAVE_OUT_SHEET: "bo-tung-nhom",
 }
-"""File-name part of each table's CSV."""
+"""File-name part of each table's CSV (the tables of options left off are not written)."""
 
 
 def write_tables(result: Study, folder: Path, warnings: Sequence[str] = ()) -> list[Path]:
@@ -199,6 +390,7 @@ def write_tables(result: Study, folder: Path, warnings: Sequence[str] = ()) -> l
     written = [
         write_csv(sheets[title], folder / f"{stem}-{name}.csv", warnings)
         for title, name in CSV_NAMES.items()
+        if title in sheets
     ]
     written.append(write_workbook(sheets, folder / f"{stem}.xlsx", warnings))
     return written
@@ -210,17 +402,36 @@ def part_rows(table: pd.DataFrame, part: str) -> pd.DataFrame:
 
 
 def at_risk(study: Study, part: str) -> pd.DataFrame:
-    """Units of a part that change level in more than 5 % of samples, most at risk first."""
+    """Units of a part that change level in more than 5 % of samples, beyond the Monte Carlo
+    error (not near the cut-off), most at risk first."""
     rows = part_rows(study.units, part)
-    return rows[rows["p_keep"] < KEEP_LEVEL_SHARE].sort_values("p_keep")
+    return rows[(rows["p_keep"] < KEEP_LEVEL_SHARE) & ~rows["near_cutoff"]].sort_values("p_keep")
+
+
+def near_cutoff(study: Study, part: str) -> pd.DataFrame:
+    """Units of a part whose P(keep) is within two standard errors of the at-risk cut-off:
+    on one side or the other depending on the seed; lowest first."""
+    rows = part_rows(study.units, part)
+    return rows[rows["near_cutoff"]].sort_values("p_keep")
 
 
 def robustness_table(study: Study, titles: dict[str, str]) -> pd.DataFrame:
-    """Per unit, for each part: the official level and the probability of keeping it (%)."""
+    """Per unit, for each part: the official level and the probability of keeping it (%),
+    «sát ngưỡng» after it when it is within two standard errors of the cut-off."""
+    n = study.settings.n
     columns = {}
     for part in titles:
         rows = part_rows(study.units, part).set_index("unit")
+        shown = keep_percent(rows["p_keep"], n)
+        decimals = np.where(shown % 1 == 0, 0, 1 + percent_decimals(n))
+        text = [
+            "–" if np.isnan(value) else format_number(value, int(d), fixed=True)
+            for value, d in zip(shown, decimals, strict=True)
+        ]
+        marks = np.where(rows["near_cutoff"], " (sát ngưỡng)", "")
         columns[f"Phần {part}: mức"] = rows["nominal_level"]
-        columns[f"Phần {part}: xác suất giữ mức (%)"] = as_percent(rows["p_keep"])
+        columns[f"Phần {part}: xác suất giữ mức (%)"] = [
+            t + m for t, m in zip(text, marks, strict=True)
+        ]
     table = pd.DataFrame(columns)
     return table.rename_axis("Đơn vị").reset_index()

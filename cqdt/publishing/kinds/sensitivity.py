@@ -31,12 +31,21 @@ from cqdt.publishing.html import (
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scoring import ScoreResult
-from cqdt.sensitivity.settings import SettingsFields
+from cqdt.sensitivity.settings import SettingsFields, sobol_base
 from cqdt.tables import part_titles
 from cqdt.workspace import Workspace
 
 AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
+NEGLIGIBLE = 0.05
+"""A total Sobol index whose 95 % interval stays below this is called negligible."""
+SIMPLEX_WARNING = (
+    "Cách lấy mẫu simplex coi mọi cách chia điểm trong phần là có thể như nhau, xoay quanh tỷ "
+    "trọng bằng nhau giữa các nhân tố chứ không quanh tỷ trọng chính thức: nó trả lời câu hỏi "
+    "«nếu trọng số có thể là bất kỳ», không phải «nếu trọng số chính thức khác đi một chút». "
+    "Mức «có nguy cơ» theo cách này không nói gì về độ vững của trọng số chính thức."
+)
+"""What ``simplex`` answers, said wherever it is used."""
 
 
 class Parameters(SettingsFields, NotebookParameters):  # type: ignore[misc, valid-type]
@@ -102,53 +111,114 @@ def plan(
     if workspace.units_file.exists():
         inputs["units"] = hashed_input(workspace.units_file)
     cs = result.criteria
+    note = (
+        f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {settings.n} mẫu trọng số "
+        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
+    )
+    if settings.scheme == "simplex":
+        note += f"\nCảnh báo: {SIMPLEX_WARNING}"
     outcome = params.outcome(
         f"{level}-{chosen}",
         inputs,
         criteria={"version": cs.version, "status": cs.status, "label": cs.status_label},
         synthetic=workspace.synthetic,
         unit_count=len(result.points),
-        note=f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {settings.n} mẫu trọng số "
-        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}",
+        note=note,
     )
     return [outcome]
 
 
-def percent(value: float) -> str:
-    """``97,5%``."""
-    return f"{format_number(value * 100, 1)}%"
+# --- sentences from the tables' numbers ----------------------------------------------------
 
 
-def _ordered(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
-    """The units of a part, best nominal rank first (units without a rank last)."""
-    rows = sens.part_rows(study.units, part)
-    return rows.sort_values(["nominal_rank", "unit"], na_position="last")
+def percent(value: float, n: int) -> str:
+    """A probability in % to what N supports: ``97%``."""
+    shown = sens.as_percent([value], n)[0]
+    return f"{format_number(shown, sens.percent_decimals(n))}%"
 
 
-def _named(rows: pd.DataFrame) -> str:
-    """``Phú Vang (38%), A Lưới (22%)``: chance of changing level; the rest counted."""
+def _level_names(study: sens.SensitivityResult) -> list[str]:
+    return [c.removeprefix("p_level_") for c in study.units.columns if c.startswith("p_level_")]
+
+
+def _named(rows: pd.DataFrame, study: sens.SensitivityResult) -> str:
+    """``Huyện Phú Vang (giữ mức I: 74%; xuống mức II: 26%), …``; beyond ten, counted."""
+    names, n = _level_names(study), study.settings.n
     named = [
-        f"{esc(r.unit)} ({percent(1 - r.p_keep)})" for r in rows.head(AT_RISK_NAMED).itertuples()
+        f"{esc(r['unit'])} ({esc(sens.level_moves(r, names, n))})"
+        for _, r in rows.head(AT_RISK_NAMED).iterrows()
     ]
     if len(rows) > AT_RISK_NAMED:
         named.append(f"và {len(rows) - AT_RISK_NAMED} đơn vị khác")
-    return ", ".join(named)
+    return "; ".join(named)
+
+
+def _index(value: float, conf: float) -> str:
+    return f"{format_number(value, 2, fixed=True)} ± {format_number(conf, 2, fixed=True)}"
+
+
+def sobol_sentence(rows: pd.DataFrame, subject: str, base: int) -> str:
+    """What the total indices of one output say about its groups, only as far as their 95 %
+    intervals allow: the leading group if its interval is clear of the next one's, the
+    groups whose interval stays under :data:`NEGLIGIBLE`; otherwise that it cannot be told."""
+    if (rows[["ST", "ST_conf"]] == 0).all().all():
+        return f"{subject} không đổi ở mọi mẫu: không có ảnh hưởng nào để chia."
+    ordered = rows.sort_values("ST", ascending=False)
+    top, second = ordered.iloc[0], ordered.iloc[1]
+    if top["ST"] - top["ST_conf"] > second["ST"] + second["ST_conf"]:
+        text = (
+            f"{subject} phụ thuộc nhiều nhất vào {esc(top['group'])} ({esc(top['name'])}): "
+            f"chỉ số Sobol toàn phần {_index(top['ST'], top['ST_conf'])}, khoảng tin cậy 95% "
+            f"tách khỏi {esc(second['group'])} ({_index(second['ST'], second['ST_conf'])})"
+        )
+    else:
+        text = (
+            f"{subject}: chưa đủ chính xác để chỉ ra nhóm ảnh hưởng nhiều nhất, vì khoảng tin "
+            f"cậy 95% của {esc(top['group'])} ({_index(top['ST'], top['ST_conf'])}) và "
+            f"{esc(second['group'])} ({_index(second['ST'], second['ST_conf'])}) chồng lên nhau "
+            f"với cỡ mẫu Sobol {format_number(base, 0)}"
+        )
+    small = rows[rows["ST"] + rows["ST_conf"] < NEGLIGIBLE]
+    if len(small):
+        listed = ", ".join(esc(g) for g in small["group"])
+        text += f"; ảnh hưởng của {listed} không đáng kể (ST dưới {format_number(NEGLIGIBLE)})"
+    return text + "."
+
+
+def sobol_sentences(study: sens.SensitivityResult, part: str, units: int) -> list[str]:
+    """The Sobol sentences of one part: level changes, then each unit at risk's points."""
+    rows = study.sobol[study.sobol["part"] == part]
+    base = sobol_base(study.settings.sobol_n, units)
+    sentences = []
+    changes = rows[rows["output"] == "level_changes"]
+    if len(changes):
+        sentences.append(sobol_sentence(changes, "Số đơn vị đổi mức", base))
+    own = rows[rows["output"] == "converted"]
+    for unit, unit_rows in own.groupby("unit", sort=False):
+        subject = f"Điểm quy đổi của {esc(unit)} (điểm quyết định mức của đơn vị)"
+        sentences.append(sobol_sentence(unit_rows, subject, base))
+    return sentences
 
 
 def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) -> list[str]:
-    """The conclusion, one sentence per part and one on the groups, from the tables' numbers."""
+    """The conclusion, one sentence per part, those Sobol indices support, and convergence."""
     sentences = []
     overall = study.overall.set_index("part")
+    n, units = study.settings.n, study.units["unit"].nunique()
+    if study.settings.scheme == "simplex":
+        sentences.append(f"<strong>Lưu ý:</strong> {esc(SIMPLEX_WARNING)}")
     for part, title in titles.items():
         rows = sens.part_rows(study.units, part).dropna(subset=["p_keep"])
-        risky = sens.at_risk(study, part)
-        keep = len(rows) - len(risky)
+        risky, near = sens.at_risk(study, part), sens.near_cutoff(study, part)
+        keep = int((rows["p_keep"] >= sens.KEEP_LEVEL_SHARE).sum())
         text = (
             f"Phần {esc(title)}: {keep}/{len(rows)} đơn vị giữ mức trong ít nhất "
-            f"{percent(sens.KEEP_LEVEL_SHARE)} số mẫu"
+            f"{percent(sens.KEEP_LEVEL_SHARE, n)} số mẫu"
         )
         if len(risky):
-            text += f"; đổi mức (tỷ lệ số mẫu): {_named(risky)}"
+            text += f"; có nguy cơ đổi mức: {_named(risky, study)}"
+        if len(near):
+            text += f"; sát ngưỡng (bên nào tùy hạt giống): {_named(near, study)}"
         row = overall.loc[part]
         text += (
             f". Tương quan Spearman trung vị với xếp hạng chính thức "
@@ -156,27 +226,33 @@ def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) 
             f"{format_number(row['mean_abs_shift'], 2)} bậc."
         )
         sentences.append(text)
-    sobol = study.sobol[study.sobol["output"] == "share_level_changed"]
-    if len(sobol) and sobol["ST"].max() > 0:
-        top = sobol.loc[sobol["ST"].idxmax()]
-        sentences.append(
-            f"Nhóm có ảnh hưởng lớn nhất đến việc đổi mức là {esc(top['group'])} "
-            f"({esc(top['name'])}), chỉ số Sobol toàn phần {format_number(top['ST'], 2)}."
-        )
+        sentences += sobol_sentences(study, part, units)
     sentences.append(convergence_sentence(study))
     return sentences
 
 
 def convergence_sentence(study: sens.SensitivityResult) -> str:
-    """Whether N was enough, from the largest change of a probability between N/2 and N."""
+    """Whether N was enough: no claim below the minimum N; otherwise from the largest 95 %
+    half-width of a probability (2 standard errors, binomial or batch means)."""
+    n = study.settings.n
+    if n < sens.MIN_STABLE_N:
+        return (
+            f"Với N = {format_number(n, 0)} mẫu (ít hơn {format_number(sens.MIN_STABLE_N, 0)}) "
+            "không thể nói kết quả đã ổn định: hãy chạy lại với N lớn hơn."
+        )
+    rows = study.convergence[study.convergence["probability"]]
+    widest = 2 * float(rows[["se", "batch_se"]].max(axis=1).max())
+    width = format_number(widest * 100, 2)
+    tolerance = format_number(sens.CONVERGENCE_TOLERANCE * 100)
     if study.converged:
         return (
-            f"Với N = {study.settings.n} mẫu, các xác suất thay đổi không quá "
-            f"{percent(sens.CONVERGENCE_TOLERANCE)} giữa N/2 và N: kết quả đủ ổn định."
+            f"Với N = {format_number(n, 0)} mẫu, mọi xác suất có khoảng tin cậy 95% không rộng "
+            f"quá ± {width} điểm % (giới hạn ± {tolerance} điểm %): kết quả đủ ổn định; chỉ các "
+            "đơn vị «sát ngưỡng» có thể ở bên này hay bên kia ngưỡng tùy hạt giống."
         )
     return (
-        f"Các xác suất còn thay đổi hơn {percent(sens.CONVERGENCE_TOLERANCE)} giữa N/2 và "
-        f"N = {study.settings.n}: nên chạy lại với N lớn hơn."
+        f"Với N = {format_number(n, 0)} mẫu, có xác suất còn sai số ± {width} điểm % (quá giới "
+        f"hạn ± {tolerance} điểm %): nên chạy lại với N lớn hơn."
     )
 
 
@@ -187,6 +263,8 @@ def cover(ctx: SensitivityContext) -> HTML:
     """Title page: level, year, criteria and its status, the warnings every page carries."""
     cs, p = ctx.result.criteria, ctx.params
     marking, sentences = warning_html(ctx)
+    if ctx.study.settings.scheme == "simplex":
+        sentences += f'<p class="canh-bao">{esc(SIMPLEX_WARNING)}</p>'
     return HTML(
         f"""<section class="cover">
 <p class="running-header">Độ nhạy theo trọng số, {esc(LEVELS[cs.level])} năm {p.year}</p>
@@ -205,55 +283,131 @@ def cover(ctx: SensitivityContext) -> HTML:
     )
 
 
+SCHEME_MEANINGS = {
+    "uniform": "Nhân trọng số của mỗi nhân tố với một hệ số rút đều trong [1 − δ; 1 + δ], độc "
+    "lập với nhau, rồi chia lại điểm trong phần. Xoay quanh trọng số chính thức; δ nói trọng "
+    "số được phép lệch bao nhiêu.",
+    "dirichlet": "Rút tỷ trọng của các nhân tố trong phần theo phân phối Dirichlet có trung "
+    "bình đúng bằng tỷ trọng chính thức; độ tập trung càng lớn, tỷ trọng càng gần chính thức. "
+    "Khi độ tập trung để 0, mỗi phần lấy độ tập trung cho trọng số dao động như uniform với "
+    "cùng δ (bảng dưới), nên hai cách so sánh được với nhau.",
+    "simplex": "Mọi cách chia điểm trong phần đều có thể như nhau (Dirichlet toàn số 1): xoay "
+    "quanh tỷ trọng bằng nhau, không quanh tỷ trọng chính thức. Dùng để hỏi «nếu trọng số có "
+    "thể là bất kỳ», không để đánh giá độ vững của trọng số chính thức.",
+}
+"""What each scheme means, for the report's method section and the README."""
+
+
 def method(ctx: SensitivityContext) -> HTML:
-    """The question in plain words, and how the weights were sampled."""
-    s = ctx.study.settings
+    """The question in plain words, the schemes, what else varies, how precise it is."""
+    study = ctx.study
+    s = study.settings
     by = "mỗi tiêu chí" if s.by == "criterion" else "mỗi nhóm tiêu chí"
-    scheme = {
-        "uniform": f"nhân trọng số của {by} với một hệ số rút ngẫu nhiên đều trong khoảng "
-        f"[{format_number(1 - s.delta)}; {format_number(1 + s.delta)}] (δ = "
-        f"{format_number(s.delta)})",
-        "dirichlet": f"rút tỷ trọng của {by} trong phần theo phân phối Dirichlet quanh tỷ trọng "
-        f"chính thức, độ tập trung {format_number(s.concentration)} (càng lớn càng gần tỷ "
-        "trọng chính thức)",
-        "simplex": f"rút tỷ trọng của {by} trong phần đều trên mọi cách chia có thể "
-        "(Dirichlet toàn số 1)",
-    }[s.scheme]
+    schemes = pd.DataFrame(
+        {
+            "Cách lấy mẫu": [f"{k} (dùng ở đây)" if k == s.scheme else k for k in SCHEME_MEANINGS],
+            "Ý nghĩa": list(SCHEME_MEANINGS.values()),
+        }
+    )
+    extra = []
+    if s.threshold_range:
+        extra.append(
+            f"mỗi ngưỡng xếp mức dao động đều trong ± {format_number(s.threshold_range)} điểm "
+            "phần trăm (ngưỡng mức thấp nhất 0% giữ nguyên)"
+        )
+    if s.point_range:
+        extra.append(
+            "điểm các tiêu chí do người thẩm định cho (cách chấm direct) của từng đơn vị dao "
+            f"động đều trong ± {format_number(s.point_range * 100)}% điểm tối đa của tiêu chí, "
+            "trong khoảng từ 0 đến điểm tối đa"
+        )
+    also = (
+        "<p><strong>Cùng với trọng số</strong>, trong mỗi mẫu: " + "; ".join(extra) + ".</p>"
+        if extra
+        else ""
+    )
+    warning = f'<p class="canh-bao">{esc(SIMPLEX_WARNING)}</p>' if s.scheme == "simplex" else ""
     body = f"""
 <p><strong>Câu hỏi:</strong> nếu trọng số của các tiêu chí khác đi một cách hợp lý, thứ hạng
 và mức (I, II, III) của từng đơn vị có còn giữ nguyên không? Một mức phụ thuộc nhiều vào
 trọng số thì cần thận trọng khi công bố.</p>
-<p><strong>Cách làm:</strong> lấy {s.n} bộ trọng số ngẫu nhiên: {esc(scheme)}. Điểm tối đa của
-mỗi phần giữ nguyên, nên mỗi bộ là một cách chia lại điểm trong phần. Với mỗi bộ, điểm từng
-tiêu chí đã chấm được cộng lại, quy đổi, làm tròn và xếp hạng, xếp mức đúng như khi công bố
-(không chấm lại dữ liệu). Hạt giống ngẫu nhiên {s.seed}: chạy lại với cùng tham số cho đúng
-cùng kết quả.</p>
+<p><strong>Cách làm:</strong> lấy {format_number(s.n, 0)} mẫu trọng số, mỗi nhân tố là
+{by}. Điểm tối đa của mỗi phần giữ nguyên, nên mỗi mẫu là một cách chia lại điểm trong phần.
+Với mỗi mẫu, điểm từng tiêu chí đã chấm được cộng lại, quy đổi, làm tròn, xếp hạng và xếp mức
+đúng như khi công bố (không chấm lại dữ liệu). Hạt giống ngẫu nhiên {s.seed}: chạy lại với
+cùng tham số cho đúng cùng kết quả.</p>
+{warning}
+{table_html(schemes, "bang cach-lay-mau trai-2")}
+<p>Độ tập trung Dirichlet tương đương δ = {format_number(s.delta)}: cùng hệ số biến thiên
+(trung bình theo tỷ trọng) của trọng số mỗi nhân tố trong phần, c = 3(K − 1) / (δ²(1 − Σs²)) −
+1 với K nhân tố có tỷ trọng chính thức s. Khi độ tập trung được cho, cột δ là δ tương ứng.</p>
+{table_html(study.tables[sens.EQUIVALENCE_SHEET], "bang tuong-duong trai-1")}
+{also}
+<p><strong>Độ chính xác:</strong> mỗi xác suất là tỷ lệ mẫu, có sai số chuẩn Monte Carlo
+√(p(1 − p)/N); xác suất được làm tròn {esc(sens.precision_rule(s.n))}. Đơn vị «có nguy cơ đổi
+mức» giữ mức trong dưới {percent(sens.KEEP_LEVEL_SHARE, s.n)} số mẫu; đơn vị «sát ngưỡng» có
+xác suất giữ mức cách {percent(sens.KEEP_LEVEL_SHARE, s.n)} không quá
+{sens.NEAR_CUTOFF_SE} sai số chuẩn: bên nào của ngưỡng là do hạt giống, không do trọng số.</p>
 <p>Thứ hạng mức 5% (95%) là thứ hạng mà đơn vị đạt hoặc tốt hơn trong ít nhất 5% (95%) số
-mẫu. Tương quan Spearman được tính giữa thứ hạng của mẫu và thứ hạng chính thức (các đơn vị
-đồng hạng giữ cùng thứ hạng). Ảnh hưởng riêng của từng nhóm được đo bằng chỉ số Sobol
-(SALib; mỗi nhóm một hệ số nhân độc lập trong [{format_number(1 - s.delta)};
-{format_number(1 + s.delta)}], cỡ mẫu gốc {s.sobol_n}) và bằng cách đổi riêng trọng số một
-nhóm ±δ.</p>
+mẫu. Tương quan Spearman được tính giữa thứ hạng của mẫu và thứ hạng chính thức. Ảnh hưởng
+riêng của từng nhân tố được đo trên <em>cùng mô hình</em> (cùng nhân tố, cùng cách lấy mẫu):
+đổi riêng từng nhân tố đến hai đầu khoảng của nó, và chỉ số Sobol (SALib) theo từng phần, mỗi
+phần với các nhóm của nó.</p>
 <h3>Thông số của lần chạy</h3>
-{table_html(ctx.study.tables[sens.SETTINGS_SHEET], "bang thong-so")}
+{table_html(study.tables[sens.SETTINGS_SHEET], "bang thong-so trai-2")}
 """
     return section("I. Câu hỏi và phương pháp", body)
 
 
+REPORT_UNIT_COLUMNS = [
+    "Đơn vị",
+    "Mức chính thức",
+    "Ngưỡng gần nhất",
+    "Sát ngưỡng",
+    "Điểm quy đổi",
+    "Cách ngưỡng (điểm; + là trên ngưỡng)",
+    "Hạng chính thức",
+    "Hạng mức 5%",
+    "Hạng mức 95%",
+    "Xác suất giữ mức (%)",
+    "Sai số chuẩn (điểm %)",
+]
+"""The columns of the units table a page can hold; the file has them all (median rank,
+P(top k), P(each level), which the text gives in words for the units at risk)."""
+
+
 def _units_table(ctx: SensitivityContext, part: str) -> pd.DataFrame:
-    """The units table of one part, best nominal rank first, as written to the CSV."""
+    """The units table of one part, best nominal rank first, the columns a page holds."""
     table = ctx.study.tables[sens.UNITS_SHEET]
-    table = table[table["Phần"] == part].drop(columns="Phần")
+    table = table[table["Phần"] == part][REPORT_UNIT_COLUMNS]
     return table.sort_values(["Hạng chính thức", "Đơn vị"], na_position="last")
 
 
+def _ordered(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
+    """The units of a part, best nominal rank first (units without a rank last)."""
+    rows = sens.part_rows(study.units, part)
+    return rows.sort_values(["nominal_rank", "unit"], na_position="last")
+
+
 def convergence(ctx: SensitivityContext) -> HTML:
-    """Whether N was enough: the statistics at N/2 and N."""
+    """Whether N was enough: independent halves, standard errors, running estimates."""
     study = ctx.study
-    body = f"<p>{convergence_sentence(study)}</p>" + table_html(
-        study.tables[sens.CONVERGENCE_SHEET], "bang hoi-tu"
-    )
-    return section("II. Số mẫu có đủ không", body)
+    body = [
+        f"<p>{convergence_sentence(study)}</p>",
+        "<p>Mẫu được chia hai nửa độc lập (nửa đầu, nửa sau) và 20 lô liên tiếp: chênh lệch "
+        "giữa hai nửa và độ tản mát giữa các lô (sai số chuẩn theo lô) cho biết con số còn "
+        "dao động bao nhiêu nếu rút mẫu khác; với xác suất, sai số chuẩn nhị thức "
+        f"√(p(1 − p)/N) ghi bên cạnh. Dưới {format_number(sens.MIN_STABLE_N, 0)} mẫu, báo cáo "
+        "không kết luận về độ ổn định.</p>",
+    ]
+    running = study.running
+    for part in running["part"].unique():
+        title = f"Phần {part}: xác suất giữ mức ước lượng dần (đơn vị gần ngưỡng nhất)"
+        rows = running[running["part"] == part]
+        fig = charts.running_estimates(rows, sens.KEEP_LEVEL_SHARE, title)
+        body.append(figure_html(fig, title))
+    body.append(table_html(study.tables[sens.CONVERGENCE_SHEET], "bang hoi-tu trai-2"))
+    return section("II. Số mẫu có đủ không", "".join(body))
 
 
 def rank_uncertainty(ctx: SensitivityContext) -> HTML:
@@ -263,9 +417,9 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
     body = [
         "<p>Mỗi phần: tương quan Spearman giữa thứ hạng của mẫu và thứ hạng chính thức (1 là "
         "giữ nguyên thứ tự), số bậc trung bình một đơn vị dịch chuyển, tỷ lệ đơn vị dịch "
-        f"chuyển quá {k} bậc (trung bình trên các mẫu) và số đơn vị đổi mức trong hơn 5% số "
-        "mẫu.</p>",
-        table_html(study.tables[sens.OVERALL_SHEET], "bang tong-the"),
+        f"chuyển quá {k} bậc (trung bình trên các mẫu), số đơn vị có nguy cơ đổi mức và số "
+        "đơn vị sát ngưỡng.</p>",
+        table_html(study.tables[sens.OVERALL_SHEET], "bang tong-the trai-1"),
     ]
     for part, title in titles.items():
         body.append(f"<h3>Phần {esc(title)}</h3>")
@@ -278,64 +432,149 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
 
 
 def keep_level(ctx: SensitivityContext) -> HTML:
-    """Per part: probability of keeping the level per unit, units at risk named, the table."""
+    """Per part: units at risk and near the cut-off with the levels they would move to, the
+    probability of keeping the level per unit, and the units table."""
     study, titles = ctx.study, part_titles(ctx.result)
-    body = []
+    n = study.settings.n
+    body = [
+        "<p>Với mỗi đơn vị: điểm quy đổi và khoảng cách tới ngưỡng mức gần nhất (dương: trên "
+        "ngưỡng, đơn vị mất mức nếu tụt quá khoảng đó; âm: dưới ngưỡng, cần thêm chừng đó "
+        "điểm để lên mức), xác suất giữ mức kèm sai số chuẩn, và xác suất rơi vào từng mức.</p>"
+    ]
     for i, (part, title) in enumerate(titles.items()):
         css = ' class="new-page"' if i else ""
         body.append(f"<h3{css}>Phần {esc(title)}</h3>")
-        risky = sens.at_risk(study, part)
+        risky, near = sens.at_risk(study, part), sens.near_cutoff(study, part)
         body.append(
-            f"<p>Đơn vị có nguy cơ đổi mức (đổi mức trong hơn "
-            f"{percent(1 - sens.KEEP_LEVEL_SHARE)} số mẫu): "
-            f"{_named(risky) if len(risky) else 'không có'}.</p>"
+            f"<p>Có nguy cơ đổi mức (giữ mức trong dưới {percent(sens.KEEP_LEVEL_SHARE, n)} số "
+            f"mẫu): {_named(risky, study) if len(risky) else 'không có'}.</p>"
         )
+        if len(near):
+            body.append(f"<p>Sát ngưỡng (bên nào tùy hạt giống): {_named(near, study)}.</p>")
         rows = _ordered(study, part).dropna(subset=["p_keep"])
-        for n in range(0, len(rows), CHART_CHUNK):
-            chart_title = f"Phần {part}: xác suất giữ mức" + (" (tiếp)" if n else "")
+        for start in range(0, len(rows), CHART_CHUNK):
+            chart_title = f"Phần {part}: xác suất giữ mức" + (" (tiếp)" if start else "")
             fig = charts.keep_level_bars(
-                rows.iloc[n : n + CHART_CHUNK], sens.KEEP_LEVEL_SHARE, chart_title
+                rows.iloc[start : start + CHART_CHUNK], sens.KEEP_LEVEL_SHARE, chart_title
             )
             body.append(figure_html(fig, chart_title))
-        body.append(table_html(_units_table(ctx, part), "bang do-nhay-don-vi"))
+        body.append(table_html(_units_table(ctx, part), "bang do-nhay-don-vi trai-4"))
     return section("IV. Khả năng giữ mức của từng đơn vị", "".join(body))
 
 
+def _end_labels(study: sens.SensitivityResult) -> tuple[str, str]:
+    """What the low and high ends of a weight are, for a tornado's legend."""
+    s = study.settings
+    if s.scheme == "uniform":
+        low, high = format_number(1 - s.delta), format_number(1 + s.delta)
+        return f"Trọng số × {low}", f"Trọng số × {high}"
+    return "Tỷ trọng ở mức 5% của nó", "Tỷ trọng ở mức 95% của nó"
+
+
 def one_at_a_time(ctx: SensitivityContext) -> HTML:
-    """Tornado chart: each group's weight alone moved by −δ and +δ."""
-    study = ctx.study
-    if study.one_at_a_time.empty:
-        body = "<p>Không phần nào có từ hai nhóm trở lên: không có trọng số nhóm để thay đổi.</p>"
-    else:
-        title = "Đổi riêng trọng số từng nhóm"
-        body = figure_html(charts.tornado(study.one_at_a_time, study.settings.delta, title), title)
-        body += table_html(study.tables[sens.OAT_SHEET], "bang mot-nhan-to")
-    return section("V. Ảnh hưởng của từng nhóm khi đổi riêng", body)
+    """Per part: each factor alone to the ends of its range (tornado) and the table."""
+    study, titles = ctx.study, part_titles(ctx.result)
+    oat = study.one_at_a_time
+    if oat.empty:
+        return section("V. Ảnh hưởng của từng nhân tố khi đổi riêng", "<p>Không có.</p>")
+    s = study.settings
+    ends = (
+        f"nhân trọng số với {format_number(1 - s.delta)} rồi {format_number(1 + s.delta)}"
+        if s.scheme == "uniform"
+        else "đưa tỷ trọng trong phần tới mức 5% rồi 95% của phân phối của nó, các nhân tố "
+        "khác giữ tỷ lệ chính thức"
+    )
+    body = [
+        f"<p>Mỗi nhân tố được đổi riêng ({esc(ends)}), mọi nhân tố khác giữ nguyên. Biểu đồ "
+        "cho mỗi phần các nhân tố làm thứ hạng dịch chuyển nhiều nhất; dấu * là nhân tố mà "
+        "chỉ riêng việc đổi nó đã làm ít nhất một đơn vị đổi mức (tên đơn vị trong bảng).</p>"
+    ]
+    table = study.tables[sens.OAT_SHEET]
+    for part, title in titles.items():
+        rows = oat[oat["part"] == part]
+        if rows.empty:
+            continue
+        body.append(f"<h3>Phần {esc(title)}</h3>")
+        chart_title = f"Phần {part}: đổi riêng từng nhân tố"
+        fig = charts.tornado(rows, _end_labels(study), chart_title)
+        body.append(figure_html(fig, chart_title))
+        own = table[(table["Phần"] == part) & (table["Số đơn vị đổi mức"] > 0)]
+        if len(own):
+            body.append(
+                "<p>Nhân tố mà chỉ riêng việc đổi nó đã làm đơn vị đổi mức (mọi nhân tố: tệp "
+                "bảng «Một nhân tố»):</p>"
+            )
+            body.append(table_html(own.drop(columns="Phần"), "bang mot-nhan-to trai-3 trai-cuoi"))
+        else:
+            body.append("<p>Không nhân tố nào, khi đổi riêng, làm đơn vị nào đổi mức.</p>")
+    return section("V. Ảnh hưởng của từng nhân tố khi đổi riêng", "".join(body))
 
 
 def sobol(ctx: SensitivityContext) -> HTML:
-    """Sobol indices per group, with their 95 % intervals, for both outputs."""
-    study = ctx.study
+    """Sobol indices per part and output, with their 95 % intervals, and what they support."""
+    study, titles = ctx.study, part_titles(ctx.result)
     if study.sobol.empty:
-        body = "<p>Không tính chỉ số Sobol: cần ít nhất hai nhóm mang được trọng số riêng.</p>"
-    else:
-        body = (
-            "<p>S1: phần biến động của đầu ra do riêng nhóm đó gây ra; ST: kể cả khi kết hợp "
-            "với các nhóm khác. Chỉ số gần 0 (khoảng tin cậy chứa 0): trọng số của nhóm không "
-            "ảnh hưởng đáng kể. Khi đầu ra không đổi ở mọi mẫu, mọi chỉ số được ghi là 0.</p>"
+        reason = (
+            "cỡ mẫu Sobol bằng 0"
+            if not study.settings.sobol_n
+            else "cần ít nhất hai nhóm thay đổi trong một phần"
         )
-        for output, label in sens.OUTPUTS.items():
-            rows = study.sobol[study.sobol["output"] == output]
-            body += figure_html(charts.sobol_indices(rows, f"Chỉ số Sobol: {label}"), label)
-        body += table_html(study.tables[sens.SOBOL_SHEET], "bang sobol")
-    return section("VI. Chỉ số Sobol theo nhóm", body)
+        return section("VI. Chỉ số Sobol", f"<p>Không tính chỉ số Sobol: {reason}.</p>")
+    units = len(ctx.result.points)
+    body = [
+        "<p>Chỉ số Sobol chia phương sai của một đầu ra cho các nhóm: S1 là phần do riêng nhóm "
+        "đó gây ra, ST kể cả khi kết hợp với các nhóm khác. Mỗi phần được phân tích riêng với "
+        "các nhóm của nó (trong phần chỉ có một nhóm: từng tiêu chí). Đầu ra của mỗi phần: "
+        "dịch chuyển hạng trung bình, số đơn vị đổi mức, và điểm quy đổi của từng đơn vị có "
+        "nguy cơ đổi mức (điểm vượt hay tụt qua ngưỡng quyết định mức). Chỉ số chỉ được dùng "
+        "để kết luận khi khoảng tin cậy 95% cho phép; đầu ra không đổi ở mọi mẫu được ghi 0.</p>"
+    ]
+    table = study.tables[sens.SOBOL_SHEET]
+    for part, title in titles.items():
+        rows = study.sobol[study.sobol["part"] == part]
+        if rows.empty:
+            continue
+        body.append(f"<h3>Phần {esc(title)}</h3>")
+        sentences = sobol_sentences(study, part, units)
+        body.append("<ul>" + "".join(f"<li>{x}</li>" for x in sentences) + "</ul>")
+        for (output, unit), own in rows.groupby(["output", "unit"], sort=False, dropna=False):
+            label = sens.OUTPUTS[output] + ("" if pd.isna(unit) else f" của {unit}")
+            chart_title = f"Phần {part}: {label}"
+            body.append(figure_html(charts.sobol_indices(own, chart_title), chart_title))
+        own_table = table[table["Phần"] == part].drop(columns="Phần")
+        body.append(table_html(own_table, "bang sobol trai-3"))
+    return section("VI. Chỉ số Sobol", "".join(body))
+
+
+def leave_one_out(ctx: SensitivityContext) -> HTML:
+    """Each group left out in turn (when asked): the units whose level changes without it."""
+    study = ctx.study
+    if not study.settings.leave_one_out:
+        return HTML("")
+    table = study.tables[sens.LEAVE_OUT_SHEET]
+    body = [
+        "<p>Mỗi nhóm của một phần có từ hai nhóm được bỏ ra lần lượt (trọng số bằng 0, điểm "
+        "tối đa của phần giữ nguyên nên các nhóm còn lại được nhân lên). Bảng đầu: số đơn vị "
+        "đổi mức khi bỏ từng nhóm; bảng sau: các đơn vị đó, với thứ hạng và mức khi không có "
+        "nhóm (mọi đơn vị: tệp bảng «Bỏ từng nhóm»).</p>"
+    ]
+    counts = table.groupby(["Phần", "Nhóm bỏ ra"], sort=False)["Đổi mức"].apply(
+        lambda marks: int((marks != "").sum())
+    )
+    summary = counts.rename("Số đơn vị đổi mức").reset_index()
+    body.append(table_html(summary, "bang bo-nhom trai-2"))
+    changed = table[table["Đổi mức"] != ""].drop(columns="Đổi mức")
+    if len(changed):
+        body.append(table_html(changed, "bang bo-tung-nhom trai-6"))
+    return section("VII. Bỏ lần lượt từng nhóm", "".join(body))
 
 
 def conclusion(ctx: SensitivityContext) -> HTML:
     """The conclusion generated from the tables' numbers."""
     sentences = conclusion_sentences(ctx.study, part_titles(ctx.result))
     body = "<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
-    return section("VII. Kết luận", body, new_page=False)
+    number = "VIII" if ctx.study.settings.leave_one_out else "VII"
+    return section(f"{number}. Kết luận", body, new_page=False)
 
 
 def write_outputs(ctx: SensitivityContext) -> HTML:
@@ -354,11 +593,13 @@ __all__ = [
     "convergence_sentence",
     "cover",
     "keep_level",
+    "leave_one_out",
     "method",
     "one_at_a_time",
     "plan",
     "prepare",
     "rank_uncertainty",
     "sobol",
+    "sobol_sentence",
     "write_outputs",
 ]

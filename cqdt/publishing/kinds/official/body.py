@@ -34,7 +34,14 @@ from cqdt.publishing.kinds.official.context import (
 )
 from cqdt.register import COMPARABLE, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult, group_rates
-from cqdt.sensitivity import at_risk, robustness_table
+from cqdt.sensitivity import (
+    KEEP_LEVEL_SHARE,
+    at_risk,
+    level_moves,
+    near_cutoff,
+    precision_rule,
+    robustness_table,
+)
 from cqdt.tables import RATE_COLUMN, part_titles
 
 NOTABLE_MOVE = 2
@@ -256,7 +263,8 @@ def analysis(ctx: ReportContext) -> HTML:
 
 
 def robustness(ctx: ReportContext) -> HTML:
-    """Section "Độ vững của kết quả": P(keep level) per unit and part from the default run.
+    """Section "Độ vững của kết quả": P(keep level) per unit and part from the default run,
+    the units at risk with the levels they would move to, the units near the cut-off.
 
     The run (made by :func:`~cqdt.publishing.kinds.official.context.prepare`) uses the
     documented defaults of :func:`cqdt.sensitivity.robustness_settings`; ``cqdt sensitivity``
@@ -264,17 +272,30 @@ def robustness(ctx: ReportContext) -> HTML:
     """
     study = ctx.robustness
     settings = study.settings
+    n = settings.n
     titles = part_titles(ctx.result)
-    label = "Phần {}: đơn vị đổi mức trong hơn 5% số mẫu"
-    risky = "".join(
-        f"<li>{counted(label.format(part), at_risk(study, part)['unit'])}</li>" for part in titles
-    )
+    names = [c.removeprefix("p_level_") for c in study.units.columns if c.startswith("p_level_")]
+    cutoff = format_number(KEEP_LEVEL_SHARE * 100)
+    items = []
+    for part in titles:
+        risky, near = at_risk(study, part), near_cutoff(study, part)
+        moves = "; ".join(
+            f"{esc(row['unit'])} ({esc(level_moves(row, names, n))})" for _, row in risky.iterrows()
+        )
+        text = f"Phần {esc(titles[part])}, có nguy cơ đổi mức: {moves or 'không có'}"
+        if len(near):
+            text += f"; sát ngưỡng: {esc(', '.join(near['unit']))}"
+        items.append(f"<li>{text}.</li>")
     body = (
         f"<p>Nếu trọng số từng tiêu chí được nhân với một hệ số ngẫu nhiên trong khoảng "
         f"[{format_number(1 - settings.delta)}; {format_number(1 + settings.delta)}] "
-        f"({settings.n} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ nguyên), "
-        "mỗi đơn vị giữ mức đã công bố với xác suất dưới đây. Mức có xác suất giữ thấp phụ "
-        "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
-        f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
+        f"({format_number(n, 0)} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ "
+        "nguyên), mỗi đơn vị giữ mức đã công bố với xác suất dưới đây, làm tròn "
+        f"{esc(precision_rule(n))}. Đơn vị có nguy cơ đổi mức giữ mức trong dưới {cutoff}% số "
+        "mẫu; trong ngoặc là mức nó có thể rơi vào. «Sát ngưỡng»: xác suất giữ mức cách "
+        f"{cutoff}% không quá hai sai số chuẩn, nên có ở bên này hay bên kia là tùy mẫu ngẫu "
+        "nhiên chứ không do trọng số. Mức có xác suất giữ thấp phụ thuộc nhiều vào trọng số; "
+        "phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
+        f"<ul>{''.join(items)}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
     )
     return section("IV. Độ vững của kết quả", body)
