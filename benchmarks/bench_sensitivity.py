@@ -11,7 +11,11 @@ What is measured
 (b) the ratio against calling ``aggregate(points, criteria, multipliers)`` once per sample,
     timed on ``--loop-n`` samples (default 20) and extrapolated to N; the ranks and levels
     of those samples are compared with the batched ones (mismatches must be 0);
-(c) ``analyse`` of the sample commune data (``data/sample``, xa 2020) with N = 10,000.
+(c) ``analyse`` of the sample commune data (``data/sample``, xa 2020) with N = 10,000;
+(d) with ``--seeds K``: the official report's robustness run (its documented settings) on every
+    level and year of the sample data, once per seed 1…K: how many units are at risk, how
+    many are marked «sát ngưỡng», and how many units are at risk (unmarked) with one seed and
+    safe (unmarked) with another (must be 0); beside it the old rule (N = 1000, no marks).
 
 Times are wall-clock (``time.perf_counter``), with the process's CPU time beside them (on a
 machine shared with other work the wall time grows, the CPU time much less); nothing is
@@ -21,6 +25,7 @@ How to run (from the repository root)::
 
     .venv/bin/python benchmarks/bench_sensitivity.py                      # 10,000 x 10,000
     .venv/bin/python benchmarks/bench_sensitivity.py --units 1000 --n 2000  # quick run
+    .venv/bin/python benchmarks/bench_sensitivity.py --units 0 --seeds 40    # seeds only
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,14 +97,54 @@ def peak_mb(fn) -> tuple[object, str, float]:
     return value, text, peak
 
 
+def classes(study: sens.SensitivityResult, marks: bool) -> pd.Series:
+    """«risk», «near» or «safe» per unit and part (``marks``: with the «sát ngưỡng» rule)."""
+    units = study.units.dropna(subset=["p_keep"]).set_index(["part", "unit"])
+    risky = units["p_keep"] < sens.KEEP_LEVEL_SHARE
+    near = units["near_cutoff"] if marks else risky & False
+    return pd.Series(np.where(near, "near", np.where(risky, "risk", "safe")), units.index)
+
+
+def seed_stability(seeds: int) -> None:
+    """(d): the robustness run's list of units at risk over seeds 1…``seeds``."""
+    workspace = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample")
+    documented = sens.robustness_settings()
+    print(f"\n(d) robustness run ({documented.n} samples) over seeds 1-{seeds}")
+    for year in (2018, 2019, 2020):
+        for level in ("tinh", "huyen", "xa"):
+            result = workspace.score(level, year)
+            for label, settings, marks in (
+                ("now", documented, True),
+                ("old", replace(documented, n=1000), False),
+            ):
+                found = pd.DataFrame(
+                    {
+                        seed: classes(sens.analyse(result, replace(settings, seed=seed)), marks)
+                        for seed in range(1, seeds + 1)
+                    }
+                )
+                flips = int(((found == "risk").any(axis=1) & (found == "safe").any(axis=1)).sum())
+                risk, near = (found == "risk").sum(), (found == "near").sum()
+                print(
+                    f"  {level} {year} {label} (N = {settings.n}): {len(found)} unit-parts, "
+                    f"at risk {risk.min()}-{risk.max()}, near the cut-off {near.min()}-"
+                    f"{near.max()}, at risk with one seed and safe with another: {flips}"
+                )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--loop-n", type=int, default=20)
     parser.add_argument("--commune-n", type=int, default=10_000)
+    parser.add_argument("--seeds", type=int, default=0)
     args = parser.parse_args(argv)
     print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
+    if args.seeds:
+        seed_stability(args.seeds)
+    if not args.units:
+        return
 
     result = synthetic_result(args.units)
     settings = sens.Settings(n=args.n, seed=1)

@@ -141,7 +141,10 @@ def summarise(chunk: PartChunk, tally: Tally) -> dict:
     """What the Monte Carlo keeps of one part of one chunk (run in the evaluating thread)."""
     rank, level = chunk.rank, chunk.level
     tally.ranks[:, chunk.rows] = rank.T
-    counts = np.stack([(level == i).sum(axis=0) for i in range(len(tally.levels))])
+    # counted as bytes (a boolean sum widens every cell to 8 bytes first)
+    counts = np.stack(
+        [(level == i).view(np.int8).sum(axis=0, dtype=np.int32) for i in range(len(tally.levels))]
+    )
     keep = level == tally.nominal_level
     top = ((rank >= 1) & (rank <= tally.top_k)).sum(axis=0)
     sample = np.arange(chunk.rows.start, chunk.rows.stop)
@@ -246,7 +249,8 @@ def part_statistics(
     keep_se = np.sqrt(keep * (1 - keep) / n)
     near = np.abs(keep - KEEP_LEVEL_SHARE) <= NEAR_CUTOFF_SE * cutoff_se(n)
     quantiles = np.full((len(QUANTILES), len(units)), np.nan)
-    quantiles[:, ranked] = _rank_quantiles(tally.ranks[ranked])
+    # sorted in place; a copy of the units with a rank only when some have none (rare)
+    quantiles[:, ranked] = _rank_quantiles(tally.ranks if ranked.all() else tally.ranks[ranked])
     threshold_level, distance = nearest_threshold(converted, min_rates, names, part_max)
     table = pd.DataFrame(
         {
