@@ -6,8 +6,9 @@ What is measured
     generated as in ``bench_scoring.py``) with ``--n`` weight samples (default 10,000,
     uniform multipliers per criterion, δ = 0.2): the batched evaluation alone
     (``evaluate`` over chunks, ranks and levels of every sample) and the whole
-    ``analyse`` (statistics, convergence, Sobol with SALib, one-at-a-time): wall time and
-    peak memory (``tracemalloc`` for Python allocations, ``ru_maxrss`` for the process);
+    ``analyse`` at the default settings otherwise (statistics, convergence, Sobol with SALib,
+    whose base sample is then 1,024 for 10,000 units, one-at-a-time): wall time and peak
+    memory (``tracemalloc`` for Python allocations, ``ru_maxrss`` for the process);
 (b) the ratio against calling ``aggregate(points, criteria, multipliers)`` once per sample,
     timed on ``--loop-n`` samples (default 20) and extrapolated to N; the ranks and levels
     of those samples are compared with the batched ones (mismatches must be 0);
@@ -15,7 +16,9 @@ What is measured
 (d) with ``--seeds K``: the official report's robustness run (its documented settings) on every
     level and year of the sample data, once per seed 1…K: how many units are at risk, how
     many are marked «sát ngưỡng», and how many units are at risk (unmarked) with one seed and
-    safe (unmarked) with another (must be 0); beside it the old rule (N = 1000, no marks).
+    safe (unmarked) with another (must be 0); beside it the old rule (N = 1000, no marks);
+(e) with ``--sobol-widths 4096,16384``: on every level of the sample data (2020), the widest
+    95 % interval (±) of the Sobol indices of each output at each base sample, and the time.
 
 Times are wall-clock (``time.perf_counter``), with the process's CPU time beside them (on a
 machine shared with other work the wall time grows, the CPU time much less); nothing is
@@ -26,6 +29,7 @@ How to run (from the repository root)::
     .venv/bin/python benchmarks/bench_sensitivity.py                      # 10,000 x 10,000
     .venv/bin/python benchmarks/bench_sensitivity.py --units 1000 --n 2000  # quick run
     .venv/bin/python benchmarks/bench_sensitivity.py --units 0 --seeds 40    # seeds only
+    .venv/bin/python benchmarks/bench_sensitivity.py --units 0 --sobol-widths 4096,16384
 """
 
 from __future__ import annotations
@@ -132,6 +136,23 @@ def seed_stability(seeds: int) -> None:
                 )
 
 
+def sobol_widths(bases: list[int]) -> None:
+    """(e): the widest 95 % interval of the Sobol indices per output, per level and base."""
+    workspace = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample")
+    print("\n(e) widest 95 % interval (±) of the Sobol indices, sample data 2020, N = 10,000")
+    for level in ("tinh", "huyen", "xa"):
+        result = workspace.score(level, 2020)
+        for base in bases:
+            chosen = sens.Settings(sobol_n=base)
+            study, text = timed(lambda r=result, c=chosen: sens.analyse(r, c))
+            widest = study.sobol.groupby("output")[["S1_conf", "ST_conf"]].max()
+            shown = ", ".join(
+                f"{output} S1 ±{row.S1_conf:.3f} ST ±{row.ST_conf:.3f}"
+                for output, row in widest.iterrows()
+            )
+            print(f"  {level} base {base}: {shown} (whole analyse {text})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
@@ -139,10 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loop-n", type=int, default=20)
     parser.add_argument("--commune-n", type=int, default=10_000)
     parser.add_argument("--seeds", type=int, default=0)
+    parser.add_argument("--sobol-widths", default="")
     args = parser.parse_args(argv)
     print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
     if args.seeds:
         seed_stability(args.seeds)
+    if args.sobol_widths:
+        sobol_widths([int(base) for base in args.sobol_widths.split(",")])
     if not args.units:
         return
 

@@ -41,32 +41,30 @@ def _outputs(
     nominal: Evaluation,
     k: int,
     track: np.ndarray | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray | None, list[np.ndarray]]:
+    keep_levels: bool = False,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray | None]:
     """Per sample of ``chosen`` (one part evaluated): the sample figures, the converted points
-    of the tracked units (samples x units), and the level of every unit (samples x units)."""
+    of the tracked units (samples x units) and, if asked, every unit's level."""
     nominal_rank = nominal.rank[part][0].astype(np.int32)
     nominal_level = nominal.level[part][0]
 
-    def consume(chunk: PartChunk) -> tuple[dict, np.ndarray | None, np.ndarray]:
+    def consume(chunk: PartChunk) -> tuple[dict, np.ndarray | None, np.ndarray | None]:
         figures = sample_figures(
             chunk.rank, chunk.level, nominal_rank, nominal_level, k, spearman=False
         )
-        return figures, chunk.tracked, chunk.level.copy()
+        return figures, chunk.tracked, chunk.level.copy() if keep_levels else None
 
+    track_of = None if track is None else {part: track}
     made = [
         parts[part]
         for _, parts in evaluated_chunks(
-            result.points,
-            result.criteria,
-            chosen,
-            consume,
-            [part],
-            None if track is None else {part: track},
+            result.points, result.criteria, chosen, consume, [part], track_of
         )
     ]
     figures = {key: np.concatenate([m[0][key] for m in made]) for key in made[0][0]}
     tracked = np.concatenate([m[1] for m in made]) if track is not None else None
-    return figures, tracked, [m[2] for m in made]
+    levels = np.concatenate([m[2] for m in made]) if keep_levels else None
+    return figures, tracked, levels
 
 
 def sobol_groups(variables: pd.DataFrame, criteria: CriteriaSet) -> pd.Series:
@@ -123,8 +121,9 @@ def sobol(
             ("mean_abs_shift", None): figures["shift_sum"] / np.maximum(figures["units"], 1),
             ("level_changes", None): figures["level_changed"].astype(float),
         }
-        for j, unit in enumerate(result.points.index[track] if track is not None else []):
-            outputs[("converted", unit)] = converted[:, j]
+        if track is not None and converted is not None:
+            for j, unit in enumerate(result.points.index[track]):
+                outputs[("converted", unit)] = converted[:, j]
         # SALib seeds its bootstrap only with a seed that is not 0
         found = indices(np.column_stack(list(outputs.values())), len(groups), settings.seed + 1)
         for (output, unit), values in zip(outputs, found, strict=True):
@@ -221,8 +220,11 @@ def one_at_a_time(
         at = np.flatnonzero(rows["part"] == part.code)
         if not len(at):
             continue
-        figures, _, levels = _outputs(result, part.code, chosen.rows(at), nominal, settings.top_k)
-        changed = np.concatenate(levels) != nominal.level[part.code][0]
+        figures, _, levels = _outputs(
+            result, part.code, chosen.rows(at), nominal, settings.top_k, keep_levels=True
+        )
+        assert levels is not None
+        changed = levels != nominal.level[part.code][0]
         own = rows.iloc[at].reset_index(drop=True)
         own["mean_abs_shift"] = figures["shift_sum"] / np.maximum(figures["units"], 1)
         own["max_abs_shift"] = figures["max_shift"]

@@ -52,7 +52,7 @@ def _published_points(values: np.ndarray, criteria: CriteriaSet) -> np.ndarray:
     """Criterion points as ``aggregate`` sums them: rounded as published under that policy."""
     rounding = criteria.rounding
     if rounding.rank_and_classify_on == "published":
-        return round_half_up(values, rounding.points_decimals)
+        return np.asarray(round_half_up(values, rounding.points_decimals))
     return values
 
 
@@ -262,7 +262,7 @@ class PartChunk:
 def _converted(rate_published: np.ndarray, part: _Part, criteria: CriteriaSet) -> np.ndarray:
     """Converted points of published rates, as ``aggregate`` rounds them."""
     rounding = criteria.rounding
-    return round_half_up(rate_published * part.max, rounding.points_decimals)
+    return np.asarray(round_half_up(rate_published * part.max, rounding.points_decimals))
 
 
 def _evaluate_part(

@@ -160,7 +160,7 @@ class Option:
         elif self.kind is int:
             valid = _is_int(value) and bool(self._low <= value <= self._high)
             if self.power_of_two and valid:
-                valid = value == 0 or (value >= 2 and value & (value - 1) == 0)
+                valid = _zero_or_power_of_two(int(value))  # type: ignore[call-overload]
         else:
             valid = _is_number(value) and (
                 bool(self._low < value < self._high) or (self.zero is not None and value == 0)
@@ -244,6 +244,10 @@ def _option(default: Any, label: str, help: str, **described: Any) -> Any:
 def _either(names: list[str]) -> str:
     """``a, b hoặc c`` (two names at least)."""
     return f"{', '.join(names[:-1])} hoặc {names[-1]}"
+
+
+def _zero_or_power_of_two(value: int) -> bool:
+    return value == 0 or (value >= 2 and value & (value - 1) == 0)
 
 
 def _is_int(value: object) -> TypeGuard[int | np.integer]:

@@ -216,7 +216,8 @@ def nearest_threshold(
     distance = converted[:, None] - at[None, :]
     nearest = np.argmin(np.where(np.isnan(distance), np.inf, np.abs(distance)), axis=1)
     signed = distance[np.arange(len(converted)), nearest]
-    name = np.where(np.isnan(signed), None, names[nearest])
+    name = names[nearest]
+    name[np.isnan(signed)] = None
     return name, signed
 
 
@@ -302,15 +303,16 @@ def part_statistics(
         with np.errstate(invalid="ignore", divide="ignore"):
             return tally.keep_blocks[a:b].sum(axis=0) / sizes[a:b].sum()
 
-    per_batch = np.array([keep_share(a, b)[has_level] for a, b in pairwise(edges)])
-    batch_se = per_batch.std(ddof=1, axis=0) / np.sqrt(len(edges) - 1) if len(edges) > 2 else []
+    keep_batches = np.array([keep_share(a, b)[has_level] for a, b in pairwise(edges)])
+    batches = len(edges) - 1
+    batch_se = keep_batches.std(ddof=1, axis=0) / np.sqrt(batches) if batches > 1 else None
     difference = np.abs(keep_share(0, split) - keep_share(split, blocks))[has_level]
     convergence.append(
         {
             **_convergence_row(code, "p_keep", True, np.nan, np.nan, []),
             "half_difference": float(np.nanmax(difference, initial=0)) if split else np.nan,
             "se": float(np.nanmax(keep_se, initial=0)),
-            "batch_se": float(np.max(batch_se, initial=0)) if len(edges) > 2 else np.nan,
+            "batch_se": np.nan if batch_se is None else float(np.max(batch_se, initial=0)),
         }
     )
     top = tally.top_counts / n
@@ -326,10 +328,10 @@ def part_statistics(
 
 
 def _batch_edges(blocks: int) -> np.ndarray:
-    """Block indices where each of :data:`BATCHES` batches starts, and the block count; only the
-    count below 20 blocks (no batches)."""
+    """Block indices where each of :data:`BATCHES` batches starts, and the block count; no
+    batches (a single edge) below :data:`BATCHES` blocks."""
     if blocks < BATCHES:
-        return np.array([0, blocks])[:1]
+        return np.zeros(1, dtype=int)
     return np.linspace(0, blocks, BATCHES + 1).astype(int)
 
 
