@@ -117,6 +117,18 @@ def keep_percent(values: pd.Series | np.ndarray, n: int) -> np.ndarray:
     return np.where(crossed, finer, shown) + 0.0
 
 
+def percent_texts(values: pd.Series | np.ndarray, n: int, keep: bool = False) -> list[str]:
+    """Probabilities in % as printed: Vietnamese, to what N supports (``keep``: with the one
+    more decimal :func:`keep_percent` gives near the cut-off); «–» for none."""
+    base = percent_decimals(n)
+    plain = as_percent(values, n)
+    shown = keep_percent(values, n) if keep else plain
+    return [
+        "–" if np.isnan(value) else format_number(value, base + int(value != normal), fixed=True)
+        for value, normal in zip(shown, plain, strict=True)
+    ]
+
+
 def standard_error_points(values: pd.Series | np.ndarray) -> np.ndarray:
     """A standard error of a probability in percentage points, to 0.1 (0.05 → 0.1)."""
     return np.asarray(round_half_up(np.asarray(values, dtype=float) * 100, 1)) + 0.0
@@ -424,12 +436,7 @@ def robustness_table(study: Study, titles: dict[str, str]) -> pd.DataFrame:
     columns = {}
     for part in titles:
         rows = part_rows(study.units, part).set_index("unit")
-        shown = keep_percent(rows["p_keep"], n)
-        decimals = np.where(shown % 1 == 0, 0, 1 + percent_decimals(n))
-        text = [
-            "–" if np.isnan(value) else format_number(value, int(d), fixed=True)
-            for value, d in zip(shown, decimals, strict=True)
-        ]
+        text = percent_texts(rows["p_keep"], n, keep=True)
         marks = np.where(rows["near_cutoff"], " (sát ngưỡng)", "")
         columns[f"Phần {part}: mức"] = rows["nominal_level"]
         columns[f"Phần {part}: xác suất giữ mức (%)"] = [

@@ -377,9 +377,16 @@ P(top k), P(each level), which the text gives in words for the units at risk).""
 
 
 def _units_table(ctx: SensitivityContext, part: str) -> pd.DataFrame:
-    """The units table of one part, best nominal rank first, the columns a page holds."""
-    table = ctx.study.tables[sens.UNITS_SHEET]
-    table = table[table["Phần"] == part][REPORT_UNIT_COLUMNS]
+    """The units table of one part, best nominal rank first, the columns a page holds, the
+    probabilities printed to the precision N supports (not the 2 decimals of other numbers)."""
+    study = ctx.study
+    table = study.tables[sens.UNITS_SHEET]
+    table = table[table["Phần"] == part][REPORT_UNIT_COLUMNS].copy()
+    own = sens.part_rows(study.units, part)
+    table["Xác suất giữ mức (%)"] = sens.percent_texts(own["p_keep"], study.settings.n, keep=True)
+    table["Sai số chuẩn (điểm %)"] = [
+        format_number(value, 1, fixed=True) for value in table["Sai số chuẩn (điểm %)"]
+    ]
     return table.sort_values(["Hạng chính thức", "Đơn vị"], na_position="last")
 
 
@@ -410,6 +417,14 @@ def convergence(ctx: SensitivityContext) -> HTML:
     return section("II. Số mẫu có đủ không", "".join(body))
 
 
+def _overall_table(study: sens.SensitivityResult) -> pd.DataFrame:
+    """The overall table, its share of units moving printed to the precision N supports."""
+    table = study.tables[sens.OVERALL_SHEET].copy()
+    column = f"Tỷ lệ đơn vị dịch chuyển quá {study.settings.top_k} bậc (%)"
+    table[column] = sens.percent_texts(study.overall["share_moved"], study.settings.n)
+    return table
+
+
 def rank_uncertainty(ctx: SensitivityContext) -> HTML:
     """Per part: overall figures, then nominal rank, median and 5–95 % interval per unit."""
     study, titles = ctx.study, part_titles(ctx.result)
@@ -419,7 +434,7 @@ def rank_uncertainty(ctx: SensitivityContext) -> HTML:
         "giữ nguyên thứ tự), số bậc trung bình một đơn vị dịch chuyển, tỷ lệ đơn vị dịch "
         f"chuyển quá {k} bậc (trung bình trên các mẫu), số đơn vị có nguy cơ đổi mức và số "
         "đơn vị sát ngưỡng.</p>",
-        table_html(study.tables[sens.OVERALL_SHEET], "bang tong-the trai-1"),
+        table_html(_overall_table(study), "bang tong-the trai-1"),
     ]
     for part, title in titles.items():
         body.append(f"<h3>Phần {esc(title)}</h3>")
