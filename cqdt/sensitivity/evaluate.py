@@ -219,8 +219,9 @@ def _ranks_by_count(bins: np.ndarray, span: int, out: np.ndarray, work: _Buffers
     first_rank = below_or_equal[span - 1 :: span, None] + 1  # row total + 1
     if below_or_equal.size <= bins.size:
         per_bin = below_or_equal.reshape(rows, span)
-        np.subtract(first_rank, per_bin, out=per_bin)
-        return np.take(per_bin.astype(out.dtype), bins, out=out)
+        rank_of_bin = work.get("rank_of_bin", per_bin.shape, out.dtype.type)
+        np.subtract(first_rank, per_bin, out=rank_of_bin, casting="unsafe")
+        return np.take(rank_of_bin, bins, out=out)
     counted = np.take(below_or_equal, bins, out=work.get("counted", bins.shape, np.intp))
     return np.subtract(first_rank, counted, out=out, casting="unsafe")
 
