@@ -12,7 +12,7 @@ from matplotlib.text import Text
 
 from cqdt import sensitivity as sens
 from cqdt.publishing import charts
-from cqdt.publishing.kinds.sensitivity import _end_labels
+from cqdt.publishing.kinds.sensitivity import end_labels
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -44,7 +44,7 @@ def district_charts(study: sens.SensitivityResult) -> dict[str, Figure]:
         "rank_intervals": charts.rank_intervals(units, "Phần A: thứ hạng theo trọng số"),
         "keep_level_bars": charts.keep_level_bars(units, 0.95, "Phần A: xác suất giữ mức"),
         "tornado": charts.tornado(
-            _part(study.one_at_a_time), _end_labels(study), "Phần A: đổi riêng từng nhân tố"
+            _part(study.one_at_a_time), end_labels(study), "Phần A: đổi riêng từng nhân tố"
         ),
         "sobol_indices": charts.sobol_indices(
             sobol[sobol["output"] == "mean_abs_shift"], "Phần A: dịch chuyển hạng trung bình"
@@ -99,7 +99,7 @@ def test_numbers_are_vietnamese(study):
         ]
         english = [t for t in ticks if NUMBER_WITH_POINT.match(t) and not THOUSANDS.match(t)]
         assert ticks and not english, (name, english)
-    legend = charts.tornado(_part(study.one_at_a_time), _end_labels(study), "x").legends[0]
+    legend = charts.tornado(_part(study.one_at_a_time), end_labels(study), "x").legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["Trọng số × 0,8", "Trọng số × 1,2"]
 
 

@@ -1,16 +1,10 @@
-"""The weight sensitivity report of one level and year (``cqdt sensitivity``).
-
-:func:`plan` checks the settings against the level's criteria and data and plans one report;
-the notebook ``notebooks/do_nhay.ipynb`` calls :func:`prepare` once (it scores and runs
-:func:`cqdt.sensitivity.analyse`), then one function per section. Every number shown is a cell
-of the tables of the study (``study.tables``), which the report also writes beside itself.
-"""
+"""The sections of the sensitivity report, in the order of the document: each presents one
+part of the study from the :class:`~cqdt.publishing.kinds.sensitivity.context.SensitivityContext`
+(numbers from the study's tables, sentences from :mod:`.sentences`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 from IPython.display import HTML
@@ -28,235 +22,16 @@ from cqdt.publishing.html import (
     table_html,
     vietnamese_date,
 )
-from cqdt.publishing.outcome import Outcome, hashed_input
-from cqdt.publishing.parameters import NotebookParameters
-from cqdt.scoring import ScoreResult
-from cqdt.sensitivity.settings import SettingsFields, sobol_base
-from cqdt.tables import part_titles
-from cqdt.workspace import Workspace
-
-AT_RISK_NAMED = 10
-"""Units at risk named one by one in a sentence; the rest are counted."""
-NEGLIGIBLE = 0.05
-"""A total Sobol index whose 95 % interval stays below this is called negligible."""
-SIMPLEX_WARNING = (
-    "Cách lấy mẫu simplex coi mọi cách chia điểm trong phần là có thể như nhau, xoay quanh tỷ "
-    "trọng bằng nhau giữa các nhân tố chứ không quanh tỷ trọng chính thức: nó trả lời câu hỏi "
-    "«nếu trọng số có thể là bất kỳ», không phải «nếu trọng số chính thức khác đi một chút». "
-    "Mức «có nguy cơ» theo cách này không nói gì về độ vững của trọng số chính thức."
+from cqdt.publishing.kinds.sensitivity.context import SensitivityContext
+from cqdt.publishing.kinds.sensitivity.sentences import (
+    SIMPLEX_WARNING,
+    conclusion_sentences,
+    convergence_sentence,
+    named,
+    percent,
+    sobol_sentences,
 )
-"""What ``simplex`` answers, said wherever it is used."""
-
-
-class Parameters(SettingsFields, NotebookParameters):  # type: ignore[misc, valid-type]
-    """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
-
-    Its settings fields (scheme, by, n, delta, …) come from their one definition,
-    :mod:`cqdt.sensitivity.settings`, with the bounds of a published study (δ > 0).
-    """
-
-    kind: ClassVar[str] = "do-nhay"
-    title: ClassVar[str] = "Phân tích độ nhạy của trọng số"
-    notebook: ClassVar[str] = "do_nhay.ipynb"
-
-
-@dataclass(frozen=True)
-class SensitivityContext:
-    """The inputs and results one sensitivity report presents."""
-
-    params: Parameters
-    result: ScoreResult
-    study: sens.SensitivityResult
-    synthetic: bool
-
-
-def prepare(params: Parameters) -> SensitivityContext:
-    """Score the level and year, then run the sensitivity study (errors stop the report)."""
-    workspace = Workspace.at(params.criteria_dir, params.data_dir)
-    result = workspace.score(params.level, params.year)
-    study = sens.analyse(result, sens.settings_of(params))
-    return SensitivityContext(params, result, study, workspace.synthetic)
-
-
-def plan(
-    workspace: Workspace, level: str, year: int | None, settings: sens.Settings, report_date: str
-) -> list[Outcome]:
-    """Check the settings against the level's criteria and data and plan one report.
-
-    ``year`` ``None`` is the latest year with data. ``ValueError`` (Vietnamese) when there is no
-    survey or the settings do not fit the criteria; :class:`~cqdt.problems.InputError` when the
-    data have errors: nothing is run then.
-    """
-    years = workspace.surveys(level)["year"]
-    chosen = year or (int(years.max()) if len(years) else 0)
-    if chosen not in set(years):
-        raise ValueError(
-            f"không tìm thấy tệp khảo sát {LEVELS[level]} năm {year or '(bất kỳ)'} trong "
-            f"{workspace.data_dir}; cần dạng <năm>/{level}.csv"
-        )
-    result = workspace.score(level, chosen)  # bad data stops here, nothing written
-    sens.check_fits(settings, result.criteria, len(result.points))
-    params = Parameters(
-        level=level,
-        year=chosen,
-        criteria_dir=str(workspace.criteria_dir.resolve()),
-        data_dir=str(workspace.data_dir.resolve()),
-        report_date=report_date,
-        **sens.offered_values(settings),
-    )
-    inputs = {
-        "survey": hashed_input(result.evidence.source),
-        "criteria": hashed_input(result.criteria.source),
-    }
-    if workspace.units_file.exists():
-        inputs["units"] = hashed_input(workspace.units_file)
-    cs = result.criteria
-    note = (
-        f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {settings.n} mẫu trọng số "
-        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
-    )
-    if settings.scheme == "simplex":
-        note += f"\nCảnh báo: {SIMPLEX_WARNING}"
-    outcome = params.outcome(
-        f"{level}-{chosen}",
-        inputs,
-        criteria={"version": cs.version, "status": cs.status, "label": cs.status_label},
-        synthetic=workspace.synthetic,
-        unit_count=len(result.points),
-        note=note,
-    )
-    return [outcome]
-
-
-# --- sentences from the tables' numbers ----------------------------------------------------
-
-
-def percent(value: float, n: int) -> str:
-    """A probability in % to what N supports: ``97%``."""
-    shown = sens.as_percent([value], n)[0]
-    return f"{format_number(shown, sens.percent_decimals(n))}%"
-
-
-def _level_names(study: sens.SensitivityResult) -> list[str]:
-    return [c.removeprefix("p_level_") for c in study.units.columns if c.startswith("p_level_")]
-
-
-def _named(rows: pd.DataFrame, study: sens.SensitivityResult) -> str:
-    """``Huyện Phú Vang (giữ mức I: 74%; xuống mức II: 26%), …``; beyond ten, counted."""
-    names, n = _level_names(study), study.settings.n
-    named = [
-        f"{esc(r['unit'])} ({esc(sens.level_moves(r, names, n))})"
-        for _, r in rows.head(AT_RISK_NAMED).iterrows()
-    ]
-    if len(rows) > AT_RISK_NAMED:
-        named.append(f"và {len(rows) - AT_RISK_NAMED} đơn vị khác")
-    return "; ".join(named)
-
-
-def _index(value: float, conf: float) -> str:
-    return f"{format_number(value, 2, fixed=True)} ± {format_number(conf, 2, fixed=True)}"
-
-
-def sobol_sentence(rows: pd.DataFrame, subject: str, base: int) -> str:
-    """What the total indices of one output say about its groups, only as far as their 95 %
-    intervals allow: the leading group if its interval is clear of the next one's, the
-    groups whose interval stays under :data:`NEGLIGIBLE`; otherwise that it cannot be told."""
-    if (rows[["ST", "ST_conf"]] == 0).all().all():
-        return f"{subject} không đổi ở mọi mẫu: không có ảnh hưởng nào để chia."
-    ordered = rows.sort_values("ST", ascending=False)
-    top, second = ordered.iloc[0], ordered.iloc[1]
-    if top["ST"] - top["ST_conf"] > second["ST"] + second["ST_conf"]:
-        text = (
-            f"{subject} phụ thuộc nhiều nhất vào {esc(top['group'])} ({esc(top['name'])}): "
-            f"chỉ số Sobol toàn phần {_index(top['ST'], top['ST_conf'])}, khoảng tin cậy 95% "
-            f"tách khỏi {esc(second['group'])} ({_index(second['ST'], second['ST_conf'])})"
-        )
-    else:
-        text = (
-            f"{subject}: chưa đủ chính xác để chỉ ra nhóm ảnh hưởng nhiều nhất, vì khoảng tin "
-            f"cậy 95% của {esc(top['group'])} ({_index(top['ST'], top['ST_conf'])}) và "
-            f"{esc(second['group'])} ({_index(second['ST'], second['ST_conf'])}) chồng lên nhau "
-            f"với cỡ mẫu Sobol {format_number(base, 0)}"
-        )
-    small = rows[rows["ST"] + rows["ST_conf"] < NEGLIGIBLE]
-    if len(small):
-        listed = ", ".join(esc(g) for g in small["group"])
-        text += f"; ảnh hưởng của {listed} không đáng kể (ST dưới {format_number(NEGLIGIBLE)})"
-    return text + "."
-
-
-def sobol_sentences(study: sens.SensitivityResult, part: str, units: int) -> list[str]:
-    """The Sobol sentences of one part: level changes, then each unit at risk's points."""
-    rows = study.sobol[study.sobol["part"] == part]
-    base = sobol_base(study.settings.sobol_n, units)
-    sentences = []
-    changes = rows[rows["output"] == "level_changes"]
-    if len(changes):
-        sentences.append(sobol_sentence(changes, "Số đơn vị đổi mức", base))
-    own = rows[rows["output"] == "converted"]
-    for unit, unit_rows in own.groupby("unit", sort=False):
-        subject = f"Điểm quy đổi của {esc(unit)} (điểm quyết định mức của đơn vị)"
-        sentences.append(sobol_sentence(unit_rows, subject, base))
-    return sentences
-
-
-def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) -> list[str]:
-    """The conclusion, one sentence per part, those Sobol indices support, and convergence."""
-    sentences = []
-    overall = study.overall.set_index("part")
-    n, units = study.settings.n, study.units["unit"].nunique()
-    if study.settings.scheme == "simplex":
-        sentences.append(f"<strong>Lưu ý:</strong> {esc(SIMPLEX_WARNING)}")
-    for part, title in titles.items():
-        rows = sens.part_rows(study.units, part).dropna(subset=["p_keep"])
-        risky, near = sens.at_risk(study, part), sens.near_cutoff(study, part)
-        keep = int((rows["p_keep"] >= sens.KEEP_LEVEL_SHARE).sum())
-        text = (
-            f"Phần {esc(title)}: {keep}/{len(rows)} đơn vị giữ mức trong ít nhất "
-            f"{percent(sens.KEEP_LEVEL_SHARE, n)} số mẫu"
-        )
-        if len(risky):
-            text += f"; có nguy cơ đổi mức: {_named(risky, study)}"
-        if len(near):
-            text += f"; sát ngưỡng (bên nào tùy hạt giống): {_named(near, study)}"
-        row = overall.loc[part]
-        text += (
-            f". Tương quan Spearman trung vị với xếp hạng chính thức "
-            f"{format_number(row['spearman_median'], 3)}; trung bình mỗi đơn vị dịch chuyển "
-            f"{format_number(row['mean_abs_shift'], 2)} bậc."
-        )
-        sentences.append(text)
-        sentences += sobol_sentences(study, part, units)
-    sentences.append(convergence_sentence(study))
-    return sentences
-
-
-def convergence_sentence(study: sens.SensitivityResult) -> str:
-    """Whether N was enough: no claim below the minimum N; otherwise from the largest 95 %
-    half-width of a probability (2 standard errors, binomial or batch means)."""
-    n = study.settings.n
-    if n < sens.MIN_STABLE_N:
-        return (
-            f"Với N = {format_number(n, 0)} mẫu (ít hơn {format_number(sens.MIN_STABLE_N, 0)}) "
-            "không thể nói kết quả đã ổn định: hãy chạy lại với N lớn hơn."
-        )
-    rows = study.convergence[study.convergence["probability"]]
-    widest = 2 * float(rows[["se", "batch_se"]].max(axis=1).max())
-    width = format_number(widest * 100, 2)
-    tolerance = format_number(sens.CONVERGENCE_TOLERANCE * 100)
-    if study.converged:
-        return (
-            f"Với N = {format_number(n, 0)} mẫu, mọi xác suất có khoảng tin cậy 95% không rộng "
-            f"quá ± {width} điểm % (giới hạn ± {tolerance} điểm %): kết quả đủ ổn định; chỉ các "
-            "đơn vị «sát ngưỡng» có thể ở bên này hay bên kia ngưỡng tùy hạt giống."
-        )
-    return (
-        f"Với N = {format_number(n, 0)} mẫu, có xác suất còn sai số ± {width} điểm % (quá giới "
-        f"hạn ± {tolerance} điểm %): nên chạy lại với N lớn hơn."
-    )
-
-
-# --- sections ----------------------------------------------------------------------------
+from cqdt.tables import part_titles
 
 
 def cover(ctx: SensitivityContext) -> HTML:
@@ -462,10 +237,10 @@ def keep_level(ctx: SensitivityContext) -> HTML:
         risky, near = sens.at_risk(study, part), sens.near_cutoff(study, part)
         body.append(
             f"<p>Có nguy cơ đổi mức (giữ mức trong dưới {percent(sens.KEEP_LEVEL_SHARE, n)} số "
-            f"mẫu): {_named(risky, study) if len(risky) else 'không có'}.</p>"
+            f"mẫu): {named(risky, study) if len(risky) else 'không có'}.</p>"
         )
         if len(near):
-            body.append(f"<p>Sát ngưỡng (bên nào tùy hạt giống): {_named(near, study)}.</p>")
+            body.append(f"<p>Sát ngưỡng (bên nào tùy hạt giống): {named(near, study)}.</p>")
         rows = _ordered(study, part).dropna(subset=["p_keep"])
         for start in range(0, len(rows), CHART_CHUNK):
             chart_title = f"Phần {part}: xác suất giữ mức" + (" (tiếp)" if start else "")
@@ -477,7 +252,7 @@ def keep_level(ctx: SensitivityContext) -> HTML:
     return section("IV. Khả năng giữ mức của từng đơn vị", "".join(body))
 
 
-def _end_labels(study: sens.SensitivityResult) -> tuple[str, str]:
+def end_labels(study: sens.SensitivityResult) -> tuple[str, str]:
     """What the low and high ends of a weight are, for a tornado's legend."""
     s = study.settings
     if s.scheme == "uniform":
@@ -511,7 +286,7 @@ def one_at_a_time(ctx: SensitivityContext) -> HTML:
             continue
         body.append(f"<h3>Phần {esc(title)}</h3>")
         chart_title = f"Phần {part}: đổi riêng từng nhân tố"
-        fig = charts.tornado(rows, _end_labels(study), chart_title)
+        fig = charts.tornado(rows, end_labels(study), chart_title)
         body.append(figure_html(fig, chart_title))
         own = table[(table["Phần"] == part) & (table["Số đơn vị đổi mức"] > 0)]
         if len(own):
@@ -597,24 +372,3 @@ def write_outputs(ctx: SensitivityContext) -> HTML:
     written = sens.write_tables(ctx.study, Path(ctx.params.output_dir), document_warnings(ctx))
     names = ", ".join(esc(path.name) for path in written)
     return HTML(f'<p class="files">Tệp bảng kèm theo: {names}.</p>')
-
-
-__all__ = [
-    "Parameters",
-    "SensitivityContext",
-    "conclusion",
-    "conclusion_sentences",
-    "convergence",
-    "convergence_sentence",
-    "cover",
-    "keep_level",
-    "leave_one_out",
-    "method",
-    "one_at_a_time",
-    "plan",
-    "prepare",
-    "rank_uncertainty",
-    "sobol",
-    "sobol_sentence",
-    "write_outputs",
-]
