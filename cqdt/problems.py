@@ -137,6 +137,8 @@ class ProblemCode(StrEnum):
     """A unit with a successor but no last year."""
     SUCCESSOR_STARTS_LATE = "successor_starts_late"
     """A successor that starts after the year following the unit's last."""
+    RENAMED_INTO_EXISTING = "renamed_into_existing"
+    """A unit «renamed» into a unit that already existed alongside it (an absorption)."""
 
     # criteria files
     UNKNOWN_METHOD = "unknown_method"
