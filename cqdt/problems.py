@@ -201,6 +201,8 @@ class ProblemCode(StrEnum):
     """A classification level the part does not have."""
     WHOLE_PART_DROPPED = "whole_part_dropped"
     """Every criterion of a part dropped."""
+    DIFFERENT_BASES = "different_bases"
+    """Scenarios compared side by side that rest on different criteria sets."""
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"

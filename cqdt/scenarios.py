@@ -395,18 +395,28 @@ def apply_scenario(scenario: Scenario, before: ScoreResult) -> WhatIf:
 
 
 def compare(before: ScoreResult, after: ScoreResult) -> pd.DataFrame:
-    """Per unit and part: achieved points, rate, converted points, rank and level, both ways.
+    """Per unit and part: required and achieved points, rate, converted points, rank and level.
 
     Columns ``<x>_before`` and ``<x>`` (after), ``rank_change`` (positive = climbed) and
-    ``level_change`` (``lên``, ``xuống``, ``giữ``). Points as published (rounded as the
-    criteria say), so every row can be checked by hand against the tables.
+    ``level_change`` (``lên``, ``xuống``, ``giữ``). Points as published (each side rounded as
+    its criteria say), so every row can be checked by hand against the tables.
     """
-    decimals = after.criteria.rounding.points_decimals
-    keep = ["unit", "part", "achieved", "rate_published", "converted_published", "rank", "level"]
+    keep = [
+        "unit",
+        "part",
+        "required",
+        "achieved",
+        "rate_published",
+        "converted_published",
+        "rank",
+        "level",
+    ]
 
     def published(result: ScoreResult) -> pd.DataFrame:
         rows = result.parts[keep].copy()
-        rows["achieved"] = round_half_up(rows["achieved"], decimals)
+        decimals = result.criteria.rounding.points_decimals
+        for column in ("required", "achieved"):
+            rows[column] = round_half_up(rows[column], decimals)
         return rows
 
     table = published(after).merge(
@@ -414,7 +424,8 @@ def compare(before: ScoreResult, after: ScoreResult) -> pd.DataFrame:
     )
     table["rank_change"] = table["rank_before"] - table["rank"]
     table["points_change"] = round_half_up(
-        table["converted_published"] - table["converted_published_before"], decimals
+        table["converted_published"] - table["converted_published_before"],
+        after.criteria.rounding.points_decimals,
     )
     table["level_change"] = level_change(table, after.criteria)
     return table.sort_values(["part", "rank", "unit"]).reset_index(drop=True)
@@ -445,20 +456,3 @@ def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.Dat
     columns = ["part", "level_before", "level", "count", "units", "_order"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
-
-
-def level_counts(what_if: WhatIf) -> pd.DataFrame:
-    """Units per part and level, before and after."""
-    rows = []
-    for part in what_if.after.criteria.parts:
-        rows_of = what_if.comparison[what_if.comparison["part"] == part.code]
-        for t in part.levels:
-            rows.append(
-                {
-                    "Phần": part.code,
-                    "Mức": t.level,
-                    "Trước": int((rows_of["level_before"] == t.level).sum()),
-                    "Sau": int((rows_of["level"] == t.level).sum()),
-                }
-            )
-    return pd.DataFrame(rows)

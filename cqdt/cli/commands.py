@@ -251,14 +251,17 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
+    files = [Path(f) for f in args.scenarios]
     try:
-        planned = scenario.plan(workspace, Path(args.scenario), args.year, date.today())
+        planned = scenario.plan(workspace, files, args.year, date.today())
     except InputError as err:
-        print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
+        print(f"Kịch bản {', '.join(args.scenarios)}: có lỗi, không ghi gì", file=sys.stderr)
         _print_problems(err.problems)
         return 1
     _print_notes(planned)
-    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
 
 
 def _print_notes(planned: Sequence[Outcome]) -> None:

@@ -138,6 +138,19 @@ def _iso_date(value: str) -> str:
         ) from None
 
 
+def year_list(value: str) -> list[int] | str:
+    """An argparse type: ``all``, one year, or years separated by commas (``2018,2020``)."""
+    if value == "all":
+        return value
+    parts = [part.strip() for part in value.split(",")]
+    if not all(re.fullmatch(r"\d{4}", part) for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"năm phải là một năm bốn chữ số (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) "
+            f"hoặc all, không phải «{value}»"
+        )
+    return sorted({int(part) for part in parts})
+
+
 def _integer_from(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number not below ``minimum``."""
 
@@ -231,24 +244,34 @@ def build_parser() -> argparse.ArgumentParser:
     whatif = commands.add_parser(
         "whatif",
         add_help=False,
-        help="áp dụng một kịch bản giả định (tệp YAML) cho một năm; so sánh trước và sau",
-        description="Kiểm tra tệp kịch bản (báo mọi lỗi một lần, không ghi gì nếu có lỗi), chấm "
-        "năm được chọn theo bộ tiêu chí gốc của kịch bản, áp dụng các thay đổi và ghi vào một "
-        "thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/: bảng so sánh từng đơn vị và "
-        "phần, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Định dạng tệp kịch bản: "
-        "criteria/README.md, mục 7; ví dụ trong criteria/kich-ban/.",
+        help="áp dụng một hay nhiều kịch bản giả định (tệp YAML) cho một, vài hay mọi năm; so "
+        "sánh với kết quả chính thức",
+        description="Kiểm tra các tệp kịch bản (báo mọi lỗi của mọi tệp một lần, không ghi gì "
+        "nếu có lỗi), chấm từng năm được chọn theo bộ tiêu chí gốc của các kịch bản, áp dụng "
+        "các thay đổi và ghi vào một thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/, mỗi "
+        "năm một báo cáo: bảng so sánh từng đơn vị và phần, bảng đối chiếu chính thức với từng "
+        "kịch bản, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Các kịch bản phải cùng bộ "
+        "tiêu chí gốc. Định dạng tệp kịch bản: criteria/README.md, mục 7; ví dụ trong "
+        "criteria/kich-ban/.",
     )
     _vietnamese(whatif)
     whatif._positionals.title = "đối số"
-    whatif.add_argument("scenario", metavar="KỊCH_BẢN", help="tệp kịch bản YAML")
     whatif.add_argument(
-        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+        "scenarios", nargs="+", metavar="KỊCH_BẢN", help="một hay nhiều tệp kịch bản YAML"
+    )
+    whatif.add_argument(
+        "--year",
+        required=True,
+        type=year_list,
+        metavar="NĂM",
+        help="năm đánh giá: một năm (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) hoặc all "
+        "(mọi năm có dữ liệu mà bộ tiêu chí gốc có hiệu lực)",
     )
     _add_inputs(whatif, selection=False)
     whatif.add_argument(
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
-    _add_publishing(whatif, jobs=False)
+    _add_publishing(whatif)
     _add_sensitivity(commands)
     _add_field_commands(commands)
     return parser
