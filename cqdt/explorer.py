@@ -217,7 +217,9 @@ class Explorer:
         self.message.value = ""
         part = self.part.value
         self.table.value = table_html(ranking(what_if, part), f"bang {RANKING_CLASS}")
-        self.counts.value = table_html(level_count_table([what_if], scenario_labels(1)), "bang cqdt-kham-pha")
+        self.counts.value = table_html(
+            level_count_table([what_if], scenario_labels(1)), "bang cqdt-kham-pha"
+        )
         rows = what_if.comparison[what_if.comparison["part"] == part]
         title = f"Phần {part}: thay đổi thứ hạng so với kết quả chính thức"
         self.chart.value = figure_html(charts.rank_changes(rows, title), title)
