@@ -220,6 +220,32 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_next_level(args: argparse.Namespace) -> int:
+    from cqdt.caveats import output_warnings
+    from cqdt.next_level import next_level, write_next_level_tables
+
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return 1
+    target = new_run_folder(args.out, "len-muc")
+    with staged_folder(target) as folder:
+        for label, result in results:
+            found = next_level(result)
+            warnings = output_warnings(result.criteria.status != "official", workspace.synthetic)
+            subfolder = folder / f"{result.level}-{result.year}"
+            write_next_level_tables(found, result, subfolder, warnings)
+            units = found.needs["unit"].nunique()
+            print(
+                f"{label}: {units}/{len(result.evidence.units)} đơn vị chưa đạt mức cao nhất ở ít "
+                f"nhất một phần ({len(found.needs)} lượt đơn vị × phần)"
+            )
+    print(f"Kết quả ghi tại: {target}")
+    return 1 if failed else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
     from cqdt.publishing.document import find_document_settings
@@ -309,5 +335,6 @@ COMMANDS = {
     "collect": cmd_collect,
     "correct": cmd_correct,
     "sensitivity": cmd_sensitivity,
+    "next-level": cmd_next_level,
 }
 """Each command's function, by the name typed after ``cqdt``."""

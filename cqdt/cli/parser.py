@@ -274,7 +274,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_publishing(whatif)
     _add_sensitivity(commands)
     _add_field_commands(commands)
+    _add_exploring(commands)
     return parser
+
+
+def _add_exploring(commands: argparse._SubParsersAction) -> None:
+    """``next-level`` and ``panel``: what units need, and how they fared over the years."""
+    needs = _command(
+        commands,
+        "next-level",
+        "mỗi đơn vị còn thiếu bao nhiêu điểm để lên mức, ở tiêu chí nào ít thay đổi nhất",
+        "Chấm từng cấp và năm được chọn, rồi với mỗi đơn vị và phần chưa đạt mức cao nhất: số "
+        "điểm còn thiếu để lên mức trên (kèm phép chia kiểm tra được) và các tiêu chí còn cho "
+        "được điểm, mỗi tiêu chí với thay đổi số liệu nhỏ nhất và điểm mới tính lại, xếp từ ít "
+        "thay đổi nhất. Ghi CSV và Excel vào một thư mục mới <thư mục kết quả>/len-muc-<ngày>-"
+        "<giờ>/<cấp>-<năm>/.",
+    )
+    _add_inputs(needs)
+    needs.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
 
 
 def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:

@@ -33,6 +33,7 @@ from cqdt.publishing.kinds.official.context import (
     ranking_tables,
     subject,
 )
+from cqdt.publishing.next_level import next_level_html
 from cqdt.results import write_result
 from cqdt.scoring import ScoreResult
 from cqdt.tables import rounding_rule, write_result_tables
@@ -130,6 +131,7 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
         f"<h3>{esc(unit)}{f' ({esc(district)})' if district else ''}</h3><p>{standing}.</p>"
         f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
         f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
+        f"{next_level_html(ctx.next_level, unit)}"
         f"{_card_table(result, unit, profile)}</section>"
     )
 
