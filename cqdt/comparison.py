@@ -135,9 +135,10 @@ def merged_units(comparison: pd.DataFrame) -> pd.DataFrame:
     return table[columns].reset_index(drop=True)
 
 
-def merger_table(comparison: pd.DataFrame, previous_year: int, year: int) -> pd.DataFrame:
+def merger_table(comparison: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
     """:func:`merged_units` as one row per predecessor, levels of each part before and after
-    (Vietnamese headers): ``Đơn vị năm nay``, ``Đơn vị năm trước``, ``Phần A: mức 2019``…"""
+    (Vietnamese headers): ``Đơn vị năm nay``, ``Đơn vị năm trước``, ``Phần A: mức <before>``,
+    ``Phần A: mức <after>``… (``before`` and ``after`` name the years, e.g. ``2019``)."""
     units = merged_units(comparison)
     if units.empty:
         return pd.DataFrame(columns=["Đơn vị năm nay", "Đơn vị năm trước"])
@@ -154,7 +155,7 @@ def merger_table(comparison: pd.DataFrame, previous_year: int, year: int) -> pd.
     ).reset_index(drop=True)
     keys = list(zip(rows["successor"], rows["predecessor"], strict=True))
     for part in units["part"].unique():
-        for column, year_of in (("level_before", previous_year), ("level", year)):
+        for column, year_of in (("level_before", before), ("level", after)):
             values = wide[(column, part)].reindex(keys) if (column, part) in wide else None
             table[f"Phần {part}: mức {year_of}"] = (
                 values.to_numpy() if values is not None else pd.NA

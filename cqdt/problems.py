@@ -203,6 +203,8 @@ class ProblemCode(StrEnum):
     """Every criterion of a part dropped."""
     DIFFERENT_BASES = "different_bases"
     """Scenarios compared side by side that rest on different criteria sets."""
+    TOO_FEW_YEARS = "too_few_years"
+    """A multi-year report asked for with fewer than two years of data."""
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"

@@ -281,27 +281,9 @@ def test_absorption_into_a_unit_that_goes_on(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def absorbed(tmp_path_factory):
+def absorbed(absorbed_data):
     """The sample communes, with Vinh Phú absorbed by Vinh Thái in 2020 (no Phú Gia)."""
-    data = tmp_path_factory.mktemp("absorbed")
-    lines = (SAMPLE / "don_vi.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    lines = [
-        "xa,H06-18,Xã Vinh Phú,Huyện Phú Vang,,2019,H06-19,sáp nhập\n"
-        if line.startswith("xa,H06-18,")
-        else "xa,H06-19,Xã Vinh Thái,Huyện Phú Vang,,,,\n"
-        if line.startswith("xa,H06-19,")
-        else line
-        for line in lines
-        if not line.startswith("xa,H06-21,")
-    ]
-    (data / "don_vi.csv").write_text("".join(lines), encoding="utf-8")
-    for year in (2019, 2020):
-        (data / str(year)).mkdir()
-        text = (SAMPLE / str(year) / "xa.csv").read_text(encoding="utf-8-sig")
-        (data / str(year) / "xa.csv").write_text(
-            text.replace("Xã Phú Gia,", "Xã Vinh Thái,"), encoding="utf-8"
-        )
-    workspace = Workspace.at(ROOT / "criteria", data)
+    workspace = Workspace.at(ROOT / "criteria", absorbed_data)
     now, before = workspace.score("xa", 2020), workspace.score("xa", 2019)
     return now, before, compare_years(now, before, workspace.register())
 
@@ -328,7 +310,7 @@ def test_the_absorbing_unit_is_compared_with_itself_never_merged_away_and_new(ab
 
 def test_merger_table_pairs_predecessors_levels_with_the_successors(absorbed):
     now, before, table = absorbed
-    merged = merger_table(table, 2019, 2020).set_index("Đơn vị năm trước")
+    merged = merger_table(table, "2019", "2020").set_index("Đơn vị năm trước")
     level_before = before.parts.set_index(["unit", "part"])["level"]
     level_now = now.parts.set_index(["unit", "part"])["level"]
     for predecessor, successor in [

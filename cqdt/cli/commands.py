@@ -290,6 +290,20 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_panel(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.kinds import panel
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    levels = list(LEVELS) if args.level == "all" else [args.level]
+    planned = panel.plan(workspace, levels, args.year, date.today())
+    _print_notes(planned)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
+
+
 def _print_notes(planned: Sequence[Outcome]) -> None:
     """What planning found, one line per report (if it says anything)."""
     for outcome in planned:
@@ -336,5 +350,6 @@ COMMANDS = {
     "correct": cmd_correct,
     "sensitivity": cmd_sensitivity,
     "next-level": cmd_next_level,
+    "panel": cmd_panel,
 }
 """Each command's function, by the name typed after ``cqdt``."""

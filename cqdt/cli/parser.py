@@ -294,6 +294,35 @@ def _add_exploring(commands: argparse._SubParsersAction) -> None:
     needs.add_argument(
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
+    panel = _command(
+        commands,
+        "panel",
+        "báo cáo diễn biến nhiều năm của một cấp: tỷ lệ, hạng, mức từng đơn vị qua các năm",
+        "Chấm mọi năm được chọn của cấp (mỗi năm theo bộ tiêu chí có hiệu lực năm đó), so sánh "
+        "mỗi năm với năm liền trước theo danh mục đơn vị, và lập báo cáo HTML, PDF cùng bảng "
+        "CSV, Excel: số đơn vị theo mức từng năm, chuyển mức từng năm, các cuộc sáp nhập với mức "
+        "trước và sau, tỷ lệ, hạng, mức của từng đơn vị qua các năm (theo dõi qua đổi tên, sáp "
+        "nhập), vào một thư mục mới <thư mục kết quả>/nhieu-nam-<ngày>-<giờ>/.",
+    )
+    _add_inputs(panel, selection=False)
+    panel.add_argument(
+        "--level",
+        default="all",
+        choices=[*LEVELS, "all"],
+        help="cấp đánh giá: tinh, huyen, xa hoặc all (mỗi cấp một báo cáo; mặc định: all)",
+    )
+    panel.add_argument(
+        "--year",
+        default="all",
+        type=year_list,
+        metavar="NĂM",
+        help="các năm, cách nhau bằng dấu phẩy (2018,2020), ít nhất hai; hoặc all (mặc định: mọi "
+        "năm có dữ liệu)",
+    )
+    panel.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(panel)
 
 
 def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:

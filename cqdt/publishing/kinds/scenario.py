@@ -25,7 +25,7 @@ from cqdt.output import safe_name
 from cqdt.problems import CriteriaError, InputError, Problem, ProblemCode
 from cqdt.publishing import charts
 from cqdt.publishing.context import document_warnings, warning_html
-from cqdt.publishing.html import esc, figure_html, file_name, section, table_html
+from cqdt.publishing.html import esc, figure_html, file_name, landscape, section, table_html
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, load_scenario
@@ -401,7 +401,7 @@ def side_by_side_section(ctx: ScenarioContext) -> HTML:
             ]
             body.append(f"<h3>Phần {esc(titles[part.code])}</h3>")
             body.append(table_html(_by_scenario(rows[columns]), "bang rong doi-chieu"))
-    return _landscape(section("III. Đối chiếu các kịch bản", "".join(body)))
+    return landscape(section("III. Đối chiếu các kịch bản", "".join(body)))
 
 
 def comparison(ctx: ScenarioContext) -> HTML:
@@ -430,12 +430,7 @@ def comparison(ctx: ScenarioContext) -> HTML:
                 continue
             title = f"Phần {part.code}: thay đổi thứ hạng theo {label.lower()}"
             body.append(figure_html(charts.rank_changes(changes_of, title), title))
-    return _landscape(section(f"{number}. So sánh từng đơn vị", "".join(body)))
-
-
-def _landscape(block: HTML) -> HTML:
-    """A section printed on landscape A4 pages (its wide tables fit without wrapping names)."""
-    return HTML(f'<div class="ngang">{block.data}</div>')
+    return landscape(section(f"{number}. So sánh từng đơn vị", "".join(body)))
 
 
 def write_outputs(ctx: ScenarioContext) -> HTML:

@@ -206,7 +206,7 @@ def _register_changes_html(
                 for r in rows.itertuples()
             ]
             body.append(f"<p>{esc(label)} ({len(names)} đơn vị): {', '.join(names)}.</p>")
-    mergers = merger_table(changes, previous_year, year)
+    mergers = merger_table(changes, str(previous_year), str(year))
     if len(mergers):
         away = int((status == MERGED_AWAY).sum())
         into = mergers["Đơn vị năm nay"].nunique()
