@@ -253,13 +253,17 @@ def next_level(
     result: ScoreResult,
     multipliers: pd.Series | None = None,
     units: Sequence[str] | None = None,
+    parts: Sequence[str] | None = None,
 ) -> NextLevel:
-    """What each unit (or only ``units``) needs for the next level, in every part below the
-    best; ``multipliers`` are the scenario's criterion weights (:attr:`Scenario.multipliers`),
-    so the explorer asks the same question of a what-if result."""
+    """What each unit (or only ``units``) needs for the next level, in every part (or only
+    ``parts``) below the best; ``multipliers`` are the scenario's criterion weights
+    (:attr:`cqdt.scenarios.Scenario.multipliers`), so the explorer asks the same question of a
+    what-if result."""
     needs = shortfalls(result)
     if units is not None:
         needs = needs[needs["unit"].isin(units)].reset_index(drop=True)
+    if parts is not None:
+        needs = needs[needs["part"].isin(parts)].reset_index(drop=True)
     table = result.criteria.criteria_table().set_index("criterion")
     weight = pd.Series(1.0, index=table.index)
     if multipliers is not None:

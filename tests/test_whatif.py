@@ -19,12 +19,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cqdt.cli import main
-from cqdt.explorer import ExplorerParameters
+from cqdt.explorer import Explorer, ExplorerParameters
 from cqdt.files import read_sheet
 from cqdt.numbers import round_half_up
 from cqdt.publishing.kinds import scenario as report
 from cqdt.publishing.kinds.scenario import Parameters as ScenarioParameters
-from cqdt.scenarios import apply_scenario, load_scenario
+from cqdt.scenarios import WhatIf, apply_scenario, load_scenario
 from cqdt.whatif_tables import comparison_table
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
@@ -49,13 +49,37 @@ def whatif(scenarios: list[Path], year: str, out: Path) -> int:
     return main([*command, "--criteria", str(CRITERIA), "--data", str(SAMPLE)])
 
 
+def explored(folder: Path) -> tuple[Path, WhatIf]:
+    """An analyst's state of the explorer, saved: a scenario file, a group slider, a criterion
+    picked and moved, a threshold of one part; and what the explorer showed for it (2020)."""
+    explorer = Explorer(
+        ExplorerParameters(
+            level="huyen",
+            year=2020,
+            criteria_dir=str(CRITERIA),
+            data_dir=str(SAMPLE),
+            output_dir=str(folder),
+        )
+    )
+    explorer.scenario.value = str(SCENARIO)
+    explorer.weights.children[0].children[0].value = 1.1  # group A1
+    explorer.criterion.value = "B1.2"
+    explorer.criterion_factor.value = 2.0
+    explorer.scope.value = "C"
+    explorer.thresholds.children[1].value = 0.8  # level II of part C only
+    assert explorer.status.value == ""
+    return explorer.save_scenario(), explorer.what_if
+
+
 @pytest.fixture(scope="session")
 def whatif_run(tmp_path_factory) -> dict:
-    """`cqdt whatif` of three scenarios on 2019 and 2020, with PDF; shared by every test here."""
+    """`cqdt whatif` of four scenarios (the last saved from the explorer) on 2019 and 2020,
+    with PDF; shared by every test here."""
     out = tmp_path_factory.mktemp("whatif")
     own = out.parent / "bo-b35.yaml"
     own.write_text(OWN, encoding="utf-8")
-    scenarios = [SCENARIO, THRESHOLD, own]
+    saved, shown = explored(out.parent / "kham-pha")
+    scenarios = [SCENARIO, THRESHOLD, own, saved]
     code = whatif(scenarios, "2019,2020", out)
     (run,) = out.iterdir()
     workspace = Workspace.at(CRITERIA, SAMPLE)
@@ -64,11 +88,12 @@ def whatif_run(tmp_path_factory) -> dict:
     return {
         "code": code,
         "run": run,
-        "folder": {year: run / f"3-kich-ban-huyen-{year}" for year in (2019, 2020)},
+        "folder": {year: run / f"4-kich-ban-huyen-{year}" for year in (2019, 2020)},
         "official": official,
         "what_ifs": {
             year: [apply_scenario(s, official[year]) for s in loaded] for year in official
         },
+        "explored": shown,
     }
 
 
@@ -118,6 +143,7 @@ def test_run_writes_one_report_per_year_comparing_every_scenario(whatif_run):
         "scenario 1",
         "scenario 2",
         "scenario 3",
+        "scenario 4",
         "criteria",
         "survey",
         "units",
@@ -157,8 +183,8 @@ def test_side_by_side_is_official_then_each_scenario_recomputed_by_hand(whatif_r
 @pytest.mark.slow
 def test_comparison_is_rounded_with_the_required_column_and_adds_up(whatif_run):
     compared = table(whatif_run, 2019, "so-sanh")
-    assert compared["Kịch bản"].unique().tolist() == ["Kịch bản 1", "Kịch bản 2", "Kịch bản 3"]
-    assert len(compared) == 3 * 9 * 3  # scenarios, district units, parts A, B, C
+    assert compared["Kịch bản"].unique().tolist() == [f"Kịch bản {n}" for n in (1, 2, 3, 4)]
+    assert len(compared) == 4 * 9 * 3  # scenarios, district units, parts A, B, C
     for column in compared.columns:
         if compared[column].dtype == float:  # printed as the official tables: 2 decimals
             assert (compared[column].round(2) == compared[column]).all(), column
@@ -178,7 +204,7 @@ def test_comparison_is_rounded_with_the_required_column_and_adds_up(whatif_run):
 def test_transition_counts_add_up_to_the_units(whatif_run):
     moves = table(whatif_run, 2020, "chuyen-muc")
     counts = moves.groupby(["Kịch bản", "Phần"])["Số đơn vị"].sum()
-    assert (counts == 9).all() and len(counts) == 3 * 3
+    assert (counts == 9).all() and len(counts) == 4 * 3
     for _, row in moves.iterrows():
         assert len(row["Đơn vị"].split(", ")) == row["Số đơn vị"]
 
@@ -214,7 +240,7 @@ def test_workbook_uses_the_official_number_formats(whatif_run):
 def test_pdf_prints_wide_tables_on_landscape_pages_with_the_rescaling_note(whatif_run):
     reader = PdfReader(whatif_run["folder"][2020] / "kich-ban-huyen-2020.pdf")
     text = " ".join(re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages)
-    assert "KỊCH BẢN GIẢ ĐỊNH" in text and "So sánh 3 kịch bản với kết quả chính thức" in text
+    assert "KỊCH BẢN GIẢ ĐỊNH" in text and "So sánh 4 kịch bản với kết quả chính thức" in text
     assert "BẢN TÁI DỰNG TIÊU CHÍ" in text and "DỮ LIỆU GIẢ LẬP" in text
     assert "phần B: 100,00 ÷ 102,00 = 0,9804" in text  # scenario 1's rescaling, by hand
     wide = [p for p in reader.pages if p.mediabox.width > p.mediabox.height]
@@ -240,6 +266,28 @@ def test_html_hides_code_and_shows_the_same_comparison(whatif_run):
         first[("Số điểm tối đa cần thực hiện", "sau")].tolist()
         == a["Số điểm tối đa cần thực hiện (sau)"].tolist()
     )
+
+
+@pytest.mark.slow
+def test_the_explorers_saved_state_is_reproduced_exactly_by_whatif(whatif_run):
+    # what the explorer showed, against what `cqdt whatif` wrote for the file it saved
+    compared = table(whatif_run, 2020, "so-sanh")
+    rows = compared[compared["Kịch bản"] == "Kịch bản 4"].set_index(["Phần", "Đơn vị"])
+    shown = whatif_run["explored"].comparison.set_index(["part", "unit"])
+    shown = shown.loc[rows.index]
+    assert (
+        rows["Số điểm thực hiện được quy đổi (sau)"].tolist()
+        == shown["converted_published"].tolist()
+    )
+    assert rows["Hạng (sau)"].tolist() == shown["rank"].tolist()
+    assert rows["Mức (sau)"].tolist() == shown["level"].tolist()
+    assert rows["Số điểm thực hiện (sau)"].tolist() == shown["achieved"].tolist()
+    # the state was away from the scenario file alone: A1 and B1.2 moved the points
+    alone = compared[compared["Kịch bản"] == "Kịch bản 1"].set_index(["Phần", "Đơn vị"])
+    column = "Số điểm thực hiện được quy đổi (sau)"
+    for part in ("A", "B"):
+        own = rows.loc[part, column]
+        assert (own != alone.loc[part, column].reindex(own.index)).any()
 
 
 def test_one_scenario_has_no_side_by_side_section_and_says_when_nothing_is_rescaled():
