@@ -103,33 +103,39 @@ def explore(
     Raises :class:`~cqdt.problems.InputError` with every problem (e.g. thresholds that no
     longer descend).
     """
-    document = scenario_document(official.criteria, criteria_dir, scenario_file, edits)
-    scenario, problems = check_scenario(document, "khám phá", criteria_dir)
+    changes = file_changes(scenario_file, criteria_dir) if scenario_file else []
+    return explore_changes(official, criteria_dir, [*changes, *edits])
+
+
+def explore_changes(
+    official: ScoreResult, criteria_dir: str | Path, changes: Sequence[dict[str, Any]]
+) -> WhatIf:
+    """The official result under scenario changes, checked (:func:`explore`)."""
+    document = scenario_document(official.criteria, changes)
+    scenario, problems = check_scenario(document, "khám phá", criteria_dir, official.criteria)
     if scenario is None:
         raise InputError(problems)
     return apply_scenario(scenario, official)
 
 
+def file_changes(scenario_file: str | Path, criteria_dir: str | Path) -> list[dict[str, Any]]:
+    """A scenario file's changes, checked, as they are written in a scenario file."""
+    scenario = load_scenario(scenario_file, criteria_dir)
+    return [c.model_dump(exclude_none=True) for c in scenario.changes]
+
+
 def scenario_document(
     base: CriteriaSet,
-    criteria_dir: str | Path,
-    scenario_file: str | Path | None,
-    edits: Sequence[dict[str, Any]],
+    changes: Sequence[dict[str, Any]],
     title: str = "Khám phá",
     description: str = "",
 ) -> dict[str, Any]:
-    """The scenario file of a state of the explorer: the file's changes, then the edits."""
-    changes: list[dict[str, Any]] = []
-    if scenario_file:
-        changes += [
-            c.model_dump(exclude_none=True)
-            for c in load_scenario(scenario_file, criteria_dir).changes
-        ]
+    """The scenario file of a state of the explorer: its base and changes."""
     return {
         "title": title,
         "description": description,
         "base": {"version": Path(base.source).parent.name, "level": base.level},
-        "changes": [*changes, *edits],
+        "changes": list(changes),
     }
 
 
@@ -259,7 +265,7 @@ class Explorer:
         self.saved = widgets.HTML()
         self.message = widgets.HTML()
         self.status = widgets.HTML()
-        self.table = widgets.HTML()
+        self.table = widgets.HTML(layout={"max_height": "34em", "overflow": "auto"})
         self.counts = widgets.HTML()
         self.needs = widgets.HTML()
         self.chart = widgets.HTML()
@@ -268,6 +274,11 @@ class Explorer:
         self.what_if: WhatIf | None = None
         self.edits: dict[tuple[str, str, str], dict[str, Any]] = {}
         """The explorer's own changes in the order made (a key moved again goes last)."""
+        self.file_changes: list[dict[str, Any]] | None = None
+        """The chosen scenario file's changes, read when it is chosen (``None``: to read)."""
+        self.needs_box = widgets.Accordion(
+            [self.needs], titles=("Đơn vị cần gì để lên mức (phần đang xem)",)
+        )
         self._quiet = False  # set while the explorer itself sets its widgets
         self._years(params.year, params.scenario_file)
         self.level.observe(lambda _: self._years(), names="value")
@@ -277,6 +288,7 @@ class Explorer:
         self.criterion.observe(lambda _: self._quiet or self._show_values(), names="value")
         self.scope.observe(lambda _: self._quiet or self._show_values(), names="value")
         self.reset.on_click(lambda _: self._start_over())
+        self.needs_box.observe(lambda _: self._show_needs(), names="selected_index")
         self.save.on_click(lambda _: self.save_scenario())
         self.export.on_click(lambda _: self.export_tables())
 
@@ -320,7 +332,10 @@ class Explorer:
             widgets.HBox(
                 [
                     self._slider(g.code, FACTOR, self._group_moved(g.code)),
-                    widgets.HTML(f"{esc(g.name)} <i>(chính thức {format_points(g.max)} điểm)</i>"),
+                    widgets.HTML(
+                        f"{esc(g.name)} <i>(chính thức {format_points(g.max)} điểm)</i>",
+                        layout={"width": "19em"},
+                    ),
                 ]
             )
             for p in cs.parts
@@ -348,8 +363,8 @@ class Explorer:
             description=label,
             continuous_update=False,
             readout_format=".0%" if percent else ".2f",
-            style={"description_width": "5em"},
-            layout={"width": "26em"},
+            style={"description_width": "4.5em"},
+            layout={"width": "21em", "flex": "0 0 auto"},  # never squeezed: the readout shows
         )
         slider.observe(lambda change: self._quiet or moved(change["new"]), names="value")
         return slider
@@ -376,8 +391,9 @@ class Explorer:
         )
 
     def _start_over(self) -> None:
-        """Back to the chosen scenario (or the official criteria): no edits."""
+        """Back to the chosen scenario (read again) or the official criteria: no edits."""
         self.edits.clear()
+        self.file_changes = None
         self.update()
 
     # --- showing ---------------------------------------------------------------------------
@@ -419,13 +435,13 @@ class Explorer:
 
     def update(self) -> None:
         """Recompute and redraw; a failure is shown and the results marked out of date."""
+        criteria_dir = self.params.criteria_dir
         try:
-            what_if = explore(
-                self.official,
-                self.params.criteria_dir,
-                self.scenario.value or None,
-                list(self.edits.values()),
-            )
+            if self.file_changes is None:
+                chosen = self.scenario.value
+                self.file_changes = file_changes(chosen, criteria_dir) if chosen else []
+            changes = [*self.file_changes, *self.edits.values()]
+            what_if = explore_changes(self.official, criteria_dir, changes)
         except InputError as err:
             self.message.value = "<br/>".join(
                 f'<span style="color:#b71c1c">{esc(p.place)}: {esc(p.message)}</span>'
@@ -438,17 +454,25 @@ class Explorer:
             self.results.add_class(STALE_CLASS)
             return
         self.what_if = what_if
+        part = self.part.value
+        self.table.value = table_html(ranking(what_if, part), f"bang {RANKING_CLASS}")
         self.message.value = self.status.value = ""
         self.results.remove_class(STALE_CLASS)
         self._show_values()
-        part = self.part.value
-        self.table.value = table_html(ranking(what_if, part), f"bang {RANKING_CLASS}")
         labels = scenario_labels(1)
         self.counts.value = table_html(level_count_table([what_if], labels), "bang cqdt-kham-pha")
-        self.needs.value = table_html(needs_table(what_if, part), "bang cqdt-kham-pha cqdt-len-muc")
+        self._show_needs()
         rows = what_if.comparison[what_if.comparison["part"] == part]
         title = f"Phần {part}: thay đổi thứ hạng so với kết quả chính thức"
         self.chart.value = figure_html(charts.rank_changes(rows, title), title)
+
+    def _show_needs(self) -> None:
+        """What units need for the next level, computed only while its section is open."""
+        if self.what_if is None or self.needs_box.selected_index != 0:
+            self.needs.value = ""
+            return
+        table = needs_table(self.what_if, self.part.value)
+        self.needs.value = table_html(table, "bang cqdt-kham-pha cqdt-len-muc")
 
     # --- saving ----------------------------------------------------------------------------
 
@@ -463,14 +487,8 @@ class Explorer:
             f"Lưu từ sổ khám phá ngày {datetime.now():%d/%m/%Y %H:%M}, {where}, "
             f"{len(self.edits)} thay đổi bằng tay."
         )
-        return scenario_document(
-            self.official.criteria,
-            self.params.criteria_dir,
-            base or None,
-            list(self.edits.values()),
-            title,
-            description,
-        )
+        changes = [*(self.file_changes or []), *self.edits.values()]
+        return scenario_document(self.official.criteria, changes, title, description)
 
     def _folder(self) -> Path:
         return new_run_folder(
@@ -550,8 +568,7 @@ class Explorer:
             self.table,
             widgets.HTML("<h3>Số đơn vị theo mức (chính thức và kịch bản)</h3>"),
             self.counts,
-            widgets.HTML("<h3>Đơn vị cần gì để lên mức (phần đang xem)</h3>"),
-            self.needs,
+            self.needs_box,
             self.chart,
         ]
         return widgets.VBox([note, controls, self.message, self.status, self.results])

@@ -283,9 +283,13 @@ def _apply_changes(
 
 
 def check_scenario(
-    raw: Any, file: str, criteria_dir: str | Path
+    raw: Any, file: str, criteria_dir: str | Path, loaded: CriteriaSet | None = None
 ) -> tuple[Scenario | None, list[Problem]]:
-    """Check a parsed scenario document against its base criteria set; every problem at once."""
+    """Check a parsed scenario document against its base criteria set; every problem at once.
+
+    ``loaded`` is the base criteria set if the caller has it already (the explorer, at every
+    move of a slider): it is used when it is the file the document names, not read again.
+    """
     if not isinstance(raw, dict):
         return None, [
             Problem(
@@ -315,7 +319,8 @@ def check_scenario(
             )
         ]
     try:
-        base = load_criteria(base_file)
+        same = loaded is not None and Path(loaded.source).resolve() == base_file.resolve()
+        base = loaded if same and loaded is not None else load_criteria(base_file)
     except CriteriaError as err:
         invalid = Problem(
             file,
