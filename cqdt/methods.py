@@ -346,10 +346,18 @@ METHODS: dict[str, Method] = {
 
 def criterion_fields(crit: CriterionSpec) -> list[str]:
     """Input fields a criterion reads, in declaration order."""
+    return [name for _, name in criterion_field_keys(crit)]
+
+
+def criterion_field_keys(crit: CriterionSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    """Input fields a criterion reads, each with the key naming it in the criterion
+    (``("numerator",)``, ``("cases", 0, "field")``), so a problem can point at its line."""
     method = METHODS[crit.method]
-    fields = [getattr(crit, p) for p in method.field_params]
-    fields += [c.field for c in crit.cases or []]
-    return fields
+    keys: list[tuple[tuple[str | int, ...], str]] = [
+        ((p,), getattr(crit, p)) for p in method.field_params
+    ]
+    keys += [(("cases", i, "field"), c.field) for i, c in enumerate(crit.cases or [])]
+    return keys
 
 
 def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
@@ -361,6 +369,7 @@ def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
 __all__ = [
     "METHODS",
     "Method",
+    "criterion_field_keys",
     "criterion_fields",
     "score_criterion",
 ]

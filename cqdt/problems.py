@@ -199,6 +199,8 @@ class ProblemCode(StrEnum):
     """A classification level the part does not have."""
     WHOLE_PART_DROPPED = "whole_part_dropped"
     """Every criterion of a part dropped."""
+    WEIGHT_OUT_OF_RANGE = "weight_out_of_range"
+    """A change leaving a criterion's maximum above what any criterion may be worth, or near 0."""
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"
