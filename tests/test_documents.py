@@ -79,6 +79,7 @@ def files(run: Path) -> list[Path]:
 # --- administrative parts -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_first_page_has_the_standard_header_and_the_last_the_signature(sample_run):
     pdf = report_folder(sample_run) / "bao-cao-huyen-2020.pdf"
     pages = pdf_pages(pdf)
@@ -106,6 +107,7 @@ def test_first_page_has_the_standard_header_and_the_last_the_signature(sample_ru
     )
 
 
+@pytest.mark.slow
 def test_document_parts_come_from_the_settings_file(official_run):
     folder = report_folder(official_run)
     first = pdf_pages(folder / "bao-cao-huyen-2020.pdf")[0]
@@ -137,6 +139,7 @@ def test_settings_file_problems_are_named_in_vietnamese(tmp_path):
     assert load_document_settings(SAMPLE / "van_ban.yaml").signatory.authority == "KT. GIÁM ĐỐC"
 
 
+@pytest.mark.slow
 def test_pdf_embeds_the_shipped_serif_font_and_keeps_diacritics(sample_run):
     reader = PdfReader(report_folder(sample_run) / "bao-cao-huyen-2020.pdf")
     embedded = set()
@@ -161,6 +164,7 @@ def test_pdf_embeds_the_shipped_serif_font_and_keeps_diacritics(sample_run):
 # --- the Word annex ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_word_annex_has_the_title_and_the_official_tables(sample_run):
     path = report_folder(sample_run) / "phu-luc-xep-hang-huyen-2020.docx"
     text = docx_text(path)
@@ -181,6 +185,7 @@ def test_word_annex_has_the_title_and_the_official_tables(sample_run):
 # --- every output says what it is --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_output_file_carries_the_warnings(sample_run):
     folder = report_folder(sample_run)
     seen = set()
@@ -218,6 +223,7 @@ def test_every_output_file_carries_the_warnings(sample_run):
     assert len(list((folder / "phu-luc-phieu-diem-huyen-2020").glob("*.pdf"))) == 9
 
 
+@pytest.mark.slow
 def test_no_warning_anywhere_when_criteria_are_official_and_data_real(official_run):
     found = set()
     for path in [*files(official_run), official_run / "index.html"]:
@@ -245,6 +251,7 @@ def test_no_warning_anywhere_when_criteria_are_official_and_data_real(official_r
 # --- details -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_index_shows_units_per_level_and_every_page_has_its_own_title(sample_run):
     index = (sample_run / "index.html").read_text(encoding="utf-8")
     result = Workspace.at(CRITERIA, SAMPLE).score("huyen", 2020)
@@ -274,6 +281,7 @@ def test_commune_tables_name_the_district_of_each_commune():
     assert workspace.districts("huyen") is None  # districts belong to no one
 
 
+@pytest.mark.slow
 def test_sheet_names_are_whole_phrases(sample_run):
     book = openpyxl.load_workbook(report_folder(sample_run) / "huyen-2020.xlsx")
     assert book.sheetnames == ["Thông tin", "Phần A", "Phần B", "Phần C", "Điểm chi tiết"]
@@ -285,6 +293,7 @@ def test_sheet_names_are_whole_phrases(sample_run):
     assert rate.number_format == "0.00"
 
 
+@pytest.mark.slow
 def test_printed_text_is_at_least_the_minimum_size(sample_run):
     """Tables at least 8.5 pt; nothing printed smaller (the page marking is 9 pt)."""
     sizes = set()
@@ -325,6 +334,7 @@ def test_chart_text_is_at_least_8_pt_at_printed_size():
         assert f'style="width:{fig.get_figwidth():.2f}in"' in figure_html(fig, "x")  # 1:1
 
 
+@pytest.mark.slow
 def test_biggest_moves_are_moves_of_two_places_or_more(sample_run):
     page = (report_folder(sample_run) / "bao-cao-huyen-2020.html").read_text(encoding="utf-8")
     listed = re.findall(r"(Tăng|Giảm) hạng nhiều nhất: (.*?)</li>", page)

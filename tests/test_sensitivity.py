@@ -488,6 +488,7 @@ def test_notebook_parameter_cell_keeps_the_defaults_of_the_definition():
         assert ast.literal_eval(cell[option.name]["default"]) == option.default, option.name
 
 
+@pytest.mark.slow
 def test_run_folder_has_report_tables_index_and_manifest(command_run):
     names = sorted(p.name for p in command_run["folder"].iterdir())
     assert names == [
@@ -510,6 +511,7 @@ def test_run_folder_has_report_tables_index_and_manifest(command_run):
     )
 
 
+@pytest.mark.slow
 def test_tables_written_and_shown_equal_the_package_results(command_run):
     expected = sens.tables(command_run["study"])
     written = pd.read_csv(
@@ -535,6 +537,7 @@ def test_tables_written_and_shown_equal_the_package_results(command_run):
         )
 
 
+@pytest.mark.slow
 def test_conclusion_counts_units_keeping_their_level(command_run):
     units = command_run["study"].units
     page = squash(command_run["html"])
@@ -545,6 +548,7 @@ def test_conclusion_counts_units_keeping_their_level(command_run):
         assert f"Phần {part}. {name}: {keep}/9 đơn vị giữ mức trong ít nhất 95% số mẫu" in page
 
 
+@pytest.mark.slow
 def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
     page = command_run["html"]
     assert "report.prepare" not in page and "from_namespace" not in page
