@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number
@@ -203,12 +204,12 @@ _PYDANTIC_CODES = {
 }
 
 
-def pydantic_code(error: dict[str, Any]) -> ProblemCode:
+def pydantic_code(error: ErrorDetails) -> ProblemCode:
     """The kind of a pydantic validation error: missing, unknown, or else invalid value."""
     return _PYDANTIC_CODES.get(error["type"], ProblemCode.INVALID_VALUE)
 
 
-def pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: ErrorDetails) -> str:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind in _PYDANTIC_MESSAGES:
         return _PYDANTIC_MESSAGES[kind]
