@@ -149,6 +149,7 @@ def test_result_tables_of_the_same_survey_are_the_same_bytes(
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
 
 
+@pytest.mark.slow  # two whole `cqdt score` runs of every year: seconds of work
 def test_two_score_runs_give_identical_files(tmp_path):
     common = [
         "score",

@@ -175,6 +175,7 @@ def points_and_weights(draw, criteria):
     return points, np.array(weights)
 
 
+@pytest.mark.slow  # 150 examples against the sample-by-sample oracle: seconds of work
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), policy=st.sampled_from(["published", "full"]))
 def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data, policy):
