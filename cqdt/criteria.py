@@ -31,6 +31,9 @@ from cqdt.yamlfile import Location, Placer, line_of, read_yaml_document
 LEVELS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 """Level keys and their Vietnamese names."""
 
+Level = Literal["tinh", "huyen", "xa"]
+"""A level key of :data:`LEVELS`, as a type (what report parameters accept)."""
+
 LEVEL_TITLES = {
     "tinh": "Cơ quan chuyên môn thuộc UBND tỉnh (sở, ban, ngành)",
     "huyen": "UBND huyện, thị xã, thành phố Huế",

@@ -110,6 +110,9 @@ def ranking(what_if: WhatIf, part: str) -> pd.DataFrame:
 class Explorer:
     """Level, year, part, scenario, group weights and thresholds; tables and a chart."""
 
+    official: ScoreResult
+    """The chosen level and year as scored, set by :meth:`_load` (first from ``__init__``)."""
+
     def __init__(self, params: ExplorerParameters) -> None:
         self.params = params
         self.workspace = Workspace.at(params.criteria_dir, params.data_dir)
@@ -127,13 +130,12 @@ class Explorer:
         self.table = widgets.HTML()
         self.counts = widgets.HTML()
         self.chart = widgets.HTML()
-        self.official: ScoreResult | None = None
         self._quiet = False  # set while the explorer itself resets its widgets
         self._years(params.year, params.scenario_file)
         self.level.observe(lambda _: self._years(), names="value")
-        self.year.observe(lambda _: self._quiet or self._load(), names="value")
+        self.year.observe(lambda _: None if self._quiet else self._load(), names="value")
         for control in (self.part, self.scenario):
-            control.observe(lambda _: self._quiet or self.update(), names="value")
+            control.observe(lambda _: None if self._quiet else self.update(), names="value")
 
     def _years(self, year: int | None = None, scenario_file: str = "") -> None:
         """The years with a survey of the chosen level; then load the chosen year."""

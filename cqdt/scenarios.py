@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -541,9 +541,8 @@ def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.Dat
     """How many units went from each level to each level, per part, and which."""
     order = {p.code: [t.level for t in p.levels] for p in criteria.parts}
     rows = []
-    for (part, before, after), units in comparison.groupby(
-        ["part", "level_before", "level"], sort=False
-    )["unit"]:
+    for key, units in comparison.groupby(["part", "level_before", "level"], sort=False)["unit"]:
+        part, before, after = cast(tuple[str, str, str], key)  # a part code, two level names
         rank = order.get(part, [])
         rows.append(
             {

@@ -69,6 +69,7 @@ def test_explorer_widgets_follow_the_package(mini):
     assert "ngưỡng xếp mức phải giảm dần" in explorer.message.value
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom_under_papermill(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -98,6 +99,7 @@ def test_shipped_notebooks_carry_no_outputs(path):
     assert "widgets" not in nb.metadata
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("ci", "code", "outcome", "reason"),
     [

@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 NOTEBOOK = "notebooks/kham_pha.ipynb"
 SLIDER = "A1"  # the first group of the district criteria, shown in part A's ranking
 
+pytestmark = pytest.mark.slow  # JupyterLab and chromium, for real
+
 
 def _browser_or_reason() -> str:
     """Why the browser test cannot run here, or "" when it can."""

@@ -48,6 +48,7 @@ def whatif_run(tmp_path_factory) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_run_writes_comparison_transitions_and_report(whatif_run):
     assert whatif_run["code"] == 0
     assert whatif_run["run"].name.startswith("kich-ban-")
@@ -68,6 +69,7 @@ def test_run_writes_comparison_transitions_and_report(whatif_run):
     assert "Báo cáo kịch bản giả định" in index
 
 
+@pytest.mark.slow
 def test_csv_rows_are_the_scenario_applied_to_the_official_points(whatif_run):
     table = pd.read_csv(
         whatif_run["folder"] / "kich-ban-huyen-2020-so-sanh.csv", encoding="utf-8-sig"
@@ -85,6 +87,7 @@ def test_csv_rows_are_the_scenario_applied_to_the_official_points(whatif_run):
     assert (b["Tỷ lệ thực hiện % (sau)"].round(2) == b["Điểm quy đổi (sau)"].round(2)).all()
 
 
+@pytest.mark.slow
 def test_transition_counts_add_up_to_the_units(whatif_run):
     moves = pd.read_csv(
         whatif_run["folder"] / "kich-ban-huyen-2020-chuyen-muc.csv", encoding="utf-8-sig"
@@ -94,6 +97,7 @@ def test_transition_counts_add_up_to_the_units(whatif_run):
         assert len(row["Đơn vị"].split(", ")) == row["Số đơn vị"]
 
 
+@pytest.mark.slow
 def test_workbook_and_pdf(whatif_run):
     book = load_workbook(whatif_run["folder"] / "kich-ban-huyen-2020.xlsx")
     assert book.sheetnames == ["Thông tin", "Thay đổi", "So sánh", "Chuyển mức"]
@@ -107,6 +111,7 @@ def test_workbook_and_pdf(whatif_run):
     assert "BẢN TÁI DỰNG TIÊU CHÍ" in text and "DỮ LIỆU GIẢ LẬP" in text
 
 
+@pytest.mark.slow
 def test_html_hides_code_and_shows_the_same_comparison(whatif_run):
     page = (whatif_run["folder"] / "kich-ban-huyen-2020.html").read_text(encoding="utf-8")
     assert "report.prepare" not in page and "from_namespace" not in page
