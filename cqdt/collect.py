@@ -177,8 +177,8 @@ def collect_forms(
     for form in forms:
         by_unit.setdefault(form.unit, []).append(form)
     duplicates = {u: [str(f.path) for f in fs] for u, fs in by_unit.items() if len(fs) > 1}
-    for unit, files in duplicates.items():
-        names = ", ".join(Path(f).name for f in files)
+    for unit, copies in duplicates.items():
+        names = ", ".join(Path(f).name for f in copies)
         findings += [
             Finding(
                 f,
@@ -188,7 +188,7 @@ def collect_forms(
                 f"đơn vị có nhiều phiếu ({names}): không dùng phiếu nào",
                 code=ProblemCode.DUPLICATE_FORM,
             )
-            for f in files
+            for f in copies
         ]
     single = [fs[0] for u, fs in by_unit.items() if u not in duplicates]
     survey, form_findings = _check(single, criteria, year, register, codes)

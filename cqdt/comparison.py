@@ -178,9 +178,17 @@ def level_moves(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.DataFrame
         .agg(count="size", units=lambda names: ", ".join(sorted(names)))
         .reset_index()
     )
-    keys = table.assign(
-        _part=table["part"].map(parts),
-        _from=[order.get(k) for k in zip(table["part"], table["level_before"], strict=True)],
-        _to=[order.get(k) for k in zip(table["part"], table["level"], strict=True)],
+    position = pd.Series(order)  # (part, level) -> position in the part's levels
+
+    def rank_of(column: str) -> pd.Series:
+        keys = pd.MultiIndex.from_arrays([table["part"], table[column]])
+        return pd.Series(position.reindex(keys).to_numpy(), index=table.index)
+
+    keys = pd.DataFrame(
+        {
+            "_part": table["part"].map(parts),
+            "_from": rank_of("level_before"),
+            "_to": rank_of("level"),
+        }
     )
     return table.loc[keys.sort_values(["_part", "_from", "_to"]).index].reset_index(drop=True)

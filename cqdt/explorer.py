@@ -112,7 +112,9 @@ def explore_changes(
 ) -> WhatIf:
     """The official result under scenario changes, checked (:func:`explore`)."""
     document = scenario_document(official.criteria, changes)
-    scenario, problems = check_scenario(document, "khám phá", criteria_dir, official.criteria)
+    scenario, problems = check_scenario(
+        document, "khám phá", criteria_dir, loaded=official.criteria
+    )
     if scenario is None:
         raise InputError(problems)
     return apply_scenario(scenario, official)
@@ -240,6 +242,9 @@ class Explorer:
     """Level, year, part, scenario, group and criterion maxima, thresholds; tables, a chart;
     save the state as a scenario, export it with its tables."""
 
+    official: ScoreResult
+    """The chosen level and year as scored, set by :meth:`_load` (first from ``__init__``)."""
+
     def __init__(self, params: ExplorerParameters) -> None:
         self.params = params
         self.workspace = Workspace.at(params.criteria_dir, params.data_dir)
@@ -270,7 +275,6 @@ class Explorer:
         self.needs = widgets.HTML()
         self.chart = widgets.HTML()
         self.results = widgets.VBox()
-        self.official: ScoreResult | None = None
         self.what_if: WhatIf | None = None
         self.edits: dict[tuple[str, str, str], dict[str, Any]] = {}
         """The explorer's own changes in the order made (a key moved again goes last)."""
@@ -282,11 +286,13 @@ class Explorer:
         self._quiet = False  # set while the explorer itself sets its widgets
         self._years(params.year, params.scenario_file)
         self.level.observe(lambda _: self._years(), names="value")
-        self.year.observe(lambda _: self._quiet or self._load(), names="value")
-        self.part.observe(lambda _: self._quiet or self.update(), names="value")
-        self.scenario.observe(lambda _: self._quiet or self._start_over(), names="value")
-        self.criterion.observe(lambda _: self._quiet or self._show_values(), names="value")
-        self.scope.observe(lambda _: self._quiet or self._show_values(), names="value")
+        self.year.observe(lambda _: None if self._quiet else self._load(), names="value")
+        self.part.observe(lambda _: None if self._quiet else self.update(), names="value")
+        self.scenario.observe(lambda _: None if self._quiet else self._start_over(), names="value")
+        self.criterion.observe(
+            lambda _: None if self._quiet else self._show_values(), names="value"
+        )
+        self.scope.observe(lambda _: None if self._quiet else self._show_values(), names="value")
         self.reset.on_click(lambda _: self._start_over())
         self.needs_box.observe(lambda _: self._show_needs(), names="selected_index")
         self.save.on_click(lambda _: self.save_scenario())
@@ -366,7 +372,7 @@ class Explorer:
             style={"description_width": "4.5em"},
             layout={"width": "21em", "flex": "0 0 auto"},  # never squeezed: the readout shows
         )
-        slider.observe(lambda change: self._quiet or moved(change["new"]), names="value")
+        slider.observe(lambda change: None if self._quiet else moved(change["new"]), names="value")
         return slider
 
     # --- edits -----------------------------------------------------------------------------
@@ -506,6 +512,7 @@ class Explorer:
 
     def export_tables(self) -> list[Path]:
         """Write the state (scenario file) with its tables (CSV, Excel) into a new folder."""
+        assert self.what_if is not None  # the first update, in __init__, sets it
         folder = self._folder()
         written = write_state(folder, self.document(), self.what_if, self.workspace.synthetic)
         self.saved.value = (

@@ -72,6 +72,11 @@ def _text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: format_number(v, EXACT))
 
 
+def _smaller(values: pd.Series, limit: pd.Series) -> pd.Series:
+    """The smaller of two aligned columns, value by value."""
+    return values.where(values <= limit, limit)
+
+
 def shortfalls(result: ScoreResult) -> pd.DataFrame:
     """The units and parts below the best level, with the achieved points lacking for the next.
 
@@ -154,7 +159,7 @@ def _plan_ratio(s: _Standing, wanted: pd.Series) -> Plan:
     def points(more: pd.Series) -> pd.Series:
         return s.rounded(((num + more) / den / best).clip(upper=1) * c.max)
 
-    more = np.minimum(np.ceil(wanted * den * best / c.max - TOLERANCE), room)
+    more = _smaller(np.ceil(wanted * den * best / c.max - TOLERANCE), room)
     more = more + ((points(more) - s.points < wanted - TOLERANCE) & (more < room))
     fraction = _text(num + more) + "/" + _text(den)
     if c.method == "rate_vs_best":
@@ -170,7 +175,7 @@ def _plan_steps(s: _Standing, wanted: pd.Series) -> Plan:
     value = s.inputs[s.crit.field]
     at = pd.Series(np.nan, index=value.index)
     gives = pd.Series(np.nan, index=value.index)
-    for step in sorted(s.crit.steps, key=lambda x: -x.min):
+    for step in sorted(s.crit.steps or [], key=lambda x: -x.min):
         higher = (step.min > value) & (step.points > s.points)
         take = higher & ((step.points - s.points >= wanted - TOLERANCE) | at.isna())
         at, gives = at.mask(take, step.min), gives.mask(take, step.points)
@@ -188,8 +193,9 @@ def _plan_yes_no(s: _Standing, wanted: pd.Series) -> Plan:
 
 def _plan_per_item(s: _Standing, wanted: pd.Series) -> Plan:
     count, each = s.inputs[s.crit.field], s.crit.points_per_item
+    assert each is not None  # the criteria file is checked: per_item has its points
     room = np.ceil((s.crit.max - s.points) / each - TOLERANCE)
-    more = np.minimum(np.ceil(wanted / each - TOLERANCE), room)
+    more = _smaller(np.ceil(wanted / each - TOLERANCE), room)
     new = ((count + more) * each).clip(upper=s.crit.max)
     change = f"«{s.label(s.crit.field)}»: " + _text(count) + " → " + _text(count + more)
     how = _text(count + more) + f" × {format_points(each)} = " + new.map(format_points)
@@ -200,7 +206,7 @@ def _plan_highest_case(s: _Standing, wanted: pd.Series) -> Plan:
     """The lowest higher case that gives ``wanted``, else the highest."""
     gives = pd.Series(np.nan, index=s.points.index)
     named = pd.Series("", index=s.points.index)
-    for case in sorted(s.crit.cases, key=lambda x: -x.points):
+    for case in sorted(s.crit.cases or [], key=lambda x: -x.points):
         higher = case.points > s.points
         take = higher & ((case.points - s.points >= wanted - TOLERANCE) | gives.isna())
         gives, named = gives.mask(take, case.points), named.mask(take, s.label(case.field))
@@ -210,7 +216,7 @@ def _plan_highest_case(s: _Standing, wanted: pd.Series) -> Plan:
 
 def _plan_direct(s: _Standing, wanted: pd.Series) -> Plan:
     """Assessors' points: what they would have to give; no change of data to count."""
-    gain = np.minimum(_ceil(wanted, s.decimals), s.crit.max - s.points)
+    gain = _smaller(_ceil(wanted, s.decimals), s.crit.max - s.points)
     change = "điểm do tổ thẩm định chấm: " + s.points.map(format_points) + " → "
     how = pd.Series("chấm trực tiếp, không có số liệu để đề xuất", index=gain.index)
     return gain, gain * np.nan, change + (s.points + gain).map(format_points), how
@@ -275,9 +281,10 @@ def next_level(
     decimals = result.criteria.rounding.points_decimals
     labels = {f.field: f.label for f in result.criteria.inputs}
     best = _best_ratios(result)
-    standings, frames = {}, []
+    standings: dict[str, _Standing] = {}
+    frames: list[pd.DataFrame] = []
     for crit in result.criteria.criteria:
-        part = table.at[crit.code, "part"]
+        part = str(table.at[crit.code, "part"])
         wanting = needs[needs["part"] == part]["unit"]
         if weight[crit.code] == 0 or wanting.empty:
             continue
@@ -313,17 +320,21 @@ def next_level(
         )
     options = _planned(needs, frames, standings, weight, scale)
     order = {unit: i for i, unit in enumerate(result.evidence.units)}
-    parts = {p.code: i for i, p in enumerate(result.criteria.parts)}
+    part_order = {p.code: i for i, p in enumerate(result.criteria.parts)}
 
     def in_order(table: pd.DataFrame, *within: str) -> pd.DataFrame:
-        keys = table.assign(_u=table["unit"].map(order), _p=table["part"].map(parts))
+        keys = table.assign(_u=table["unit"].map(order), _p=table["part"].map(part_order))
         return table.loc[keys.sort_values(["_u", "_p", *within]).index].reset_index(drop=True)
 
     return NextLevel(in_order(needs), in_order(options, "order"))
 
 
 def _planned(
-    needs: pd.DataFrame, frames: list[pd.DataFrame], standings: dict, weight: pd.Series, scale: dict
+    needs: pd.DataFrame,
+    frames: list[pd.DataFrame],
+    standings: dict[str, _Standing],
+    weight: pd.Series,
+    scale: dict[str, float],
 ) -> pd.DataFrame:
     """Options cheapest first; those the plan takes, with the change for the points it takes."""
     columns = [
@@ -358,13 +369,13 @@ def _planned(
         options.groupby(["unit", "part"])["available_part"].cumsum() - options["available_part"]
     )
     options["in_plan"] = (taken_before < short - TOLERANCE).to_numpy()
-    wanted_part = np.minimum(options["available_part"], short - taken_before).where(
+    wanted_part = _smaller(short - taken_before, options["available_part"]).where(
         options["in_plan"]
     )
     options["gain"] = np.nan
     options["gain_part"] = np.nan
     for code, rows in options[options["in_plan"]].groupby("_code"):
-        standing = standings[code]
+        standing = standings[str(code)]
         own = _Standing(
             standing.crit,
             standing.inputs.loc[rows["unit"]],
@@ -373,7 +384,7 @@ def _planned(
             standing.decimals,
             standing.best,
         )
-        factor = weight[code] * scale[rows["part"].iloc[0]]
+        factor = weight[code] * scale[str(rows["part"].iloc[0])]
         wanted = pd.Series((wanted_part[rows.index] / factor).to_numpy(), index=rows["unit"])
         gain, _, change, how = _plan(own, wanted)
         options.loc[rows.index, "gain"] = (gain * weight[code]).to_numpy()

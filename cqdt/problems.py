@@ -201,6 +201,8 @@ class ProblemCode(StrEnum):
     """A classification level the part does not have."""
     WHOLE_PART_DROPPED = "whole_part_dropped"
     """Every criterion of a part dropped."""
+    WEIGHT_OUT_OF_RANGE = "weight_out_of_range"
+    """A change leaving a criterion's maximum above what any criterion may be worth, or near 0."""
     DIFFERENT_BASES = "different_bases"
     """Scenarios compared side by side that rest on different criteria sets."""
     TOO_FEW_YEARS = "too_few_years"

@@ -81,7 +81,7 @@ def register_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     def at(mask: pd.Series, field: str, message: str, code: ProblemCode) -> list[Problem]:
         return [
             Problem(
-                file, f"dòng {i}, đơn vị «{table.at[i, NAME]}»", field, message, row=i, code=code
+                file, f"dòng {i}, đơn vị «{table.at[i, NAME]!s}»", field, message, row=i, code=code
             )
             for i in table.index[mask.fillna(False).astype(bool)]
         ]

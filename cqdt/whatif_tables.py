@@ -119,7 +119,7 @@ def level_count_table(what_ifs: Sequence[WhatIf], labels: Sequence[str]) -> pd.D
     rows = []
     for part in what_ifs[0].after.criteria.parts:
         for threshold in part.levels:
-            row = {"Phần": part.code, "Mức": threshold.level}
+            row: dict[str, str | int] = {"Phần": part.code, "Mức": threshold.level}
             first = what_ifs[0].comparison
             row[OFFICIAL.capitalize()] = int(
                 ((first["part"] == part.code) & (first["level_before"] == threshold.level)).sum()

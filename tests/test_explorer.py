@@ -186,6 +186,7 @@ def _row(explorer, unit: str) -> list[str]:
     return [str(v) for v in table[table["Đơn vị"] == unit].iloc[0].tolist()]
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom_under_papermill(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -215,6 +216,7 @@ def test_shipped_notebooks_carry_no_outputs(path):
     assert "widgets" not in nb.metadata
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("ci", "code", "outcome", "reason"),
     [

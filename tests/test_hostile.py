@@ -217,6 +217,7 @@ def test_formula_without_cached_value_and_merged_cells_are_named(tmp_path, mini_
     assert any("dòng 3, ô E3:E4, trường «so»: ô gộp (merged cells)" in f for f in found)
 
 
+@pytest.mark.slow  # the file must pass MAX_DATA_ROWS by far: writing and reading it takes seconds
 def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     tmp_path, mini_criteria
 ):

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
-from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.criteria import LEVELS, Level, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
@@ -134,7 +134,7 @@ def _years(value: str) -> str | int:
 
 def _selected(
     args: argparse.Namespace, required: bool = True
-) -> tuple[Workspace, list[tuple[str, int]]]:
+) -> tuple[Workspace, list[tuple[Level, int]]]:
     workspace = Workspace.at(args.criteria, args.data)
     found = workspace.surveys(args.level, _years(args.year))
     if found.empty and required:
@@ -144,11 +144,13 @@ def _selected(
             f"{'mọi năm' if args.year == 'all' else f'năm {args.year}'}); "
             "cần dạng <năm>/<cấp>.csv"
         )
-    return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
+    # survey files are found by level key (evidence.find_evidence): each level is a Level
+    levels = [cast(Level, level) for level in found["level"]]
+    return workspace, list(zip(levels, found["year"].astype(int), strict=True))
 
 
 def _score_each(
-    workspace: Workspace, selected: list[tuple[str, int]]
+    workspace: Workspace, selected: list[tuple[Level, int]]
 ) -> tuple[list[tuple[str, ScoreResult]], int]:
     """Score every selection; print the problems of those that fail, which are not scored."""
     results, failed = [], 0
@@ -296,7 +298,8 @@ def cmd_panel(args: argparse.Namespace) -> int:
 
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
-    levels = list(LEVELS) if args.level == "all" else [args.level]
+    chosen = list(LEVELS) if args.level == "all" else [args.level]
+    levels = [cast(Level, level) for level in chosen]  # argparse choices: level keys
     planned = panel.plan(workspace, levels, args.year, date.today())
     _print_notes(planned)
     return run_reports(

@@ -23,10 +23,11 @@ def next_level_html(found: NextLevel, unit: str) -> str:
     items = []
     for need in needs.itertuples():
         plan = options[(options["part"] == need.part) & options["in_plan"]]
+        columns = ("criterion", "name", "change", "gain", "how")
+        taken = zip(*(plan[column] for column in columns), strict=True)
         steps = "; ".join(
-            f"{esc(r.criterion)} {esc(r.name)}: {esc(r.change)} "
-            f"(+{format_points(r.gain)} điểm; {esc(r.how)})"
-            for r in plan.itertuples()
+            f"{esc(code)} {esc(name)}: {esc(change)} (+{format_points(gain)} điểm; {esc(how)})"
+            for code, name, change, gain, how in taken
         )
         covered = (
             f" Ít thay đổi số liệu nhất: {steps}."

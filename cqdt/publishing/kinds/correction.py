@@ -25,7 +25,7 @@ from cqdt.corrections import (
     folder_hashes,
     read_published,
 )
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Level
 from cqdt.files import write_workbook
 from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem, ProblemCode
@@ -219,7 +219,7 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
 
 
 def plan(
-    workspace: Workspace, published: Path, survey: Path, level: str, year: int, report_date: date
+    workspace: Workspace, published: Path, survey: Path, level: Level, year: int, report_date: date
 ) -> list[Outcome]:
     """Check the published run and the corrected data (raising
     :class:`~cqdt.problems.InputError`) and plan one change report; nothing is written."""

@@ -20,7 +20,7 @@ from IPython.display import HTML
 from pydantic import Field
 
 from cqdt.comparison import merger_table
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Level
 from cqdt.files import write_csv, write_workbook
 from cqdt.panel import Panel, build_panel, level_table, wide_table
 from cqdt.problems import InputError, Problem, ProblemCode
@@ -63,11 +63,11 @@ class PanelContext:
         return f"{self.panel.years[0]}–{self.panel.years[-1]}"
 
 
-def panel_years(workspace: Workspace, level: str, years: Sequence[int] | str) -> list[int]:
+def panel_years(workspace: Workspace, level: Level, years: Sequence[int] | str) -> list[int]:
     """The years to show: those asked for, or (``"all"``) every year with a survey of the level;
     :class:`InputError` when fewer than two or one has no survey."""
     found = [int(y) for y in workspace.surveys(level)["year"]]
-    chosen = found if years == "all" else sorted(years)
+    chosen = found if isinstance(years, str) else sorted(int(y) for y in years)
     missing = [y for y in chosen if y not in found]
     problems = [
         Problem(
@@ -94,7 +94,7 @@ def panel_years(workspace: Workspace, level: str, years: Sequence[int] | str) ->
     return chosen
 
 
-def score_panel(workspace: Workspace, level: str, years: Sequence[int]) -> Panel:
+def score_panel(workspace: Workspace, level: Level, years: Sequence[int]) -> Panel:
     """Score every year (each with the criteria in force that year) and build the panel."""
     results = {year: workspace.score(level, year) for year in years}
     return build_panel(results, workspace.register())
@@ -112,7 +112,7 @@ def prepare(params: Parameters) -> PanelContext:
 
 
 def plan(
-    workspace: Workspace, levels: Sequence[str], years: Sequence[int] | str, report_date: date
+    workspace: Workspace, levels: Sequence[Level], years: Sequence[int] | str, report_date: date
 ) -> list[Outcome]:
     """One report per level over the years asked for (``"all"``: every year with data); every
     year is scored first, so bad data stop the command before anything is written."""

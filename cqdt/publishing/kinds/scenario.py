@@ -119,7 +119,7 @@ def scenario_years(
     survey of its level in which its base criteria are in force. Raise :class:`CriteriaError`
     for a year asked for in which they are not."""
     base = scenario.base
-    if years == "all":
+    if isinstance(years, str):  # "all"
         found = [int(y) for y in workspace.surveys(base.level)["year"] if base.covers(int(y))]
         if not found:
             raise CriteriaError([_not_in_force(scenario, "mọi năm có dữ liệu")])

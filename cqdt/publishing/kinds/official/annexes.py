@@ -107,17 +107,19 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
     names = {c.code: c.name for c in result.criteria.criteria}
     profile = unit_profile(result, unit)
     standing = "; ".join(
-        f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
+        f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']!s}, mức "
         f"{esc(parts.loc[(unit, p.code), 'level'])}, "
-        f"{format_points(parts.loc[(unit, p.code), 'converted_published'])}"
+        f"{format_points(parts['converted_published'].loc[(unit, p.code)])}"
         f"/{format_points(p.max)} điểm quy đổi"
         for p in result.criteria.parts
     )
     gains = profile[profile["missed"] > 0].nlargest(3, "missed")
     gain_text = (
         "; ".join(
-            f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {format_points(r.missed)} điểm)"
-            for r in gains.itertuples()
+            f"{esc(criterion)} {esc(name)} (còn thiếu {format_points(missed)} điểm)"
+            for criterion, name, missed in zip(
+                gains["criterion"], gains["name"], gains["missed"], strict=True
+            )
         )
         or "không có"
     )

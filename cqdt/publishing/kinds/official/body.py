@@ -49,7 +49,7 @@ def level_count_table(result: ScoreResult) -> pd.DataFrame:
     rows = []
     for part in result.criteria.parts:
         counts = result.parts[result.parts["part"] == part.code]["level"].value_counts()
-        row = {"Phần": titles[part.code]}
+        row: dict[str, str | int] = {"Phần": titles[part.code]}
         row.update({f"Mức {t.level}": int(counts.get(t.level, 0)) for t in part.levels})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -128,7 +128,7 @@ def summary(ctx: ReportContext) -> HTML:
         body.append(f"<p>Không có số liệu so sánh: {esc(ctx.no_comparison_reason)}.</p>")
     else:
         body.append(f"<h3>Thay đổi so với năm {ctx.params.compare_year}</h3>")
-        body.append(_changes_html(ctx))
+        body.append(_changes_html(ctx, ctx.comparison))
     warnings = ctx.result.evidence.warnings
     if warnings:
         body.append("<h3>Lưu ý về dữ liệu</h3><ul>")
@@ -137,10 +137,10 @@ def summary(ctx: ReportContext) -> HTML:
     return section("I. Tóm tắt kết quả", "".join(body))
 
 
-def _changes_html(ctx: ReportContext) -> str:
+def _changes_html(ctx: ReportContext, changes: pd.DataFrame) -> str:
     """Level and rank moves per part (units ranked in both years), then renamed, merged and
     new units, with a table pairing each merger's predecessors' levels with its successor's."""
-    changes, titles = ctx.comparison, part_titles(ctx.result)
+    titles = part_titles(ctx.result)
     first_part = changes[changes["part"] == ctx.result.criteria.parts[0].code]
     counts = comparable_counts(changes)
     counted_in = (
@@ -165,8 +165,13 @@ def _changes_html(ctx: ReportContext) -> str:
 
         def moves(frame: pd.DataFrame) -> str:
             listed = ", ".join(
-                f"{esc(r.unit)} ({int(r.rank_comparable_before)} → {int(r.rank_comparable)})"
-                for r in frame.itertuples()
+                f"{esc(unit)} ({int(before)} → {int(after)})"
+                for unit, before, after in zip(
+                    frame["unit"],
+                    frame["rank_comparable_before"],
+                    frame["rank_comparable"],
+                    strict=True,
+                )
             )
             return listed or f"không có đơn vị nào đổi từ {NOTABLE_MOVE} bậc trở lên"
 
@@ -294,7 +299,8 @@ def analysis(ctx: ReportContext) -> HTML:
             continue  # one group: the ranking table already shows it
         rates = group_rates(result, part.code)
         if ctx.districts is not None and len(rates) > CHART_CHUNK:
-            district = rates.index.map(ctx.districts).fillna("(không rõ)")
+            # pandas-stubs do not list a Series among Index.map's mappers; pandas takes one
+            district = rates.index.map(ctx.districts).fillna("(không rõ)")  # type: ignore[arg-type]
             title = f"Phần {part.code}: tỷ lệ theo nhóm, trung bình các đơn vị của mỗi huyện"
             fig = charts.group_heatmap(rates.groupby(district).mean(), labels, title)
             body.append(figure_html(fig, title))
@@ -304,10 +310,10 @@ def analysis(ctx: ReportContext) -> HTML:
             fig = charts.group_heatmap(rates.iloc[n : n + CHART_CHUNK], labels, title)
             body.append(figure_html(fig, title))
     body.append("<h3>Phân bố tỷ lệ thực hiện</h3>")
-    rates = {
+    part_rates = {
         p.code: result.parts[result.parts["part"] == p.code]["rate"] for p in result.criteria.parts
     }
-    body.append(figure_html(charts.rate_distribution(rates, result.criteria.parts), "phân bố"))
+    body.append(figure_html(charts.rate_distribution(part_rates, result.criteria.parts), "phân bố"))
     if ctx.comparison is not None:
         body.append(f"<h3>Thay đổi thứ hạng so với năm {ctx.params.compare_year}</h3>")
         for part in result.criteria.parts:
@@ -325,6 +331,7 @@ def robustness(ctx: ReportContext) -> HTML:
     gives the full study.
     """
     study = ctx.robustness
+    assert study is not None  # prepare() runs it for every report
     settings = study.settings
     titles = part_titles(ctx.result)
     label = "Phần {}: đơn vị đổi mức trong hơn 5% số mẫu"
