@@ -287,7 +287,8 @@ def changes(ctx: ScenarioContext) -> HTML:
                             "Điểm tối đa (chính thức)": moved["max"].astype(float),
                             "Điểm tối đa (kịch bản)": moved["after"].astype(float),
                         }
-                    )
+                    ),
+                    "bang thay-doi",
                 )
             )
         body.append(_rescaling_html(what_if))
