@@ -528,7 +528,7 @@ class Explorer:
         note = widgets.HTML(
             f"<style>.{RANKING_CLASS} th, .{RANKING_CLASS} td, .cqdt-kham-pha td, "
             ".cqdt-kham-pha th {padding: 2px 10px; border-bottom: 1px solid #ddd; "
-            f"text-align: right}} .{RANKING_CLASS} td:nth-child(2), .cqdt-len-muc td "
+            f"text-align: right}} .{RANKING_CLASS} :is(td, th):nth-child(2), .cqdt-len-muc td "
             f"{{text-align: left}} .{STALE_CLASS} {{opacity: .4}}</style>"
             "<p>Thanh trượt luôn cho thấy giá trị đang dùng (của kịch bản khi chọn một kịch bản). "
             "Hệ số là điểm tối đa của nhóm so với điểm tối đa chính thức (1 = như bộ tiêu chí, "
