@@ -14,10 +14,8 @@ import papermill
 import pytest
 import yaml
 
-from cqdt.explorer import (
-    STALE_CLASS,
-    Explorer,
-    ExplorerParameters,
+from cqdt.explorer import STALE_CLASS, Explorer, ExplorerParameters
+from cqdt.exploring import (
     criterion_factors,
     explore,
     group_factors,

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from cqdt.explorer import RANKING_CLASS, explore, max_edit, ranking
+from cqdt.explorer import RANKING_CLASS
+from cqdt.exploring import explore, max_edit, ranking
 from cqdt.numbers import format_points
 from cqdt.scenarios import apply_scenario, load_scenario
 from cqdt.workspace import Workspace
