@@ -225,3 +225,12 @@ def official_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data / "don_vi.csv").write_bytes((SAMPLE / "don_vi.csv").read_bytes())
     (data / "van_ban.yaml").write_text(OWN_DOCUMENT, encoding="utf-8")
     return _batch(root / "out", Workspace.at(root / "criteria", data))
+
+
+@pytest.fixture(scope="session")
+def sample_rerun(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sample_run`` again, from the same inputs and report date, into another folder."""
+    from cqdt.workspace import Workspace
+
+    out = tmp_path_factory.mktemp("sample-rerun")
+    return _batch(out, Workspace.at(CRITERIA, SAMPLE), report_date="2026-11-25")

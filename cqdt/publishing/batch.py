@@ -48,6 +48,7 @@ from cqdt.output import (
     replaced_atomically,
     staged_folder,
 )
+from cqdt.publishing.audit import write_audit
 from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.outcome import FAILED, INTERRUPTED, OK, Outcome
@@ -64,7 +65,13 @@ LINKS = {
 }
 """Output files linked from the index, in this order, with the labels of the report's own files
 and of the only file of a type (others, such as annexes and tables, go by their names)."""
-WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
+WORKER_MODULES = (
+    "papermill",
+    "nbformat",
+    "cqdt.publishing.render",
+    "cqdt.publishing.annex_pdf",
+    "cqdt.publishing.report_docx",
+)
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
 
 
@@ -110,13 +117,20 @@ def _worker_kernel() -> ReusedKernel:
 
 
 def run_one(
-    outcome: Outcome, root: Path, timeout: int, pdf: bool, notebook: Path | None = None
+    outcome: Outcome,
+    root: Path,
+    timeout: int,
+    pdf: bool,
+    notebook: Path | None = None,
+    command: tuple[str, ...] = (),
 ) -> Outcome:
-    """Execute, convert and render one report and its annexes into ``root/outcome.folder``.
+    """Execute, convert and render one report and its annexes into ``root/outcome.folder``,
+    then write its audit record (:mod:`cqdt.publishing.audit`; ``command`` is what ran).
 
     Runs in a worker; its kernel is reused from the worker's previous report. Time spent is
     recorded per stage: ``kernel`` (start or reset), ``execute``, ``html``, ``pdf`` (main
-    report) and ``annex`` (annexes the notebook wrote, with their separate parts).
+    report), ``annex`` (annexes the notebook wrote, with their separate parts), ``word`` (the
+    report as a Word document) and ``audit``.
     """
     folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,11 +146,13 @@ def run_one(
 
     from cqdt.publishing.annex_pdf import annex_to_pdf
     from cqdt.publishing.render import html_to_pdf, notebook_to_html
+    from cqdt.publishing.report_docx import has_document, write_report_docx
 
     try:
         kernel = _worker_kernel()
         source = notebook or NOTEBOOKS / outcome.notebook
-        execute_report(executed, source, outcome.parameters, timeout=timeout, kernel=kernel)
+        parameters = outcome.notebook_parameters()
+        execute_report(executed, source, parameters, timeout=timeout, kernel=kernel)
         lap("execute")
         outcome.seconds["kernel"] = round(kernel.seconds, 3)  # part of "execute"
         title = f"{outcome.title} {LEVELS[outcome.level]} năm {outcome.year}"
@@ -144,6 +160,9 @@ def run_one(
         with replaced_atomically(folder / f"{stem}.html") as temporary:
             temporary.write_text(page, encoding="utf-8")
         lap("html")
+        if has_document(page):
+            write_report_docx(page, folder / f"{stem}.docx")
+            lap("word")
         if pdf:
             with replaced_atomically(folder / f"{stem}.pdf") as temporary:
                 html_to_pdf(page, temporary)
@@ -155,6 +174,8 @@ def run_one(
         saved = result_file(folder, outcome.level, outcome.year)
         if saved.exists():  # kinds that publish official tables save their result
             outcome.levels = read_result(saved).level_counts()
+        write_audit(outcome, folder, list(command), pdf)
+        lap("audit")
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
     return _record_outputs(outcome, root)
@@ -274,13 +295,20 @@ Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
     return path
 
 
+def command_line() -> list[str]:
+    """The command that ran, as typed (``cqdt report …``): the program by its name only, so no
+    absolute path of the installation is recorded."""
+    program = Path(sys.argv[0]).name
+    return ["cqdt" if program in ("__main__.py", "cqdt.exe") else program, *sys.argv[1:]]
+
+
 def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, jobs: int) -> Path:
     """The run record: versions, inputs and outputs with hashes, parameters, timings, outcomes."""
     finished = datetime.now()
     manifest = {
         "cqdt_version": __version__,
         "python": sys.version.split()[0],
-        "command": sys.argv,
+        "command": command_line(),
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 2),
@@ -321,7 +349,10 @@ def run_reports(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(planned)), mp_context=context, initializer=_ignore_sigint
         ) as pool:
-            futures = {pool.submit(run_one, o, folder, timeout, pdf, notebook): o for o in planned}
+            command = tuple(command_line())
+            futures = {
+                pool.submit(run_one, o, folder, timeout, pdf, notebook, command): o for o in planned
+            }
             bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
             try:
                 for future in bar:
