@@ -128,9 +128,10 @@ def run_one(
     then write its audit record (:mod:`cqdt.publishing.audit`; ``command`` is what ran).
 
     Runs in a worker; its kernel is reused from the worker's previous report. Time spent is
-    recorded per stage: ``kernel`` (start or reset), ``execute``, ``html``, ``pdf`` (main
-    report), ``annex`` (annexes the notebook wrote, with their separate parts), ``word`` (the
-    report as a Word document) and ``audit``.
+    recorded per stage: ``kernel`` (start or reset), ``execute`` (and in it ``cell:<name>``
+    for each cell, by the function it calls), ``html``, ``word`` (the report as a Word
+    document), ``pdf`` (main report), ``annex`` (annexes the notebook wrote, with their
+    separate parts) and ``audit``.
     """
     folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,8 +153,9 @@ def run_one(
         kernel = _worker_kernel()
         source = notebook or NOTEBOOKS / outcome.notebook
         parameters = outcome.notebook_parameters()
-        execute_report(executed, source, parameters, timeout=timeout, kernel=kernel)
+        cells = execute_report(executed, source, parameters, timeout=timeout, kernel=kernel)
         lap("execute")
+        outcome.seconds.update({f"cell:{name}": s for name, s in cells.items()})  # in execute
         outcome.seconds["kernel"] = round(kernel.seconds, 3)  # part of "execute"
         title = f"{outcome.title} {LEVELS[outcome.level]} năm {outcome.year}"
         page = notebook_to_html(executed, title=title)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from cqdt.comparison import unit_profile
+from cqdt.comparison import unit_profiles
 from cqdt.criteria import LEVEL_TITLES, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
@@ -49,52 +50,50 @@ CARD_COLUMNS = {
 """Scorecard columns and their width classes (fixed table layout: laid out fast)."""
 
 
-def _card_table(result: ScoreResult, unit: str, profile: pd.DataFrame) -> str:
-    """A unit's criteria with a subtotal per part (the unit's name is in the page header)."""
+def _card_tables(result: ScoreResult, profiles: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Every unit's criteria with a subtotal per part, as one table per unit; the cells of all
+    units are made at once (a commune report has 145 cards)."""
     order = {c.code: i for i, c in enumerate(result.criteria.criteria)}
-    rows = []
-    for part in result.criteria.parts:
-        own = profile[profile["part"] == part.code].sort_values(
-            "criterion", key=lambda codes: codes.map(order)
-        )
-        applicable = own[own["applicable"]]
-        cells = [
-            own["criterion"].map(esc),
-            own["name"].map(esc),
-            own["max"].map(format_points),
-            own["points"].map(format_points),
-            own["missed"].map(format_points),
-            own["explanation"].map(esc),
-        ]
-        rows += list(
-            "<tr><td>"
-            + cells[0]
-            + '</td><td class="chu">'
-            + cells[1]
-            + "</td><td>"
-            + cells[2]
-            + "</td><td>"
-            + cells[3]
-            + "</td><td>"
-            + cells[4]
-            + '</td><td class="chu">'
-            + cells[5]
-            + "</td></tr>"
-        )
-        totals = (applicable[c].sum() for c in ("max", "points", "missed"))
-        rows.append(
-            f'<tr class="cong"><td></td><td class="chu">Cộng phần {esc(part.code)} (tiêu chí '
-            f"có áp dụng)</td>"
-            + "".join(f"<td>{format_points(t)}</td>" for t in totals)
-            + "<td></td></tr>"
-        )
+    position = {unit: i for i, unit in enumerate(result.evidence.units)}
+    table = pd.concat(profiles.values(), ignore_index=True)
+    table = table.iloc[
+        np.lexsort((table["criterion"].map(order), table["unit"].map(position)))
+    ].reset_index(drop=True)
+    cells = (
+        "<tr><td>"
+        + table["criterion"].map(esc)
+        + '</td><td class="chu">'
+        + table["name"].map(esc)
+        + "</td><td>"
+        + table["max"].map(format_points)
+        + "</td><td>"
+        + table["points"].map(format_points)
+        + "</td><td>"
+        + table["missed"].map(format_points)
+        + '</td><td class="chu">'
+        + table["explanation"].map(esc)
+        + "</td></tr>"
+    )
+    totals = table[table["applicable"]].groupby(["unit", "part"])[["max", "points", "missed"]]
+    totals = totals.sum().map(format_points)
     header = "".join(
         f'<th class="{width}">{esc(name)}</th>' for name, width in CARD_COLUMNS.items()
     )
-    return (
-        f'<table class="bang phieu"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    rows: dict[str, list[str]] = {unit: [] for unit in result.evidence.units}
+    for (unit, part), own in cells.groupby([table["unit"], table["part"]], sort=False):
+        subtotal = (
+            totals.loc[(unit, part)].tolist() if (unit, part) in totals.index else ["0,00"] * 3
+        )
+        rows[unit] += [
+            *own,
+            f'<tr class="cong"><td></td><td class="chu">Cộng phần {esc(part)} (tiêu chí có áp '
+            "dụng)</td>" + "".join(f"<td>{t}</td>" for t in subtotal) + "<td></td></tr>",
+        ]
+    return {
+        unit: f'<table class="bang phieu"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(own)}</tbody></table>"
+        for unit, own in rows.items()
+    }
 
 
 SCORECARD_ANNEX = f"{ANNEX_PREFIX}phieu-diem"
@@ -104,11 +103,18 @@ RANKING_TITLE = "Phụ lục II"
 """Numbers of the annexes that are files of their own (Phụ lục I is in the report)."""
 
 
-def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) -> str:
-    """One unit's card, readable on its own when sent to the unit."""
+def _scorecard(
+    ctx: ReportContext,
+    unit: str,
+    number: int,
+    parts: pd.DataFrame,
+    profile: pd.DataFrame,
+    table: str,
+) -> str:
+    """One unit's card (its ``profile`` and criteria ``table`` made for all units at once),
+    readable on its own when sent to the unit."""
     result = ctx.result
     names = {c.code: c.name for c in result.criteria.criteria}
-    profile = unit_profile(result, unit)
     standing = "; ".join(
         f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
         f"{esc(parts.loc[(unit, p.code), 'level'])}, "
@@ -137,7 +143,7 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
         f"{esc(annex_of(ctx)[1:])})</p><p>{standing}.</p>"
         f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
         f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
-        f"{_card_table(result, unit, profile)}</section>"
+        f"{table}</section>"
     )
 
 
@@ -173,8 +179,10 @@ def scorecards(ctx: ReportContext) -> HTML:
         "không đưa vào đánh giá và những tiêu chí còn thiếu nhiều điểm nhất. Dòng «Cộng phần» "
         "bằng cột «Số điểm thực hiện» của bảng xếp hạng.</p>"
     )
+    profiles = unit_profiles(result)
+    tables = _card_tables(result, profiles)
     cards = [
-        _scorecard(ctx, unit, number, parts)
+        _scorecard(ctx, unit, number, parts, profiles[unit], tables[unit])
         for number, unit in enumerate(result.evidence.units, start=1)
     ]
     stem = f"{SCORECARD_ANNEX}-{ctx.params.level}-{ctx.params.year}"
