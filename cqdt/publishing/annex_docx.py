@@ -64,11 +64,12 @@ def repeat_header(row) -> None:
 
 def column_widths(rows: list[list[str]], total: Length) -> list[int]:
     """Widths (EMU) sharing ``total`` by what the columns hold: the longest cell, never less
-    than the longest word of the header (and a little room), at most 40 characters."""
+    than the longest word of the header (and a little room) nor 8 characters (``100,00``),
+    at most 24 (longer text wraps)."""
     weights = []
     for column in zip(*rows, strict=True):
         longest_word = max((len(w) for w in column[0].split()), default=1) + 2
-        weights.append(min(max(max(len(c) for c in column[1:] or [""]), longest_word, 6), 40))
+        weights.append(min(max(max(len(c) for c in column[1:] or [""]), longest_word, 8), 24))
     return [int(total * w / sum(weights)) for w in weights]
 
 
@@ -83,6 +84,13 @@ def set_widths(grid, widths: list[int]) -> None:
         grid._tbl.tblPr.append(total)
     total.set(qn("w:w"), str(sum(widths) // 635))  # twentieths of a point
     total.set(qn("w:type"), "dxa")
+    margins = OxmlElement("w:tblCellMar")  # narrow cell margins (1 mm): numbers fit
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "57")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    grid._tbl.tblPr.append(margins)
     for row in grid.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width

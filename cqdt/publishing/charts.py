@@ -67,8 +67,8 @@ def _figure(height: float, width: float = PRINT_WIDTH) -> Figure:
 
 
 def vietnamese_number(value: float, _position: object = None) -> str:
-    """An axis tick in Vietnamese format: ``32,5``, ``1.000``."""
-    return format_number(value)
+    """An axis tick in Vietnamese format: ``32,5``, ``1.000``, ``−30`` (a true minus sign)."""
+    return format_number(value).replace("-", "\u2212")
 
 
 def _title(fig: Figure, title: str, size: float = TEXT + 1) -> None:
