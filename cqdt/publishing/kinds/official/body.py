@@ -298,7 +298,7 @@ def robustness(ctx: ReportContext) -> HTML:
         f"[{format_number(1 - settings.delta)}; {format_number(1 + settings.delta)}] "
         f"({settings.n} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ nguyên), "
         "mỗi đơn vị giữ mức đã công bố với xác suất dưới đây. Mức có xác suất giữ thấp phụ "
-        "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
+        "thuộc nhiều vào trọng số; phân tích đầy đủ: báo cáo phân tích độ nhạy riêng.</p>"
         f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
     )
     return section("IV. Độ vững của kết quả", body)
