@@ -365,6 +365,7 @@ def test_audit_record_holds_what_the_document_does_not(sample_run):
     assert "Python" in page and "weasyprint" in page
     index = (sample_run / "index.html").read_text(encoding="utf-8")
     assert 'href="huyen-2020/ho-so-tai-lap-bao-cao-huyen-2020.pdf"' in index
+    assert '<a href="huyen-2020/bao-cao-huyen-2020.docx">Word</a>' in index  # the report itself
 
 
 # --- 7. the whole report in Word ----------------------------------------------------------

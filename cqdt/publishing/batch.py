@@ -59,7 +59,7 @@ LINKS = {
     ".html": "HTML",
     ".pdf": "PDF",
     ".xlsx": "Excel",
-    ".docx": None,
+    ".docx": "Word",
     ".csv": None,  # labelled with its file name: one CSV per part
     ".ipynb": "Sổ tính Jupyter (.ipynb)",
 }
