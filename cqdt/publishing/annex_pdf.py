@@ -24,6 +24,7 @@ import io
 import re
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import lxml.html
@@ -142,6 +143,8 @@ def _table(section) -> Table:
     strings (set without a paragraph layout: most of the cells, most of the time saved)."""
     styles = _styles()
     header = [Paragraph(_text(th), styles["head"]) for th in section.xpath(".//thead//th")]
+    rows: list[list[Any]]
+    look: list[Any]
     rows, look = (
         [header],
         [
@@ -184,7 +187,7 @@ CARD_STYLES = {"ban-hanh-phieu": "issuer", "tieu-de-phieu": "card-title", "kem-t
 
 def _section_story(section) -> list:
     styles = _styles()
-    story = []
+    story: list[Flowable] = []
     for element in section.iterchildren():
         if element.tag == "h3":
             story.append(Paragraph(_text(element), styles["unit"]))
@@ -285,7 +288,7 @@ def annex_to_pdf(page: str, pdf: Path, separate: Path) -> list[Path]:
     title = _text(root.find(".//title"))
     marks = root.xpath('//p[contains(@class, "page-marking")]')
     marking = _text(marks[0]) if marks else ""
-    story = []
+    story: list[Flowable] = []
     for heading in root.xpath('//h2[contains(@class, "phu-luc")]'):
         story.append(Paragraph(_text(heading), styles["title"]))
     for element in root.xpath('//body/p[not(contains(@class, "page-marking"))]'):
@@ -303,7 +306,7 @@ def annex_to_pdf(page: str, pdf: Path, separate: Path) -> list[Path]:
     return _split(pdf, starts, separate, titles)
 
 
-def _own_numbers(count: int) -> list:
+def _own_numbers(count: int) -> list[Any]:
     """Page-number forms of a document's own pages 1 to ``count`` (none on page 1), in a PDF of
     their own: what a separate part's pages show instead of the annex's numbers."""
     buffer = io.BytesIO()
@@ -314,7 +317,7 @@ def _own_numbers(count: int) -> list:
         canvas.doForm(name)
         canvas.showPage()
     canvas.save()
-    pages = PdfReader(buffer).pages
+    pages: list[Any] = list(PdfReader(buffer).pages)
     return [
         page["/Resources"]["/XObject"].raw_get(f"/{xObjectName(PAGE_NUMBER.format(n))}")
         for n, page in enumerate(pages, start=1)
@@ -336,14 +339,15 @@ def _split(
     for (name, first), last in zip(starts, ends, strict=True):
         writer = PdfWriter()
         for number, page in enumerate(reader.pages[first - 1 : last], start=1):
-            copy = writer.add_page(page)
-            resources = DictionaryObject(copy["/Resources"])
-            forms = DictionaryObject(resources["/XObject"])
+            copy: Any = writer.add_page(page)
+            resources, forms = DictionaryObject(), DictionaryObject()
+            resources.update(copy["/Resources"])
+            forms.update(copy["/Resources"]["/XObject"])
             key = NameObject(f"/{xObjectName(PAGE_NUMBER.format(first + number - 1))}")
             forms[key] = own[number - 1].clone(writer)
             resources[NameObject("/XObject")] = forms
             copy[NameObject("/Resources")] = resources
-        metadata = dict(reader.metadata or {})
+        metadata: dict[str, Any] = dict(reader.metadata or {})
         metadata["/Title"] = titles[name]
         writer.add_metadata(metadata)
         path = separate / f"{safe_name(name.removeprefix(SEPARATE_PREFIX))}.pdf"

@@ -33,8 +33,10 @@ INPUT_ROLES = {
     "document": "Thông tin văn bản (cơ quan, người ký, nơi nhận)",
 }
 """Vietnamese names of the input roles a kind's plan records (others are shown as named)."""
-LIBRARIES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "weasyprint", "reportlab")
-LIBRARIES += ("python-docx", "pypdf", "openpyxl", "SALib")
+LIBRARIES = (
+    *("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "weasyprint", "reportlab"),
+    *("python-docx", "pypdf", "openpyxl", "SALib"),
+)
 """Libraries whose version is recorded: they compute, lay out or write the outputs."""
 
 

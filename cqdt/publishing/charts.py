@@ -15,6 +15,7 @@ import dataclasses
 import io
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -45,7 +46,7 @@ TEXT, SMALL = 9, 8
 """Font sizes (pt at print size) of labels and of ticks, legends, cell values."""
 RASTER_PPI = 150
 """Resolution of the raster copy (Word document); the PDF and HTML get the vector image."""
-STYLE = {
+STYLE: dict[Any, Any] = {
     "font.family": [FONT, "serif"],
     "svg.fonttype": "none",  # text stays text: set in the embedded font by WeasyPrint, searchable
     "svg.hashsalt": "cqdt",  # ids derived from content, not random: the same chart, the same bytes
@@ -243,7 +244,8 @@ def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) 
         colour = "white" if dark else "black"
         ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=SMALL, color=colour)
     key = fig.colorbar(image, ax=ax, location="bottom", shrink=0.5, aspect=30, pad=0.02)
-    key.solids.set_rasterized(False)  # a vector colour key too
+    if key.solids is not None:
+        key.solids.set_rasterized(False)  # a vector colour key too
     key.set_label("Tỷ lệ thực hiện (%); ô «–»: mọi tiêu chí của nhóm không áp dụng", fontsize=SMALL)
     key.ax.tick_params(labelsize=SMALL)
     _title(fig, title)

@@ -17,7 +17,7 @@ from functools import cache
 from itertools import combinations, pairwise
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 HEADER_COLUMN_PT = 0.40 * (210 - 30 - 15) / 25.4 * 72

@@ -22,6 +22,7 @@ import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -149,9 +150,9 @@ class _Writer:
 
     def figure(self, element: HtmlElement) -> None:
         image = element.find("img")
-        raster = image.get("data-raster") if image is not None else None
-        if not raster:
+        if image is None or not image.get("data-raster"):
             return
+        raster = image.get("data-raster", "")
         width = re.search(r"width:([\d.]+)in", image.get("style", ""))
         self.document.add_picture(
             str(self.folder / raster), width=Inches(float(width.group(1))) if width else None
@@ -168,11 +169,11 @@ class _Writer:
         for part, text in (("begin", None), (None, 'TOC \\o "1-1" \\h'), ("separate", None)):
             run = field.add_run()
             if part:
-                mark = OxmlElement("w:fldChar")
+                mark: Any = OxmlElement("w:fldChar")
                 mark.set(qn("w:fldCharType"), part)
                 run._r.append(mark)
             else:
-                code = OxmlElement("w:instrText")
+                code: Any = OxmlElement("w:instrText")
                 code.set(qn("xml:space"), "preserve")
                 code.text = text
                 run._r.append(code)
@@ -180,7 +181,7 @@ class _Writer:
             if number:
                 field.add_run().add_break()
             field.add_run(_text(entry.text_content()))
-        end = OxmlElement("w:fldChar")
+        end: Any = OxmlElement("w:fldChar")
         end.set(qn("w:fldCharType"), "end")
         field.add_run()._r.append(end)
 
@@ -222,7 +223,7 @@ class _Writer:
                 target.alignment = (
                     WD_ALIGN_PARAGRAPH.LEFT if noi_nhan else WD_ALIGN_PARAGRAPH.CENTER
                 )
-                size = 12 if (noi_nhan and n == 0) or not noi_nhan else 11
+                size = 12.0 if (noi_nhan and n == 0) or not noi_nhan else 11.0
                 if "quoc-hieu" in element.classes:
                     size = 12.5
                 for run in target.runs:
@@ -277,6 +278,6 @@ def write_report_docx(page: str, path: Path) -> Path:
     for folder in path.parent.glob(f"{IMAGES_PREFIX}*"):  # the pictures are in the document
         shutil.rmtree(folder)
     title = _text(root.findtext(".//title") or "").strip()
-    day = date.fromisoformat(cover.get("data-date")) if cover is not None else None
+    day = date.fromisoformat(cover.get("data-date", "")) if cover is not None else None
     author = cover.get("data-author", "") if cover is not None else ""
     return save_document(writer.document, path, title, author, day)

@@ -74,17 +74,16 @@ def _card_tables(result: ScoreResult, profiles: dict[str, pd.DataFrame]) -> dict
         + table["explanation"].map(esc)
         + "</td></tr>"
     )
-    totals = table[table["applicable"]].groupby(["unit", "part"])[["max", "points", "missed"]]
-    totals = totals.sum().map(format_points)
+    applicable = table[table["applicable"]]
+    totals = applicable.groupby(["unit", "part"])[["max", "points", "missed"]].sum()
+    subtotals = {key: row.tolist() for key, row in totals.map(format_points).iterrows()}
     header = "".join(
         f'<th class="{width}">{esc(name)}</th>' for name, width in CARD_COLUMNS.items()
     )
     rows: dict[str, list[str]] = {unit: [] for unit in result.evidence.units}
     for (unit, part), own in cells.groupby([table["unit"], table["part"]], sort=False):
-        subtotal = (
-            totals.loc[(unit, part)].tolist() if (unit, part) in totals.index else ["0,00"] * 3
-        )
-        rows[unit] += [
+        subtotal = subtotals.get((unit, part), ["0,00"] * 3)
+        rows[str(unit)] += [
             *own,
             f'<tr class="cong"><td></td><td class="chu">Cộng phần {esc(part)} (tiêu chí có áp '
             "dụng)</td>" + "".join(f"<td>{t}</td>" for t in subtotal) + "<td></td></tr>",
