@@ -48,7 +48,6 @@ from cqdt.output import (
     replaced_atomically,
     staged_folder,
 )
-from cqdt.publishing.audit import write_audit
 from cqdt.publishing.document import ANNEX_PREFIX
 from cqdt.publishing.execute import ReusedKernel, ensure_kernel, execute_report
 from cqdt.publishing.outcome import FAILED, INTERRUPTED, OK, Outcome
@@ -71,6 +70,7 @@ WORKER_MODULES = (
     "cqdt.publishing.render",
     "cqdt.publishing.annex_pdf",
     "cqdt.publishing.report_docx",
+    "cqdt.publishing.audit",
 )
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
 
@@ -146,6 +146,7 @@ def run_one(
         clock = now
 
     from cqdt.publishing.annex_pdf import annex_to_pdf
+    from cqdt.publishing.audit import write_audit
     from cqdt.publishing.render import html_to_pdf, notebook_to_html
     from cqdt.publishing.report_docx import has_document, write_report_docx
 
