@@ -83,15 +83,19 @@ def compare_years(
     return table.sort_values(order, na_position="last").reset_index(drop=True)
 
 
+def _with_missed(rows: pd.DataFrame, result: ScoreResult) -> pd.DataFrame:
+    """Explanation rows with points as published and what each applicable criterion misses."""
+    points = round_half_up(rows["points"], result.criteria.rounding.points_decimals)
+    return rows.assign(points=points, missed=(rows["max"] - points).where(rows["applicable"]))
+
+
 def unit_profile(result: ScoreResult, unit: str) -> pd.DataFrame:
     """One unit's criteria: published points against maximum, exclusions, points missed.
 
     Sorted by part then by missed points (largest first), so the top rows of each part are
     where the unit could gain most.
     """
-    rows = result.explain(unit)
-    points = round_half_up(rows["points"], result.criteria.rounding.points_decimals)
-    rows = rows.assign(points=points, missed=(rows["max"] - points).where(rows["applicable"]))
+    rows = _with_missed(result.explain(unit), result)
     return rows.sort_values(["part", "missed", "criterion"], ascending=[True, False, True])
 
 
@@ -192,3 +196,11 @@ def level_moves(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.DataFrame
         }
     )
     return table.loc[keys.sort_values(["_part", "_from", "_to"]).index].reset_index(drop=True)
+
+
+def unit_profiles(result: ScoreResult) -> dict[str, pd.DataFrame]:
+    """:func:`unit_profile` of every unit, computed at once (a scorecard per unit of 145)."""
+    rows = _with_missed(result.explanations, result).sort_values(
+        ["unit", "part", "missed", "criterion"], ascending=[True, True, False, True]
+    )
+    return {str(unit): own for unit, own in rows.groupby("unit", sort=False)}

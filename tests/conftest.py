@@ -248,3 +248,12 @@ def absorbed_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
             text.replace("Xã Phú Gia,", "Xã Vinh Thái,"), encoding="utf-8"
         )
     return data
+
+
+@pytest.fixture(scope="session")
+def sample_rerun(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sample_run`` again, from the same inputs and report date, into another folder."""
+    from cqdt.workspace import Workspace
+
+    out = tmp_path_factory.mktemp("sample-rerun")
+    return _batch(out, Workspace.at(CRITERIA, SAMPLE), report_date="2026-11-25")

@@ -165,6 +165,8 @@ def panel_run(tmp_path_factory) -> Path:
 def test_panel_report_files_and_record(panel_run):
     folder = panel_run / "nhieu-nam-xa-2018-2020"
     assert sorted(p.name for p in folder.iterdir()) == [
+        "ho-so-tai-lap-nhieu-nam-xa-2020.html",  # the audit record every report has
+        "ho-so-tai-lap-nhieu-nam-xa-2020.pdf",
         "nhieu-nam-xa-2020-chuyen-muc.csv",
         "nhieu-nam-xa-2020-phan-A.csv",
         "nhieu-nam-xa-2020-phan-B.csv",

@@ -502,6 +502,8 @@ def test_run_folder_has_report_tables_index_and_manifest(command_run):
         "do-nhay-huyen-2020.ipynb",
         "do-nhay-huyen-2020.pdf",
         "do-nhay-huyen-2020.xlsx",
+        "ho-so-tai-lap-do-nhay-huyen-2020.html",  # the audit record every report has
+        "ho-so-tai-lap-do-nhay-huyen-2020.pdf",
     ]
     manifest = json.loads((command_run["run"] / "manifest.json").read_text(encoding="utf-8"))
     (entry,) = manifest["runs"]

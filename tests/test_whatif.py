@@ -126,6 +126,8 @@ def test_run_writes_one_report_per_year_comparing_every_scenario(whatif_run):
     assert whatif_run["run"].name.startswith("kich-ban-")
     names = sorted(p.name for p in whatif_run["folder"][2020].iterdir())
     assert names == [
+        "ho-so-tai-lap-kich-ban-huyen-2020.html",  # the audit record every report has
+        "ho-so-tai-lap-kich-ban-huyen-2020.pdf",
         "kich-ban-huyen-2020-chuyen-muc.csv",
         "kich-ban-huyen-2020-doi-chieu.csv",
         "kich-ban-huyen-2020-so-sanh.csv",

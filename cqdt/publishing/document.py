@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.validation import validation_problems
@@ -27,6 +27,10 @@ SEPARATE_PREFIX = "rieng-"
 """Id prefix of the parts of an annex that are also printed as files of their own."""
 NUMBER_SPACE = "\u00a0" * 8
 """Room left for a number written by hand."""
+SAMPLE_SIGNATORY = "Nguyễn Văn A"
+"""The placeholder name of the sample settings (no one signs as "Nguyễn Văn A")."""
+SAMPLE_MARK = "THÔNG TIN BAN HÀNH MẪU"
+"""Short form of :func:`sample_warning`, for the foot of every page."""
 
 
 class _Settings(BaseModel):
@@ -39,7 +43,7 @@ class Signatory(_Settings):
     authority: str = "KT. GIÁM ĐỐC"
     """Signing authority (``KT.``, ``TM.``, ``Q.``...), empty when the head signs."""
     title: str = "PHÓ GIÁM ĐỐC"
-    name: str = "Nguyễn Văn A"
+    name: str = SAMPLE_SIGNATORY
 
 
 class DocumentSettings(_Settings):
@@ -66,10 +70,38 @@ class DocumentSettings(_Settings):
     """Addressees under "Nơi nhận:", the last one ``Lưu: VT, ...``."""
     signatory: Signatory = Signatory()
 
+    @field_validator("superior", "issuer")
+    @classmethod
+    def _lines(cls, name: str) -> str:
+        """One space between words; line breaks written in the file are kept for the header."""
+        return "\n".join(" ".join(line.split()) for line in name.splitlines() if line.strip())
+
     @property
     def number_and_symbol(self) -> str:
         """``15/BC-STTTT``, or a blank for the number: ``      /BC-STTTT``."""
         return f"{self.number or NUMBER_SPACE}/{self.symbol}"
+
+
+def in_text(name: str) -> str:
+    """A body's name as written in a sentence: on one line, whatever breaks the header has."""
+    return " ".join(name.split())
+
+
+def sample_warning(doc: DocumentSettings) -> str:
+    """The sentence a document carries while its issuer or signatory is the sample's; empty once
+    real ones are given.
+
+    The issuer is the sample's when no settings file gave one (the default describes the sample
+    data); the signatory when it is still the placeholder :data:`SAMPLE_SIGNATORY`.
+    """
+    parts = ["cơ quan ban hành"] * ("issuer" not in doc.model_fields_set)
+    parts += ["người ký"] * (doc.signatory.name == SAMPLE_SIGNATORY)
+    if not parts:
+        return ""
+    return (
+        f"{' và '.join(parts).capitalize()} là THÔNG TIN MẪU, không phải của một văn bản thật: "
+        f"ghi thông tin thật vào tệp {SETTINGS_FILE} trước khi ban hành."
+    )
 
 
 def load_document_settings(path: str | Path | None) -> DocumentSettings:

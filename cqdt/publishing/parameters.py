@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from cqdt.publishing.outcome import Outcome
+from cqdt.publishing.outcome import Outcome, relative_path
 from cqdt.validation import error_message
 
 NOTEBOOKS = Path(str(files("cqdt.notebooks")))
@@ -40,6 +40,8 @@ class NotebookParameters(BaseModel):
     kind: ClassVar[str]
     title: ClassVar[str]
     notebook: ClassVar[str]
+    paths: ClassVar[tuple[str, ...]] = ("criteria_dir", "data_dir")
+    """Parameters that are paths: recorded relative to the working folder (see :meth:`outcome`)."""
 
     level: Literal["tinh", "huyen", "xa"]
     year: int = Field(ge=2000, le=2100)
@@ -64,7 +66,16 @@ class NotebookParameters(BaseModel):
 
     def outcome(self, folder: str, inputs: dict[str, dict[str, str]], **record: Any) -> Outcome:
         """The pending report of these parameters in ``folder`` (what the batch runs); ``record``
-        fills the other fields of :class:`~cqdt.publishing.outcome.Outcome`."""
+        fills the other fields of :class:`~cqdt.publishing.outcome.Outcome`.
+
+        Path parameters (:attr:`paths`) are recorded relative to the working folder, as the
+        inputs are, so the manifest holds no absolute path and is read back from that folder;
+        the notebook gets them absolute (:meth:`Outcome.notebook_parameters`).
+        """
+        values = self.model_dump()
+        for name in self.paths:
+            if values[name]:
+                values[name] = relative_path(values[name])
         return Outcome(
             self.kind,
             self.title,
@@ -72,8 +83,9 @@ class NotebookParameters(BaseModel):
             self.level,
             self.year,
             folder,
-            self.model_dump(),
+            values,
             inputs,
+            paths=list(self.paths),
             **record,
         )
 

@@ -16,7 +16,7 @@ from cqdt.comparison import comparable_counts, level_moves, merger_table
 from cqdt.criteria import LEVEL_TITLES
 from cqdt.numbers import format_number, format_points
 from cqdt.publishing import charts
-from cqdt.publishing.context import warning_html
+from cqdt.publishing.document import in_text
 from cqdt.publishing.html import (
     CHART_CHUNK,
     LIST_IN_TEXT,
@@ -26,21 +26,33 @@ from cqdt.publishing.html import (
     figure_html,
     section,
     table_html,
+    ties_note,
     unit_list,
 )
 from cqdt.publishing.kinds.official.context import (
     ReportContext,
     document_date,
+    images,
     ranking_tables,
+    report_warning_html,
     subject,
 )
 from cqdt.register import ABSORBED, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult, group_rates
 from cqdt.sensitivity import at_risk, robustness_table
-from cqdt.tables import RATE_COLUMN, part_titles
+from cqdt.tables import RATE_COLUMN, part_titles, top_with_ties
 
 NOTABLE_MOVE = 2
 """Fewest places a unit must move to be listed among the biggest climbers or fallers."""
+REPRODUCIBLE = (
+    "Mọi số liệu trong báo cáo tính lại được từ số liệu khảo sát và bộ tiêu chí nêu trên, cho "
+    "đúng cùng kết quả; hồ sơ tái lập (dữ liệu đầu vào và mã kiểm tra, phiên bản phần mềm) "
+    "được lưu kèm báo cáo."
+)
+"""The one sentence of the document on how it can be reproduced (the rest is in the audit
+record beside it, never in the document the head signs)."""
+LISTED_MOVES = 5
+"""Biggest climbers (fallers) named per part, and every unit tied with the last of them."""
 
 
 def level_count_table(result: ScoreResult) -> pd.DataFrame:
@@ -58,9 +70,10 @@ def level_count_table(result: ScoreResult) -> pd.DataFrame:
 def cover(ctx: ReportContext) -> HTML:
     """First page: the standard header block, document type and summary, what it rests on."""
     cs, p, doc = ctx.result.criteria, ctx.params, ctx.document
-    mark_html, sentences = warning_html(ctx)
+    mark_html, sentences = report_warning_html(ctx)
     return HTML(
-        f"""<section class="cover">
+        f"""<section class="cover" data-author="{esc(in_text(doc.issuer))}"
+data-date="{document_date(ctx).isoformat()}">
 <p class="running-header">{esc(subject(ctx))}</p>
 {mark_html}
 {document_header(doc, document_date(ctx))}
@@ -91,7 +104,10 @@ def signature(ctx: ReportContext) -> HTML:
     if recipients and recipients[-1].endswith(";"):
         recipients[-1] = recipients[-1][:-1] + "."
     authority = [line for line in (sign.authority, sign.title) if line]
-    closing = f"Trên đây là báo cáo {subject(ctx)[0].lower()}{subject(ctx)[1:]} của {doc.issuer}."
+    closing = (
+        f"Trên đây là báo cáo {subject(ctx)[0].lower()}{subject(ctx)[1:]} của "
+        f"{in_text(doc.issuer)}. {REPRODUCIBLE}"
+    )
     return HTML(
         f"""<div class="ket-thuc"><p>{esc(closing)}</p><table class="ky"><tr>
 <td class="noi-nhan"><p class="nhan"><strong><em>Nơi nhận:</em></strong></p>
@@ -160,8 +176,12 @@ def _changes_html(ctx: ReportContext, changes: pd.DataFrame) -> str:
     for part in ctx.result.criteria.parts:
         rows = changes[changes["part"] == part.code]
         moved = rows.dropna(subset=["rank_change"])
-        climbers = moved[moved["rank_change"] >= NOTABLE_MOVE].nlargest(5, "rank_change")
-        fallers = moved[moved["rank_change"] <= -NOTABLE_MOVE].nsmallest(5, "rank_change")
+        climbers = top_with_ties(
+            moved[moved["rank_change"] >= NOTABLE_MOVE], "rank_change", LISTED_MOVES
+        )
+        fallers = top_with_ties(
+            moved[moved["rank_change"] <= -NOTABLE_MOVE], "rank_change", LISTED_MOVES, False
+        )
 
         def moves(frame: pd.DataFrame) -> str:
             listed = ", ".join(
@@ -180,8 +200,10 @@ def _changes_html(ctx: ReportContext, changes: pd.DataFrame) -> str:
             f"<p><strong>{esc(titles[part.code])}</strong></p><ul class='thay-doi'>"
             f"<li>{_level_moves_html('Tăng mức', own[own['level_change'] == 'lên'])}</li>"
             f"<li>{_level_moves_html('Giảm mức', own[own['level_change'] == 'xuống'])}</li>"
-            f"<li>Tăng hạng nhiều nhất: {moves(climbers)}</li>"
-            f"<li>Giảm hạng nhiều nhất: {moves(fallers)}</li></ul>"
+            f"<li>Tăng hạng nhiều nhất{ties_note(len(climbers), LISTED_MOVES)}: "
+            f"{moves(climbers)}</li>"
+            f"<li>Giảm hạng nhiều nhất{ties_note(len(fallers), LISTED_MOVES)}: "
+            f"{moves(fallers)}</li></ul>"
         )
     body += _register_changes_html(changes, first_part, ctx.params.compare_year, ctx.params.year)
     return "".join(body)
@@ -277,11 +299,11 @@ def rankings(ctx: ReportContext) -> HTML:
         if ctx.districts is not None and len(rows) > CHART_CHUNK:
             title = f"Điểm quy đổi phần {part.code} theo đơn vị cấp huyện"
             fig = charts.points_by_district(rows, ctx.districts, part, title)
-            body.append(figure_html(fig, title))
+            body.append(figure_html(fig, title, images(ctx)))
             continue
         for n, chunk in enumerate(chart_chunks(rows)):
             title = f"Điểm quy đổi phần {part.code}" + (f" (tiếp, {n + 1})" if n else "")
-            body.append(figure_html(charts.ranked_bars(chunk, part, title), title))
+            body.append(figure_html(charts.ranked_bars(chunk, part, title), title, images(ctx)))
     return section("II. Bảng xếp hạng", "".join(body))
 
 
@@ -303,23 +325,27 @@ def analysis(ctx: ReportContext) -> HTML:
             district = rates.index.map(ctx.districts).fillna("(không rõ)")  # type: ignore[arg-type]
             title = f"Phần {part.code}: tỷ lệ theo nhóm, trung bình các đơn vị của mỗi huyện"
             fig = charts.group_heatmap(rates.groupby(district).mean(), labels, title)
-            body.append(figure_html(fig, title))
+            body.append(figure_html(fig, title, images(ctx)))
             continue
         for n in range(0, len(rates), CHART_CHUNK):
             title = f"Phần {part.code}: tỷ lệ theo nhóm" + (" (tiếp)" if n else "")
             fig = charts.group_heatmap(rates.iloc[n : n + CHART_CHUNK], labels, title)
-            body.append(figure_html(fig, title))
+            body.append(figure_html(fig, title, images(ctx)))
     body.append("<h3>Phân bố tỷ lệ thực hiện</h3>")
     part_rates = {
         p.code: result.parts[result.parts["part"] == p.code]["rate"] for p in result.criteria.parts
     }
-    body.append(figure_html(charts.rate_distribution(part_rates, result.criteria.parts), "phân bố"))
+    body.append(
+        figure_html(
+            charts.rate_distribution(part_rates, result.criteria.parts), "phân bố", images(ctx)
+        )
+    )
     if ctx.comparison is not None:
         body.append(f"<h3>Thay đổi thứ hạng so với năm {ctx.params.compare_year}</h3>")
         for part in result.criteria.parts:
             rows = ctx.comparison[ctx.comparison["part"] == part.code]
             title = f"Phần {part.code}: thay đổi thứ hạng (đơn vị so sánh được)"
-            body.append(figure_html(charts.rank_changes(rows, title), title))
+            body.append(figure_html(charts.rank_changes(rows, title), title, images(ctx)))
     return section("III. Phân tích", "".join(body))
 
 
@@ -343,7 +369,7 @@ def robustness(ctx: ReportContext) -> HTML:
         f"[{format_number(1 - settings.delta)}; {format_number(1 + settings.delta)}] "
         f"({settings.n} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ nguyên), "
         "mỗi đơn vị giữ mức đã công bố với xác suất dưới đây. Mức có xác suất giữ thấp phụ "
-        "thuộc nhiều vào trọng số; phân tích đầy đủ: lệnh <code>cqdt sensitivity</code>.</p>"
+        "thuộc nhiều vào trọng số; phân tích đầy đủ: báo cáo phân tích độ nhạy riêng.</p>"
         f"<ul>{risky}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
     )
     return section("IV. Độ vững của kết quả", body)
