@@ -5,8 +5,8 @@ version, validity dates and status, the input fields it reads, and the parts -> 
 criteria tree with maximum points, scoring methods, level thresholds, rounding and tie rules.
 
 :func:`load_criteria` reads and checks a file; every problem is reported at once in
-:class:`~cqdt.problems.CriteriaError`. :func:`find_criteria` picks the file in force for a
-level and a year.
+:class:`~cqdt.problems.CriteriaError`. Which file is in force in a year is
+:func:`cqdt.versions.find_criteria`.
 """
 
 from __future__ import annotations
@@ -60,11 +60,16 @@ class Case(_Strict):
 
 
 class InputField(_Strict):
-    """A column of the survey table."""
+    """A column of the survey table.
+
+    ``number``: any non-negative number (money, bandwidth, points); ``count``: a whole number
+    of things (staff, documents, applications), so that "85%" typed into a count cell, stored
+    by Excel as 0.85, is refused rather than scored; ``yes_no``: «Có» or «Không».
+    """
 
     field: str = Field(pattern=FIELD)
     label: str
-    type: Literal["number", "yes_no"] = "number"
+    type: Literal["number", "count", "yes_no"] = "number"
 
 
 class Criterion(_Strict):
@@ -81,6 +86,9 @@ class Criterion(_Strict):
     steps: list[Step] | None = None
     points_per_item: float | None = Field(default=None, gt=0)
     cases: list[Case] | None = None
+    allow_not_applicable: bool = True
+    """Whether a unit may mark this criterion not applicable (``khong_ap_dung``): the official
+    tables say which criteria can be excluded; one that always applies says ``false``."""
 
 
 class Group(_Strict):
@@ -471,6 +479,7 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                 wanted = "yes_no" if crit.method in ("yes_no", "highest_case") else "number"
                 for name in criterion_fields(crit):
                     used.add(name)
+                    kind = declared[name].type if name in declared else ""
                     if name not in declared:
                         problems.append(
                             Problem(
@@ -481,14 +490,15 @@ def _semantic_problems(cs: CriteriaSet, file: str) -> list[Problem]:
                                 code=ProblemCode.UNDECLARED_INPUT,
                             )
                         )
-                    elif declared[name].type != wanted:
+                    elif (kind == "yes_no") != (wanted == "yes_no"):
                         problems.append(
                             Problem(
                                 file,
                                 place,
                                 name,
-                                f"phương pháp {crit.method} cần trường kiểu «{wanted}», "
-                                f"trường này khai báo kiểu «{declared[name].type}»",
+                                f"phương pháp {crit.method} cần trường kiểu "
+                                f"{'«yes_no»' if wanted == 'yes_no' else '«number» hoặc «count»'}"
+                                f", trường này khai báo kiểu «{kind}»",
                                 code=ProblemCode.WRONG_FIELD_TYPE,
                             )
                         )
@@ -560,39 +570,6 @@ def load_criteria(path: str | Path) -> CriteriaSet:
 
 
 def in_force(valid_from: date, valid_to: date | None, year: int) -> bool:
-    """Whether a version valid from ``valid_from`` to ``valid_to`` covers an evaluation year."""
+    """Whether a version valid from ``valid_from`` to ``valid_to`` covers an evaluation year
+    (years only: a decision that takes effect during a year governs that year's evaluation)."""
     return valid_from.year <= year and (valid_to is None or year <= valid_to.year)
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
-    """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
-    candidates = []
-    for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        raw = read_yaml(path)
-        raw = raw if isinstance(raw, dict) else {}
-        start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
-        if start and in_force(start, end, year):
-            candidates.append(path)
-    if len(candidates) != 1:
-        found = ", ".join(str(p) for p in candidates) or "không có"
-        raise CriteriaError(
-            [
-                Problem(
-                    str(criteria_dir),
-                    f"{LEVELS.get(level, level)}, năm {year}",
-                    "valid_from",
-                    f"cần đúng một bộ tiêu chí có hiệu lực, tìm thấy: {found}",
-                    code=ProblemCode.NOT_EXACTLY_ONE_FILE,
-                )
-            ]
-        )
-    return candidates[0]
