@@ -95,6 +95,8 @@ class ProblemCode(StrEnum):
     """Text, a symbol or infinity where a number is needed."""
     NEGATIVE_NUMBER = "negative_number"
     """A negative number."""
+    NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+    """A fraction or a percentage (85% is stored as 0.85) in a count field."""
     DECIMAL_COMMA = "decimal_comma"
     """A decimal comma (``2,5``): the dot is the decimal mark."""
     AMBIGUOUS_THOUSANDS = "ambiguous_thousands"
@@ -109,6 +111,8 @@ class ProblemCode(StrEnum):
     """Points entered by the assessors above the criterion's maximum."""
     UNKNOWN_CRITERION = "unknown_criterion"
     """A criterion code in ``khong_ap_dung`` the criteria set does not have."""
+    NOT_APPLICABLE_REFUSED = "not_applicable_refused"
+    """A criterion marked not applicable that the criteria file says always applies."""
     PART_NOT_APPLICABLE = "part_not_applicable"
     """Every criterion of a part marked not applicable: the part cannot be scored."""
 

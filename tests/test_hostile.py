@@ -298,7 +298,7 @@ def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     tracemalloc.stop()
     err = caught.value
     assert len(err.problems) == 200 and err.omitted > 100_000
-    assert "tệp có hơn 100.000 dòng dữ liệu" in str(err.problems[0])
+    assert "tệp có hơn 100.000 dòng dữ liệu, quá nhiều cho một phiếu" in str(err.problems[0])
     assert err.problems[0].code == ProblemCode.TOO_MANY_ROWS
     assert str(err.problems[1]).startswith(f"[lỗi] {path}, dòng 2, đơn vị «Đơn vị»")
     assert err.lines[-1].startswith(f"  ... và {err.omitted} lỗi nữa")
