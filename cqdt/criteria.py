@@ -37,8 +37,17 @@ LEVEL_TITLES = {
 }
 
 
-RESERVED_FIELDS = ("don_vi", "ma_don_vi", "khong_ap_dung", "ghi_chu")
-"""Survey columns with a fixed meaning; no input field may take these names."""
+RESERVED_FIELDS = (
+    "don_vi",
+    "ma_don_vi",
+    "khong_ap_dung",
+    "ghi_chu",
+    "tep_phieu",
+    "sha256_phieu",
+    "thoi_gian_doc",
+)
+"""Survey columns with a fixed meaning (the last three: where a collected row came from); no
+input field may take these names."""
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 """Codes must survive being listed in ``khong_ap_dung`` (split on ``;``, ``,`` and spaces)."""

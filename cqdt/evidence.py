@@ -47,7 +47,9 @@ from cqdt.reading import (
 from cqdt.register import units_in
 
 FIXED_COLUMNS = RESERVED_FIELDS
-UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE = FIXED_COLUMNS
+UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE, FORM_FILE, FORM_SHA256, FORM_READ_AT = FIXED_COLUMNS
+"""The fixed columns; the last three record, in a table made by ``cqdt collect``, the form each
+row was read from, its SHA-256 and when it was read (scoring ignores them)."""
 
 YES = {"có", "co", "c", "x", "1", "1.0", "yes", "y", "true", "đạt"}
 NO = {"không", "khong", "k", "0", "0.0", "no", "n", "false", "chưa", "chưa đạt"}

@@ -210,7 +210,7 @@ class ProblemCode(StrEnum):
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"
-    """A file in the forms folder that is not ``.xlsx``."""
+    """A file in the forms folder whose content is text, not a workbook."""
     NOT_A_FORM = "not_a_form"
     """A workbook that is not a form written by ``cqdt template``."""
     OTHER_LEVEL_OR_YEAR = "other_level_or_year"

@@ -290,7 +290,7 @@ def _read_xlsx(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
     table = pd.DataFrame(rows[1:], columns=header, dtype=object)
     table.index = table.index + 2
     problems = _merged_problems(file, sheet.merged_cell_ranges or [], header)
-    if _has_cell_metadata(path):
+    if has_formulas_or_errors(path):
         problems += _formula_problems(path, file, sheet.name, header)
     if problems:
         raise EvidenceError(problems[:MAX_CELL_PROBLEMS], max(len(problems) - MAX_CELL_PROBLEMS, 0))
@@ -326,7 +326,7 @@ FORMULA_OR_ERROR_TAGS = (b"<f>", b"<f ", b":f>", b":f ", b't="e"')
 value (``t="e"``) looks like in a sheet's XML; plain byte searches, far faster than a regex."""
 
 
-def _has_cell_metadata(path: Path) -> bool:
+def has_formulas_or_errors(path: Path) -> bool:
     """Whether any sheet holds a formula or an Excel error value (a quick scan of its XML)."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
@@ -435,17 +435,25 @@ def is_number(cells: pd.Series) -> np.ndarray:
     )
 
 
+def normalise_name(value: object) -> str:
+    """A name as cqdt compares names: Unicode NFC, trimmed, single spaces ("" for blank), so
+    "Huế" typed with combining marks (Unikey's «Unicode tổ hợp») is the register's "Huế"."""
+    return " ".join(_clean_cell(value).split())
+
+
 def normalise_names(names: pd.Series) -> pd.Series:
-    """Unicode NFC and single spaces, so "Huế" typed two ways is one unit (plain strings)."""
-    single = [" ".join(name.split()) for name in clean_text(names)]
+    """:func:`normalise_name` of every cell (plain strings)."""
+    single = [normalise_name(name) for name in names.to_numpy(dtype=object)]
     return pd.Series(np.array(single, dtype=object), index=names.index, name=names.name)
 
 
 __all__ = [
     "MAX_DATA_ROWS",
     "clean_text",
+    "has_formulas_or_errors",
     "is_number",
     "is_number_column",
+    "normalise_name",
     "normalise_names",
     "open_workbook",
     "read_table",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -12,9 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cqdt.cli import main
-from cqdt.collect import collect_forms, how_to_fix, validation_table, write_validation_report
+from cqdt.collect import collect_forms, how_to_fix
 from cqdt.evidence import load_evidence
+from cqdt.feedback import problem_table, write_summary, write_unit_feedback
+from cqdt.files import read_sheet
 from cqdt.forms import ANSWER_COLUMN, FORM_SHEET, write_level_workbook, write_unit_form
+from cqdt.output import file_sha256, fix_office_times
 from cqdt.problems import ProblemCode
 from cqdt.register import load_units
 from tests.conftest import MINI_SURVEY, ROOT, write_survey
@@ -28,6 +32,12 @@ def register_for(names: list[str], folder: Path) -> pd.DataFrame:
     path = folder / "don_vi.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return load_units(path)
+
+
+def saved_at(path: Path, when: datetime) -> Path:
+    """The form as saved by Excel at ``when``: Excel stamps the save time inside the file
+    (openpyxl stamps the moment it saves, so the stamp is rewritten after)."""
+    return fix_office_times(path, when)
 
 
 def fill(template: Path, target: Path, row: dict) -> Path:
@@ -66,7 +76,7 @@ def test_the_form_asks_every_field_with_validation_and_locks_all_but_answers(
         "Điểm chấm",
         "điểm",
         "từ 0 đến 6 điểm",
-        "Có",
+        "Khi ghi B1.3 không áp dụng",  # the mini set lets every criterion be marked so
     ]
     assert rows["num"][4].value == "số không âm; không lớn hơn «Mẫu số»"
     assert rows["co"][4].value == "Có hoặc Không"
@@ -160,18 +170,18 @@ def test_collect_reports_missing_duplicate_and_foreign_forms(mini_criteria, tmp_
     forms = tmp_path / "phieu"
     forms.mkdir()
     rows = [r.to_dict() for _, r in MINI_SURVEY.iterrows()]
-    fill(template, forms / "a.xlsx", rows[0])
-    fill(template, forms / "b.xlsx", rows[0])  # the same unit twice
+    for name in ("a.xlsx", "b.xlsx"):  # the same unit twice, saved at the same moment
+        saved_at(fill(template, forms / name, rows[0]), datetime(2021, 3, 1, 8, 0))
     fill(template, forms / "c.xlsx", rows[1])
     fill(other_year, forms / "d.xlsx", rows[2])
     (forms / "e.xlsx").write_bytes(b"")
     collected = collect_forms(forms, mini_criteria, 2020, register)
     assert collected.missing == ["Đơn vị Ba", "Đơn vị Bốn"]
-    assert list(collected.duplicates) == ["Đơn vị Một"]
-    assert [Path(p).name for p in collected.elsewhere] == ["d.xlsx"]
+    assert collected.duplicates == {"Đơn vị Một": ["a.xlsx", "b.xlsx"]}
     assert collected.survey["don_vi"].tolist() == ["Đơn vị Hai"]
     messages = {Path(f.form).name: f.message for f in collected.findings}
     assert "phiếu của cấp huyện năm 2019, không phải cấp huyện năm 2020" in messages["d.xlsx"]
+    assert "cùng thời điểm lưu" in messages["a.xlsx"]
     codes = {Path(f.form).name: f.code for f in collected.findings}
     assert codes == {
         "a.xlsx": ProblemCode.DUPLICATE_FORM,
@@ -179,26 +189,66 @@ def test_collect_reports_missing_duplicate_and_foreign_forms(mini_criteria, tmp_
         "d.xlsx": ProblemCode.OTHER_LEVEL_OR_YEAR,
         "e.xlsx": ProblemCode.EMPTY_FILE,
     }
+    assert dict(zip(collected.units["unit"], collected.units["status"], strict=True)) == {
+        "Đơn vị Một": "nhiều phiếu",
+        "Đơn vị Hai": "hợp lệ",
+        "Đơn vị Ba": "chưa gửi",  # its only form is for 2019
+        "Đơn vị Bốn": "chưa gửi",
+    }
 
 
-def test_validation_report_says_what_and_how_per_unit_escaped(mini_criteria, tmp_path):
+def test_a_resubmission_replaces_the_earlier_form_only_when_asked(mini_criteria, tmp_path):
+    register = register_for(list(MINI_SURVEY["don_vi"]), tmp_path)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp_path / "mau.xlsx")
+    forms = tmp_path / "phieu"
+    forms.mkdir()
+    first = MINI_SURVEY.iloc[0].to_dict() | {"so": ""}  # forgot a value
+    second = MINI_SURVEY.iloc[0].to_dict() | {"so": "2"}
+    # the file names sort the other way round: the time saved in the workbook decides
+    saved_at(fill(template, forms / "z-lan-1.xlsx", first), datetime(2021, 3, 1, 8, 0))
+    saved_at(fill(template, forms / "a-lan-2.xlsx", second), datetime(2021, 3, 9, 16, 30))
+    refused = collect_forms(forms, mini_criteria, 2020, register)
+    assert refused.duplicates == {"Đơn vị Một": ["z-lan-1.xlsx", "a-lan-2.xlsx"]}
+    assert (
+        "phiếu lưu sau cùng là a-lan-2.xlsx (2021-03-09 16:30:00 UTC)"
+        in refused.findings[0].message
+    )
+    kept = collect_forms(forms, mini_criteria, 2020, register, latest=True)
+    assert kept.findings == [] and kept.replaced == {"Đơn vị Một": ["z-lan-1.xlsx"]}
+    row = kept.survey.iloc[0]
+    assert (row["don_vi"], row["so"], row["tep_phieu"]) == ("Đơn vị Một", 2, "a-lan-2.xlsx")
+    assert row["sha256_phieu"] == file_sha256(forms / "a-lan-2.xlsx")
+    assert datetime.fromisoformat(row["thoi_gian_doc"]) <= datetime.now()
+
+
+def test_feedback_holds_only_the_units_own_problems_escaped(mini_criteria, tmp_path):
     hostile = '<b>Đơn vị</b> & "x"'
-    register = register_for([hostile], tmp_path)
-    template = write_unit_form(mini_criteria, 2020, [hostile], tmp_path / "mau.xlsx")
+    register = register_for([hostile, "Đơn vị Hai"], tmp_path)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp_path / "mau.xlsx")
     (tmp_path / "phieu").mkdir()
-    row = MINI_SURVEY.iloc[0].to_dict() | {"don_vi": hostile, "so": ""}
-    fill(template, tmp_path / "phieu" / "x.xlsx", row)
+    fill(
+        template,
+        tmp_path / "phieu" / "x.xlsx",
+        MINI_SURVEY.iloc[0].to_dict() | {"don_vi": hostile, "so": ""},
+    )
+    fill(template, tmp_path / "phieu" / "y.xlsx", MINI_SURVEY.iloc[1].to_dict() | {"d": "9"})
     collected = collect_forms(tmp_path / "phieu", mini_criteria, 2020, register)
-    table = validation_table(collected.findings, mini_criteria)
+    table = problem_table(collected.findings, mini_criteria)
     assert table[["Đơn vị", "Ô", "Trường", "Câu hỏi"]].values.tolist() == [
-        [hostile, "G10", "so", "Số mục"]
+        [hostile, "G10", "so", "Số mục"],  # < sorts before Đ
+        ["Đơn vị Hai", "G16", "d", "Điểm chấm"],
     ]
-    assert [f.code for f in collected.findings] == [ProblemCode.BLANK_VALUE]
     assert table["Cách sửa"].iloc[0] == how_to_fix(ProblemCode.BLANK_VALUE) != ""
-    xlsx, page = write_validation_report(table, tmp_path, "kiem-tra", "Kiểm tra")
-    text = page.read_text(encoding="utf-8")
-    assert "<b>Đơn vị</b>" not in text and "&lt;b&gt;Đơn vị&lt;/b&gt; &amp;" in text
-    assert pd.read_excel(xlsx)["Ô"].tolist() == ["G10"]
+    written = write_unit_feedback(collected, mini_criteria, 2020, tmp_path / "out")
+    assert sorted(p.name for p in written) == ["H01.html", "H01.xlsx", "H02.html", "H02.xlsx"]
+    page = (tmp_path / "out" / "phan-hoi" / "H01.html").read_text(encoding="utf-8")
+    assert "<b>Đơn vị</b>" not in page and "&lt;b&gt;Đơn vị&lt;/b&gt; &amp;" in page
+    assert "G10" in page and "G16" not in page  # never the other unit's problems
+    book = openpyxl.load_workbook(tmp_path / "out" / "phan-hoi" / "H02.xlsx")
+    assert read_sheet(book["Lỗi cần sửa"])["Ô"].tolist() == ["G16"]
+    summary, _ = write_summary(collected, mini_criteria, 2020, tmp_path / "out")
+    counts = read_sheet(openpyxl.load_workbook(summary)["Số lượng"])
+    assert counts.iloc[0].tolist() == ["Cộng", 2, 2, 0, 2, 0]
 
 
 def test_commands_template_and_collect_on_the_sample(tmp_path, capsys):
@@ -232,15 +282,19 @@ def test_commands_template_and_collect_on_the_sample(tmp_path, capsys):
     code = main(["collect", str(forms), *args, "--out", str(tmp_path / "c")])
     screen = capsys.readouterr().out
     assert code == 0
-    assert "Đã đọc 3 phiếu; 3 phiếu hợp lệ vào bảng khảo sát." in screen
+    assert "Đã đọc 3 tệp phiếu; 3 phiếu hợp lệ vào bảng khảo sát." in screen
     assert "Đơn vị chưa có phiếu (6)" in screen
     (collected,) = (tmp_path / "c").iterdir()
     assert sorted(p.name for p in collected.iterdir()) == [
         "2020",
         "don_vi.csv",
-        "kiem-tra-huyen-2020.html",
-        "kiem-tra-huyen-2020.xlsx",
+        "phan-hoi",
+        "tong-hop-thu-thap-huyen-2020.html",
+        "tong-hop-thu-thap-huyen-2020.xlsx",
     ]
+    assert sorted(p.name for p in (collected / "phan-hoi").iterdir()) == [
+        f"H0{i}.{suffix}" for i in (1, 2, 3) for suffix in ("html", "xlsx")
+    ]  # by unit code, as the register gives it
     # and the collected folder is a data folder `cqdt score` takes as it is
     assert (
         main(

@@ -494,9 +494,12 @@ def test_collect_names_files_that_are_not_forms_and_refuses_an_empty_folder(tmp_
     assert main(["collect", str(forms), *common, *data]) == 1
     assert "không có phiếu .xlsx nào trong thư mục này" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-    (forms / "phieu-hue.xls").write_bytes(b"old excel")
+    (forms / "phieu-hue.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    (forms / "phieu-vang.csv").write_text("don_vi,so_cbcc\n", encoding="utf-8")
     assert main(["collect", str(forms), *common, *data]) == 1
-    assert "phieu-hue.xls: không phải phiếu .xlsx" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "phieu-hue.xls: tệp Excel định dạng cũ (.xls, Excel 97–2003)" in err
+    assert "phieu-vang.csv: không phải phiếu Excel (.xlsx): nội dung là chữ" in err
 
 
 def test_correct_with_bad_corrected_data_writes_nothing(tmp_path, capsys):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cqdt.collect import MISSING, VALID
 from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
@@ -65,7 +66,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from cqdt.collect import collect_forms, validation_table, write_validation_report
+    from cqdt.collect import collect_forms, survey_for_csv
+    from cqdt.feedback import write_summary, write_unit_feedback
     from cqdt.files import write_csv
 
     folder = Path(args.folder)
@@ -75,25 +77,30 @@ def cmd_collect(args: argparse.Namespace) -> int:
     workspace = Workspace.at(args.criteria, args.data)
     criteria = load_criteria(workspace.criteria_file(args.level, args.year))
     register = _register(workspace)
-    collected = collect_forms(folder, criteria, args.year, register)
-    if not collected.forms and not collected.findings:
+    collected = collect_forms(folder, criteria, args.year, register, latest=args.keep_latest)
+    if not collected.forms:
         raise _missing(folder, "không có phiếu .xlsx nào trong thư mục này")
+    districts = workspace.districts(args.level)
     target = new_run_folder(args.out, "thu-thap")
-    stem = f"{args.level}-{args.year}"
     with staged_folder(target) as run:
         (run / str(args.year)).mkdir()
-        write_csv(collected.survey, run / str(args.year) / f"{args.level}.csv")
+        write_csv(survey_for_csv(collected.survey), run / str(args.year) / f"{args.level}.csv")
         shutil.copyfile(workspace.units_file, run / workspace.units_file.name)
-        title = f"Kết quả kiểm tra phiếu khảo sát {LEVELS[args.level]} năm {args.year}"
-        table = validation_table(collected.findings, criteria)
-        write_validation_report(table, run, f"kiem-tra-{stem}", title)
+        write_summary(collected, criteria, args.year, run, districts)
+        write_unit_feedback(collected, criteria, args.year, run, districts)
+    units = collected.units
     print(
-        f"Đã đọc {collected.forms} phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo sát."
+        f"Đã đọc {collected.forms} tệp phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo "
+        f"sát. Đơn vị: {len(units)} trong danh mục, {(units['status'] != MISSING).sum()} đã gửi, "
+        f"{(units['status'] == VALID).sum()} hợp lệ, {len(collected.missing)} chưa gửi."
     )
     _print_problems([f.problem() for f in collected.findings])
+    for unit, aside in collected.replaced.items():
+        used = units.loc[units["unit"] == unit, "form"].iloc[0]
+        print(f"{unit}: dùng phiếu {used} (lưu sau cùng); không dùng: {', '.join(aside)}")
     if collected.missing:
         print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
-    print(f"Ghi tại: {target}")
+    print(f"Tổng hợp và phản hồi từng đơn vị (thư mục phan-hoi/) ghi tại: {target}")
     return 1 if collected.findings else 0
 
 

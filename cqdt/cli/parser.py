@@ -320,14 +320,22 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
         commands,
         "collect",
         "đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
-        "Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
-        "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
-        "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
-        "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
+        "Đọc mọi phiếu trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi vào thư mục mới <thư mục "
+        "kết quả>/thu-thap-<ngày>-<giờ>/: bảng khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có "
+        "lỗi, kèm tệp phiếu, mã SHA-256 và thời điểm đọc), danh mục đơn vị, bảng tổng hợp cho Sở "
+        "(số đơn vị đã gửi, hợp lệ, có lỗi, chưa gửi, theo huyện với cấp xã) và mỗi đơn vị một tệp "
+        "phản hồi (Excel, HTML) trong phan-hoi/<mã đơn vị>, chỉ gồm lỗi của đơn vị đó. Mã thoát 1 "
         "nếu có lỗi.",
     )
     collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
     _add_level_year(collect)
+    collect.add_argument(
+        "--keep-latest",
+        action="store_true",
+        help="đơn vị gửi nhiều phiếu: dùng phiếu lưu sau cùng (theo thời điểm lưu ghi trong tệp "
+        "Excel), các phiếu trước được ghi là không dùng; không có tùy chọn này thì không dùng "
+        "phiếu nào của đơn vị đó",
+    )
     correct = _command(
         commands,
         "correct",
