@@ -221,6 +221,18 @@ class ProblemCode(StrEnum):
     """Several forms for one unit."""
     NOT_A_RESULT = "not_a_result"
     """A published run's result file that cqdt did not write, or that was edited."""
+    MISSING_MANIFEST = "missing_manifest"
+    """A run folder without ``manifest.json``: nothing can prove its files are as published."""
+    NOT_A_MANIFEST = "not_a_manifest"
+    """A ``manifest.json`` that cqdt cannot read as a record of a run."""
+    PUBLISHED_FILE_CHANGED = "published_file_changed"
+    """A published file whose SHA-256 differs from the one its manifest recorded."""
+    PUBLISHED_FILE_MISSING = "published_file_missing"
+    """A file the manifest lists that is no longer in the run folder."""
+    UNLISTED_FILE = "unlisted_file"
+    """A file in a published run folder that its manifest does not list."""
+    INPUT_CHANGED = "input_changed"
+    """An input of a recorded run whose SHA-256 differs from the manifest's: no replay on it."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
-from cqdt.results import write_result
+from cqdt.results import read_result, write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.sensitivity.settings import Settings, read_settings
@@ -213,18 +213,69 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not results:
         print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
         return 1
-    target = new_run_folder(args.out, "diem")
+    from cqdt.publishing.batch import write_manifest
+
+    started = datetime.now()
+    target = new_run_folder(args.out, SCORE_KIND, started)
     with staged_folder(target) as folder:
+        records = []
         for label, result in results:
-            subfolder = folder / f"{result.level}-{result.year}"
-            written = write_result_tables(
-                result, subfolder, workspace.districts(result.level), workspace.synthetic
+            records.append(publish_scores(workspace, result, folder))
+            print(
+                f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi "
+                f"{len(records[-1].outputs)} tệp"
             )
-            write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
-            print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
             _print_problems(result.evidence.warnings)
+        write_manifest(records, folder, started, jobs=1)  # what `correct` and `rerun` verify
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
+
+
+SCORE_KIND = "diem"
+"""The kind of a ``cqdt score`` run in its manifest, and the prefix of its folder."""
+
+
+def publish_scores(workspace: Workspace, result: ScoreResult, run: Path) -> Outcome:
+    """The official tables and the machine-readable result of one level and year, written into
+    ``run/<level>-<year>/``, and the manifest's record of them (inputs and outputs hashed)."""
+    from cqdt.corrections import folder_hashes
+    from cqdt.publishing.outcome import Outcome, hashed_input
+
+    name = f"{result.level}-{result.year}"
+    subfolder = run / name
+    write_result_tables(result, subfolder, workspace.districts(result.level), workspace.synthetic)
+    saved = write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
+    inputs = {
+        "survey": hashed_input(result.evidence.source),
+        "criteria": hashed_input(result.criteria.source),
+    }
+    if workspace.units_file.exists():
+        inputs["units"] = hashed_input(workspace.units_file)
+    criteria = result.criteria
+    return Outcome(
+        SCORE_KIND,
+        "Bảng xếp hạng chính thức (cqdt score)",
+        "",
+        result.level,
+        result.year,
+        name,
+        {
+            "level": result.level,
+            "year": result.year,
+            "criteria_dir": workspace.criteria_dir.as_posix(),
+            "data_dir": workspace.data_dir.as_posix(),
+        },
+        inputs,
+        criteria={
+            "version": criteria.version,
+            "status": criteria.status,
+            "label": criteria.status_label,
+        },
+        synthetic=workspace.synthetic,
+        unit_count=len(result.evidence.units),
+        outputs=folder_hashes(subfolder),
+        levels=read_result(saved).level_counts(),
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
