@@ -23,11 +23,9 @@ from cqdt.criteria import LEVELS, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
-from cqdt.results import read_result, write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.sensitivity.settings import Settings, read_settings
-from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
 if TYPE_CHECKING:  # imported when used
@@ -124,6 +122,13 @@ def cmd_correct(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from cqdt.publishing.rerun import replay
+
+    check_writable(args.out)
+    return replay(Path(args.manifest), Path(args.out), jobs=args.jobs, timeout=args.timeout)
+
+
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
     for problem in problems:
         print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
@@ -214,6 +219,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
         return 1
     from cqdt.publishing.batch import write_manifest
+    from cqdt.publishing.scores import SCORE_KIND, publish_scores
 
     started = datetime.now()
     target = new_run_folder(args.out, SCORE_KIND, started)
@@ -229,53 +235,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         write_manifest(records, folder, started, jobs=1)  # what `correct` and `rerun` verify
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
-
-
-SCORE_KIND = "diem"
-"""The kind of a ``cqdt score`` run in its manifest, and the prefix of its folder."""
-
-
-def publish_scores(workspace: Workspace, result: ScoreResult, run: Path) -> Outcome:
-    """The official tables and the machine-readable result of one level and year, written into
-    ``run/<level>-<year>/``, and the manifest's record of them (inputs and outputs hashed)."""
-    from cqdt.corrections import folder_hashes
-    from cqdt.publishing.outcome import Outcome, hashed_input
-
-    name = f"{result.level}-{result.year}"
-    subfolder = run / name
-    write_result_tables(result, subfolder, workspace.districts(result.level), workspace.synthetic)
-    saved = write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
-    inputs = {
-        "survey": hashed_input(result.evidence.source),
-        "criteria": hashed_input(result.criteria.source),
-    }
-    if workspace.units_file.exists():
-        inputs["units"] = hashed_input(workspace.units_file)
-    criteria = result.criteria
-    return Outcome(
-        SCORE_KIND,
-        "Bảng xếp hạng chính thức (cqdt score)",
-        "",
-        result.level,
-        result.year,
-        name,
-        {
-            "level": result.level,
-            "year": result.year,
-            "criteria_dir": workspace.criteria_dir.as_posix(),
-            "data_dir": workspace.data_dir.as_posix(),
-        },
-        inputs,
-        criteria={
-            "version": criteria.version,
-            "status": criteria.status,
-            "label": criteria.status_label,
-        },
-        synthetic=workspace.synthetic,
-        unit_count=len(result.evidence.units),
-        outputs=folder_hashes(subfolder),
-        levels=read_result(saved).level_counts(),
-    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -363,6 +322,7 @@ COMMANDS = {
     "template": cmd_template,
     "collect": cmd_collect,
     "correct": cmd_correct,
+    "rerun": cmd_rerun,
     "sensitivity": cmd_sensitivity,
 }
 """Each command's function, by the name typed after ``cqdt``."""
