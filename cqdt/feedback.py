@@ -14,6 +14,7 @@ to no unit; and every problem. Names are in Vietnamese alphabetical order.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -93,8 +94,16 @@ def unit_table(collected: Collected, districts: pd.Series | None) -> pd.DataFram
     )
     if districts is None:
         table = table.drop(columns="Thuộc")
-    order = vietnamese_order(table["Đơn vị"])
-    return table.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
+        order = pd.DataFrame({"unit": vietnamese_order(table["Đơn vị"])})
+    else:  # the office follows up district by district
+        order = pd.DataFrame(
+            {
+                "district": vietnamese_order(table["Thuộc"].fillna("")),
+                "unit": vietnamese_order(table["Đơn vị"]),
+            }
+        )
+    order = order.sort_values(list(order.columns), kind="stable")
+    return table.loc[order.index].reset_index(drop=True)
 
 
 def count_table(collected: Collected, districts: pd.Series | None) -> pd.DataFrame:
@@ -150,8 +159,8 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _html_table(table: pd.DataFrame) -> str:
-    return table.to_html(index=False, escape=True, border=0, na_rep="")
+def _html_table(table: pd.DataFrame, header: bool = True) -> str:
+    return table.to_html(index=False, header=header, escape=True, border=0, na_rep="")
 
 
 def _write_page(path: Path, title: str, body: str) -> Path:
@@ -167,7 +176,7 @@ def _unit_info(row: pd.Series, level: str, year: int, district: str) -> pd.DataF
         ("Thuộc", district),
         ("Cấp, năm đánh giá", f"{LEVELS[level]}, năm {year}"),
         ("Tình trạng", STATUS_TEXT[row["status"]]),
-        ("Phiếu được dùng", row["form"] or "không có"),
+        ("Phiếu đã kiểm tra", row["form"] or "không có"),
         ("Lưu lúc (ghi trong tệp)", row["saved"]),
         ("SHA-256 của phiếu", row["sha256"]),
         ("Phiếu không dùng", row["set_aside"] or "không có"),
@@ -201,7 +210,7 @@ def write_unit_feedback(
         css = "ok" if row["status"] == VALID else "loi"
         body = (
             f'<p class="{css}"><strong>{html.escape(STATUS_TEXT[row["status"]])}</strong></p>'
-            + _html_table(info)
+            + _html_table(info, header=False)
             + (
                 "<h2>Các ô cần sửa</h2>" + _html_table(own)
                 if len(own)
@@ -228,9 +237,10 @@ def write_summary(
     sheets = {"Số lượng": counts, "Đơn vị": units, "Tệp không dùng được": other, "Lỗi": problems}
     xlsx = write_workbook(sheets, folder / f"{stem}.xlsx")
     missing = units[units["Tình trạng"] == MISSING]
+    read_at = datetime.fromisoformat(collected.read_at)
     title = f"Tổng hợp thu phiếu khảo sát CQĐT {LEVELS[criteria.level]} năm {year}"
     body = (
-        f"<p>Đã đọc {collected.forms} tệp lúc {html.escape(collected.read_at)}. Mỗi đơn vị đã gửi "
+        f"<p>Đã đọc {collected.forms} tệp lúc {read_at:%H:%M:%S ngày %d/%m/%Y}. Mỗi đơn vị đã gửi "
         f"phiếu có một tệp phản hồi riêng trong thư mục {FEEDBACK_FOLDER}/ (theo mã đơn vị), chỉ "
         "gồm lỗi của đơn vị đó.</p><h2>Số lượng</h2>"
         + _html_table(counts)

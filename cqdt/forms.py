@@ -89,6 +89,8 @@ def blank_when(crits: list[Criterion]) -> str:
     if not crits:
         return "Có (không tiêu chí nào dùng)"
     always = [c.code for c in crits if not c.allow_not_applicable]
+    if len(always) == len(crits):
+        return "Không, luôn phải trả lời"
     if always:
         return f"Không: {', '.join(always)} luôn được đánh giá"
     codes = [c.code for c in crits]

@@ -20,7 +20,7 @@ from cqdt.comparison import unit_profile
 from cqdt.criteria import LEVEL_TITLES, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
-from cqdt.output import file_sha256, replaced_atomically, safe_name
+from cqdt.output import file_sha256, replaced_atomically, unit_file_stem
 from cqdt.publishing.annex_docx import RankingAnnex, write_ranking_annex
 from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.document import ANNEX_PREFIX, SEPARATE_PREFIX
@@ -123,7 +123,8 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
     excluded = profile[~profile["applicable"]]["criterion"]
     excluded_text = "; ".join(f"{esc(c)} {esc(names[c])}" for c in excluded) or "không có"
     district = ctx.districts.get(unit, "") if ctx.districts is not None else ""
-    anchor = f"{SEPARATE_PREFIX}{number:03d}-{safe_name(unit)}"
+    code = str(result.evidence.codes.get(unit, ""))  # file names by code, never by name
+    anchor = f"{SEPARATE_PREFIX}{number:03d}" + (f"-{unit_file_stem(code)}" if code else "")
     return (
         f'<section class="scorecard" id="{anchor}">'
         f'<p class="cua-phieu">Phiếu điểm — {esc(subject(ctx))}</p>'
