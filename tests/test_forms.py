@@ -6,6 +6,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -332,3 +333,83 @@ def test_write_level_workbook_is_a_survey_table(mini_criteria, tmp_path):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl: data validation
+
+
+XA = ROOT / "criteria" / "1784-2018" / "xa.yaml"
+
+
+@pytest.fixture(scope="module")
+def xa_template(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The commune form of 2021, written by ``cqdt template``'s function, and the register."""
+    from cqdt.criteria import load_criteria
+
+    criteria = load_criteria(XA)
+    register = load_units(SAMPLE / "don_vi.csv")
+    names = list(register.query("cap == 'xa' and den_nam.isna()")["don_vi"])
+    path = write_unit_form(criteria, 2021, names, tmp_path_factory.mktemp("mau") / "phieu.xlsx")
+    return path, register
+
+
+@st.composite
+def clerk_answers(draw) -> dict:
+    """What a commune clerk validly types: counts as whole numbers (a sample return scaled, so
+    every part stays within its whole), money, bandwidth and points with up to three decimals,
+    yes/no from the list, B3.3 and B3.4 (the criteria that may be) marked not applicable with
+    the questions only they read left blank."""
+    from cqdt.criteria import load_criteria
+
+    criteria = load_criteria(XA)
+    sample = pd.read_csv(SAMPLE / "2020" / "xa.csv", dtype=str, keep_default_na=False)
+    sample = sample[sample["khong_ap_dung"] == ""]  # every question answered
+    row = sample.iloc[draw(st.integers(0, len(sample) - 1))]
+    scale = draw(st.integers(1, 40))
+    answers: dict = {"don_vi": row["don_vi"]}
+    maxima = {c.field: c.max for c in criteria.criteria if c.method == "direct"}
+    for spec in criteria.inputs:
+        if spec.type == "yes_no":
+            answers[spec.field] = draw(st.sampled_from(["Có", "Không"]))
+        elif spec.type == "count":
+            answers[spec.field] = int(row[spec.field]) * scale
+        else:
+            top = int(maxima.get(spec.field, 100_000) * 1000)
+            # below 1000 often: 12.345 is what the thousands rule for text would refuse
+            thousandths = st.integers(0, min(top, 999_999)) | st.integers(0, top)
+            answers[spec.field] = draw(thousandths) / 1000  # 12.345, 0.5, 1200.0
+    excluded = draw(st.sets(st.sampled_from(["B3.3", "B3.4"])))
+    answers["khong_ap_dung"] = ";".join(sorted(excluded))
+    for code in excluded:
+        crit = next(c for c in criteria.criteria if c.code == code)
+        for name in (crit.numerator, crit.denominator):
+            answers[name] = ""
+    return answers
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(answers=clerk_answers())
+def test_any_form_filled_with_valid_typed_values_round_trips_to_the_same_numbers(
+    xa_template, tmp_path_factory, answers
+):
+    from cqdt.collect import survey_for_csv
+    from cqdt.criteria import load_criteria
+    from cqdt.files import write_csv
+
+    criteria = load_criteria(XA)
+    template, register = xa_template
+    tmp = tmp_path_factory.mktemp("mot-phieu")
+    (tmp / "phieu").mkdir()
+    fill(template, tmp / "phieu" / "xa.xlsx", answers)
+    collected = collect_forms(tmp / "phieu", criteria, 2021, register)
+    assert collected.findings == []
+    # the numbers scoring reads, through the CSV `cqdt collect` writes
+    path = write_csv(survey_for_csv(collected.survey), tmp / "xa.csv")
+    values = load_evidence(path, criteria, 2021).values.iloc[0]
+    for spec in criteria.inputs:
+        typed = answers[spec.field]
+        if typed == "":
+            assert np.isnan(values[spec.field]), spec.field
+        elif spec.type == "yes_no":
+            assert values[spec.field] == (typed == "Có"), spec.field
+        else:
+            assert values[spec.field] == typed, spec.field
