@@ -141,7 +141,8 @@ def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
         )
     try:
         return load_workbook(io.BytesIO(data), data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # openpyxl on a broken archive raises whatever its parser raises
+        # (zipfile, KeyError, lxml's XMLSyntaxError...): every one means a workbook it cannot read
         raise _fail(
             file,
             f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}",
@@ -291,7 +292,14 @@ def _read_xlsx(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
     table.index = table.index + 2
     problems = _merged_problems(file, sheet.merged_cell_ranges or [], header)
     if has_formulas_or_errors(path):
-        problems += _formula_problems(path, file, sheet.name, header)
+        try:
+            problems += _formula_problems(path, file, sheet.name, header)
+        except Exception as exc:  # calamine read it, openpyxl cannot: as above
+            raise _fail(
+                file,
+                f"không đọc được công thức trong tệp Excel (.xlsx), có thể bị hỏng: {exc}",
+                code=ProblemCode.CORRUPT_WORKBOOK,
+            ) from None
     if problems:
         raise EvidenceError(problems[:MAX_CELL_PROBLEMS], max(len(problems) - MAX_CELL_PROBLEMS, 0))
     for name in parsed:
