@@ -413,3 +413,29 @@ def test_any_form_filled_with_valid_typed_values_round_trips_to_the_same_numbers
             assert values[spec.field] == (typed == "Có"), spec.field
         else:
             assert values[spec.field] == typed, spec.field
+
+
+def test_bandwidth_promises_no_limit_the_checker_does_not_apply():
+    from cqdt.criteria import load_criteria
+    from cqdt.forms import field_rows
+
+    rows = {r.field: r for r in field_rows(load_criteria(XA))}
+    # bandwidth per staff is compared with the best unit (rate_vs_best): it may exceed the staff
+    assert rows["bang_thong_mbps"].allowed == "số không âm"
+    assert rows["so_may_tinh_cbcc"].allowed.endswith("không lớn hơn «Tổng số cán bộ, công chức»")
+    assert rows["so_cbcc"].whole and not rows["kinh_phi_cntt"].whole
+
+
+def test_a_formula_without_value_in_a_form_is_one_problem_not_a_blank(mini_criteria, tmp_path):
+    register = register_for(list(MINI_SURVEY["don_vi"]), tmp_path)
+    template = write_unit_form(mini_criteria, 2020, list(register["don_vi"]), tmp_path / "mau.xlsx")
+    (tmp_path / "phieu").mkdir()
+    path = fill(template, tmp_path / "phieu" / "a.xlsx", MINI_SURVEY.iloc[0].to_dict())
+    book = openpyxl.load_workbook(path)
+    book[FORM_SHEET]["G10"] = "=G7/2"  # "so", read by A1.3 only; openpyxl saves no value
+    book.save(path)
+    collected = collect_forms(tmp_path / "phieu", mini_criteria, 2020, register)
+    assert [(f.cell, f.field, f.code) for f in collected.findings] == [
+        ("G10", "so", ProblemCode.FORMULA_WITHOUT_VALUE)
+    ]
+    assert "công thức «=G7/2» nhưng chưa có giá trị tính sẵn" in collected.findings[0].message
