@@ -129,7 +129,9 @@ def field_rows(criteria: CriteriaSet) -> list[FieldRow]:
         # a rate's numerator is a part of its denominator (the checker refuses more); a
         # rate_vs_best's is not (bandwidth per staff): no such limit there
         below = [
-            labels[c.denominator] for c in crits if c.method == "rate" and c.numerator == spec.field
+            labels[c.denominator]
+            for c in crits
+            if c.method == "rate" and c.numerator == spec.field and c.denominator is not None
         ]
         unit = re.search(r"\(([^()]+)\)\s*$", spec.label)
         measure = unit.group(1) if unit else ("điểm" if direct else "số")

@@ -378,19 +378,20 @@ def _formula_problems(path: Path, file: str, sheet: str, header: list[str]) -> l
     for the formulas, one for the values Excel cached.
     """
     source = path.read_bytes()
-    formulas: dict[str, tuple[int, int, str]] = {}
-    for row in load_workbook(io.BytesIO(source), read_only=True)[sheet].iter_rows():
-        for cell in row:
+    formulas: dict[tuple[int, int], str] = {}  # (row, column) -> formula
+    view = load_workbook(io.BytesIO(source), read_only=True)[sheet]
+    for r, row in enumerate(view.iter_rows(min_row=1, min_col=1), start=1):
+        for c, cell in enumerate(row, start=1):
             if cell.data_type == "f":
-                formulas[cell.coordinate] = (cell.row, cell.column, str(cell.value))
+                formulas[r, c] = str(cell.value)
     problems = []
-    for row in load_workbook(io.BytesIO(source), read_only=True, data_only=True)[sheet].iter_rows():
-        for cell in row:
-            coordinate = getattr(cell, "coordinate", "")
-            formula = formulas.get(coordinate)
+    values = load_workbook(io.BytesIO(source), read_only=True, data_only=True)[sheet]
+    for r, row in enumerate(values.iter_rows(min_row=1, min_col=1), start=1):
+        for c, cell in enumerate(row, start=1):
+            formula = formulas.get((r, c))
             if formula and cell.value is None:
                 message = (
-                    f"ô chứa công thức «{formula[2]}» nhưng chưa có giá trị tính sẵn (tệp do "
+                    f"ô chứa công thức «{formula}» nhưng chưa có giá trị tính sẵn (tệp do "
                     "chương trình khác tạo, chưa mở bằng Excel): mở tệp bằng Excel rồi lưu lại, "
                     "hoặc ghi giá trị thay cho công thức"
                 )
@@ -398,19 +399,20 @@ def _formula_problems(path: Path, file: str, sheet: str, header: list[str]) -> l
             elif cell.data_type == "e":
                 message = (
                     f"ô có giá trị lỗi của Excel «{cell.value}»"
-                    + (f" (công thức «{formula[2]}»)" if formula else "")
+                    + (f" (công thức «{formula}»)" if formula else "")
                     + ": sửa công thức hoặc ghi giá trị đúng"
                 )
                 code = ProblemCode.EXCEL_ERROR_VALUE
             else:
                 continue
+            coordinate = f"{get_column_letter(c)}{r}"
             problems.append(
                 Problem(
                     file,
-                    f"dòng {cell.row}, ô {coordinate}",
-                    _column_name(header, cell.column),
+                    f"dòng {r}, ô {coordinate}",
+                    _column_name(header, c),
                     message,
-                    row=cell.row,
+                    row=r,
                     code=code,
                 )
             )
