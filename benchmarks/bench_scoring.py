@@ -9,7 +9,8 @@ directory. Values are generated generically from the criteria's scoring methods 
 criterion by hand): numerators never exceed their denominators, denominators are >= 1,
 counts are non-negative, yes/no answers are "Có"/"Không", directly assessed points stay
 within the criterion maximum, and about 3 % of units declare one criterion not applicable
-(``khong_ap_dung``), with the inputs only that criterion uses left blank.
+(``khong_ap_dung``, among those the criteria file allows), with the inputs only that criterion
+uses left blank.
 
 For every year, and in total, the script times:
 
@@ -162,10 +163,12 @@ def make_survey(
     crits = criteria.criteria
     codes = np.array([c.code for c in crits])
 
-    # Units with one criterion not applicable; inputs read only by that criterion are blank.
+    # Units with one criterion not applicable (among those the criteria allow to be); inputs
+    # read only by that criterion are blank.
     not_applicable = np.full(n, "", dtype=object)
     rows = rng.choice(n, size=round(n * NOT_APPLICABLE_SHARE), replace=False)
-    chosen = rng.integers(0, len(crits), rows.size)
+    allowed = np.flatnonzero([c.allow_not_applicable for c in crits])
+    chosen = allowed[rng.integers(0, len(allowed), rows.size)]
     not_applicable[rows] = codes[chosen]
     readers: dict[str, int] = {}
     for crit in crits:
