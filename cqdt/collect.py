@@ -240,7 +240,9 @@ def _unambiguous(value: object) -> object:
     return text + "0" if pd.Series([text]).str.fullmatch(AMBIGUOUS).iloc[0] else text
 
 
-def survey_table(forms: list[FilledForm], criteria: CriteriaSet, codes: dict, read_at: str):
+def survey_table(
+    forms: list[FilledForm], criteria: CriteriaSet, codes: dict[str, str], read_at: str
+) -> pd.DataFrame:
     """The survey rows of ``forms`` (answers as typed), with provenance; index = line 2, 3..."""
     fields = [f.field for f in criteria.inputs]
     rows = [
@@ -271,7 +273,7 @@ def _check(
     criteria: CriteriaSet,
     year: int,
     register: pd.DataFrame,
-    codes: dict,
+    codes: dict[str, str],
     read_at: str,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """The survey table of the forms without errors, and the findings of the others."""
