@@ -168,8 +168,10 @@ def summary(ctx: CorrectionContext) -> HTML:
             f"<p>Đơn vị đã công bố nhưng không còn trong dữ liệu: {esc(', '.join(c.removed))}.</p>"
         )
     table = part_table(ctx)
+    ranks = ["Hạng đã công bố", "Hạng sau đính chính"]  # a unit added or removed has one: «–»
+    table[ranks] = table[ranks].astype(object).where(table[ranks].notna(), "–")
     body.append(
-        table_html(table.astype(object).where(table.notna(), None))  # a rank missing: «–»
+        table_html(table)
         if len(table)
         else "<p>Không có thay đổi về điểm quy đổi, thứ hạng hay mức.</p>"
     )
