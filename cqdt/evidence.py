@@ -53,7 +53,7 @@ row was read from, its SHA-256 and when it was read (scoring ignores them)."""
 
 YES = {"có", "co", "c", "x", "1", "1.0", "yes", "y", "true", "đạt"}
 NO = {"không", "khong", "k", "0", "0.0", "no", "n", "false", "chưa", "chưa đạt"}
-ANSWERS = {
+ANSWERS: dict[object, float] = {
     **{variant: 1.0 for word in YES for variant in (word, word.capitalize(), word.upper())},
     **{variant: 0.0 for word in NO for variant in (word, word.capitalize(), word.upper())},
     1: 1.0,  # also True and 1.0: a 1/0 column read as numbers, TRUE/FALSE cells in Excel
@@ -234,7 +234,7 @@ def _not_applicable(text: pd.Series, criteria: CriteriaSet, found: Findings) -> 
     codes = [c.code for c in criteria.criteria]
     matrix = np.zeros((len(text), len(codes)), dtype=bool)
     column = {code: j for j, code in enumerate(codes)}
-    unknown = {}
+    unknown: dict[str, list[np.integer]] = {}
     for i in np.flatnonzero((text != "").to_numpy()):
         for code in re.split(r"[;,\s]+", text.iloc[i]):
             if code in column:
@@ -413,14 +413,15 @@ def check_evidence(
             )
         )
 
-    values, blanks = {}, {}
+    parsed: dict[str, pd.Series] = {}
+    blanks: dict[str, np.ndarray] = {}  # of the fields that have a column
     for name, spec in declared.items():
         if name in missing_columns:
-            values[name], blanks[name] = pd.Series(np.nan, index=table.index), None
+            parsed[name] = pd.Series(np.nan, index=table.index)
             continue
         parse = _yes_no if spec.type == "yes_no" else _numbers
-        values[name], blanks[name] = parse(table[name], spec, found)
-    values = pd.DataFrame(values, index=table.index)
+        parsed[name], blanks[name] = parse(table[name], spec, found)
+    values = pd.DataFrame(parsed, index=table.index)
 
     na_text = table[NOT_APPLICABLE] if NOT_APPLICABLE in table else pd.Series("", index=table.index)
     not_applicable = _not_applicable(na_text, criteria, found)

@@ -20,10 +20,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -180,8 +182,15 @@ def _answer(cell) -> None:
     cell.fill = ANSWER_FILL
 
 
-def _guide(book: Workbook, criteria: CriteriaSet, year: int, lines: list[str]) -> None:
+def _first_sheet(book: Workbook) -> Worksheet:
+    """The worksheet a new workbook is made with."""
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+def _guide(book: Workbook, criteria: CriteriaSet, year: int, lines: list[str]) -> None:
+    sheet = _first_sheet(book)
     sheet.title = GUIDE_SHEET
     sheet["A1"] = f"PHIẾU KHẢO SÁT MỨC ĐỘ CHÍNH QUYỀN ĐIỆN TỬ {LEVELS[criteria.level].upper()}"
     sheet["A1"].font = Font(bold=True, size=13)
@@ -325,7 +334,7 @@ def write_level_workbook(
     """One row per registered unit, one column per field: a survey table scoring reads."""
     rows = field_rows(criteria)
     book = Workbook()
-    sheet = book.active
+    sheet = _first_sheet(book)
     sheet.title = "Khảo sát"
     header = [UNIT_CODE, UNIT, *(r.field for r in rows), NOT_APPLICABLE]
     sheet.append(header)
@@ -336,12 +345,12 @@ def write_level_workbook(
     for j, column in enumerate(header, start=1):
         cell = sheet.cell(1, j)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        sheet.column_dimensions[cell.column_letter].width = 30 if column == UNIT else 14
+        sheet.column_dimensions[get_column_letter(j)].width = 30 if column == UNIT else 14
         if j > 2:
             for r in range(2, last + 1):
                 _answer(sheet.cell(r, j))
     for j, row in enumerate(rows, start=3):
-        letter = sheet.cell(1, j).column_letter
+        letter = get_column_letter(j)
         if last > 1:
             _validate(sheet, row, f"{letter}2:{letter}{last}")
     sheet.freeze_panes = "C2"
@@ -451,7 +460,9 @@ def read_unit_form(path: Path) -> FilledForm:
     book = open_workbook(path, data_only=True)
     if META_SHEET not in book.sheetnames or FORM_SHEET not in book.sheetnames:
         raise _not_form(file)
-    meta = {row[0]: row[1] for row in book[META_SHEET].iter_rows(values_only=True) if row[0]}
+    meta: dict[object, Any] = {  # cell values as typed: int() below may refuse them
+        row[0]: row[1] for row in book[META_SHEET].iter_rows(values_only=True) if row[0]
+    }
     sheet = book[FORM_SHEET]
     if sheet.merged_cells.ranges:
         raise EvidenceError(
@@ -478,7 +489,7 @@ def read_unit_form(path: Path) -> FilledForm:
     for field in (UNIT, NOT_APPLICABLE):
         answers[field] = normalise_name(answers[field])
     try:
-        year = int(meta.get("nam"))
+        year = int(meta.get("nam", 0))  # missing or not a number: 0, as when int() refuses
     except (TypeError, ValueError):
         year = 0
     saved = book.properties.modified

@@ -145,6 +145,8 @@ class ProblemCode(StrEnum):
     """A unit with a successor but no last year."""
     SUCCESSOR_STARTS_LATE = "successor_starts_late"
     """A successor that starts after the year following the unit's last."""
+    RENAMED_INTO_EXISTING = "renamed_into_existing"
+    """A unit «renamed» into a unit that already existed alongside it (an absorption)."""
 
     # criteria files
     UNKNOWN_METHOD = "unknown_method"
@@ -207,6 +209,12 @@ class ProblemCode(StrEnum):
     """A classification level the part does not have."""
     WHOLE_PART_DROPPED = "whole_part_dropped"
     """Every criterion of a part dropped."""
+    WEIGHT_OUT_OF_RANGE = "weight_out_of_range"
+    """A change leaving a criterion's maximum above what any criterion may be worth, or near 0."""
+    DIFFERENT_BASES = "different_bases"
+    """Scenarios compared side by side that rest on different criteria sets."""
+    TOO_FEW_YEARS = "too_few_years"
+    """A multi-year report asked for with fewer than two years of data."""
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"

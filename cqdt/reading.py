@@ -27,8 +27,9 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,7 @@ def blank_cells(cells: pd.Series) -> np.ndarray:
     return pd.isna(values) | (values == "")
 
 
-def _header(cells: list[object]) -> list[str]:
+def _header(cells: Sequence[object]) -> list[str]:
     """Header names, cleaned; a header cell left blank gets a name saying so."""
     names = clean_text(pd.Series(cells, dtype=object)).str.replace(r"\s+", " ", regex=True)
     return [name or f"(cột {get_column_letter(i)} không có tên)" for i, name in enumerate(names, 1)]
@@ -116,7 +117,7 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
             table[name] = clean_text(table[name])
     blank = np.column_stack([blank_cells(table[name]) for name in table.columns])
     unnamed = blank.all(axis=0) & table.columns.str.startswith("(cột ")
-    table = table.loc[~blank[:, ~unnamed].all(axis=1), ~unnamed]
+    table = table.loc[~np.all(blank[:, ~unnamed], axis=1), ~unnamed]
     if table.empty:
         raise _fail(file, "tệp không có dòng dữ liệu nào", code=ProblemCode.NO_DATA_ROWS)
     if limited:
@@ -192,7 +193,7 @@ def _read_csv(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
         )
     header = _header(first)
     _duplicates(file, header)
-    options = {
+    options: dict[str, Any] = {
         "header": 0,
         "names": header,
         "keep_default_na": False,

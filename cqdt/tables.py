@@ -6,6 +6,7 @@ What goes in the tables is here; how any table is written, styled and read back 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 
 import pandas as pd
@@ -106,7 +107,7 @@ def detail_table(result: ScoreResult) -> pd.DataFrame:
     what an applicable criterion still lacks (maximum - points); empty when not applicable.
     """
     decimals = result.criteria.rounding.points_decimals
-    order = {
+    order: dict[Hashable, dict[str, int]] = {  # by column name, as the sort key sees it
         "unit": {unit: i for i, unit in enumerate(result.evidence.units)},
         "criterion": {c.code: i for i, c in enumerate(result.criteria.criteria)},
     }

@@ -16,7 +16,7 @@ from typing import Any
 
 from cqdt.criteria import LEVELS, in_force
 from cqdt.problems import CriteriaError, Problem, ProblemCode
-from cqdt.yamlfile import read_yaml
+from cqdt.yamlfile import read_yaml_document
 
 
 def _as_date(value: Any) -> date | None:
@@ -55,7 +55,7 @@ def criteria_versions(criteria_dir: str | Path, level: str) -> list[Validity]:
     """Every ``<dir>/<version>/<level>.yaml`` with its version and validity dates."""
     found = []
     for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        raw = read_yaml(path)
+        raw = read_yaml_document(path).data  # a repeated key is reported when it is loaded
         raw = raw if isinstance(raw, dict) else {}
         found.append(
             Validity(

@@ -118,18 +118,45 @@ def faulty_criteria() -> dict:
     return raw
 
 
+def line_with(path: Path, text: str, after: int = 0) -> int:
+    """The number (from 1) of the first line of ``path`` after line ``after`` holding ``text``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if n > after and text in line)
+
+
 def test_faulty_file_reports_every_problem_at_once(tmp_path: Path):
     path = write_criteria(tmp_path, faulty_criteria())
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     errors = [p for p in caught.value.problems if p.severity == "lỗi"]
+    # in file order, each at the line it is about (yaml.safe_dump sorts keys: groups come
+    # before levels and max in a part)
+    a11 = line_with(path, "code: A1.1")
+    a14 = line_with(path, "code: A1.4")
+    part_b = line_with(path, "code: B")
     assert [(p.place, p.field, p.code) for p in errors] == [
-        ("mã A1.1", "code", ProblemCode.DUPLICATE_CODE),
-        ("phần A › nhóm A1 › tiêu chí A1.1", "khong_khai_bao", ProblemCode.UNDECLARED_INPUT),
-        ("phần A › nhóm A1 › tiêu chí A1.3", "method", ProblemCode.UNKNOWN_METHOD),
-        ("phần A › nhóm A1 › tiêu chí A1.4", "steps", ProblemCode.MISSING_PARAMETER),
-        ("phần B", "levels", ProblemCode.THRESHOLDS_NOT_DECREASING),
-        ("phần B › nhóm B1", "max", ProblemCode.MAXIMA_MISMATCH),
+        (
+            f"dòng {line_with(path, 'numerator: khong_khai_bao')}, phần A › nhóm A1 › tiêu chí A1.1",
+            "khong_khai_bao",
+            ProblemCode.UNDECLARED_INPUT,
+        ),
+        (f"dòng {line_with(path, 'code: A1.1', a11)}, mã A1.1", "code", ProblemCode.DUPLICATE_CODE),
+        (
+            f"dòng {line_with(path, 'method: ty_le_la')}, phần A › nhóm A1 › tiêu chí A1.3",
+            "method",
+            ProblemCode.UNKNOWN_METHOD,
+        ),
+        (f"dòng {a14}, phần A › nhóm A1 › tiêu chí A1.4", "steps", ProblemCode.MISSING_PARAMETER),
+        (
+            f"dòng {line_with(path, '    max: 20', part_b)}, phần B › nhóm B1",
+            "max",
+            ProblemCode.MAXIMA_MISMATCH,
+        ),
+        (
+            f"dòng {line_with(path, 'levels:', part_b)}, phần B",
+            "levels",
+            ProblemCode.THRESHOLDS_NOT_DECREASING,
+        ),
     ]
     messages = [str(p) for p in errors]
     text = "\n".join(messages)
@@ -205,5 +232,8 @@ def test_codes_fields_and_steps_that_could_never_work(tmp_path: Path):
     with pytest.raises(CriteriaError) as caught:
         load_criteria(path)
     kinds = {(p.place, p.field, p.code) for p in caught.value.problems}
-    assert ("phần A › nhóm A1 › tiêu chí A1.4", "steps", ProblemCode.STEPS_NOT_INCREASING) in kinds
-    assert ("trường nhập ghi_chu", "field", ProblemCode.RESERVED_FIELD) in kinds
+    steps = line_with(path, "steps:")
+    reserved = line_with(path, "field: ghi_chu")
+    place = f"dòng {steps}, phần A › nhóm A1 › tiêu chí A1.4"
+    assert (place, "steps", ProblemCode.STEPS_NOT_INCREASING) in kinds
+    assert (f"dòng {reserved}, trường nhập ghi_chu", "field", ProblemCode.RESERVED_FIELD) in kinds

@@ -80,6 +80,7 @@ def files(run: Path) -> list[Path]:
 # --- administrative parts -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_first_page_has_the_standard_header_and_the_last_the_signature(sample_run):
     pdf = report_folder(sample_run) / "bao-cao-huyen-2020.pdf"
     pages = pdf_pages(pdf)
@@ -107,6 +108,7 @@ def test_first_page_has_the_standard_header_and_the_last_the_signature(sample_ru
     )
 
 
+@pytest.mark.slow
 def test_document_parts_come_from_the_settings_file(official_run):
     folder = report_folder(official_run)
     first = pdf_pages(folder / "bao-cao-huyen-2020.pdf")[0]
@@ -138,6 +140,7 @@ def test_settings_file_problems_are_named_in_vietnamese(tmp_path):
     assert load_document_settings(SAMPLE / "van_ban.yaml").signatory.authority == "KT. GIÁM ĐỐC"
 
 
+@pytest.mark.slow
 def test_pdf_embeds_the_shipped_serif_font_and_keeps_diacritics(sample_run):
     reader = PdfReader(report_folder(sample_run) / "bao-cao-huyen-2020.pdf")
     embedded = set()
@@ -162,6 +165,7 @@ def test_pdf_embeds_the_shipped_serif_font_and_keeps_diacritics(sample_run):
 # --- the Word annex ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_word_annex_has_the_title_and_the_official_tables(sample_run):
     path = report_folder(sample_run) / "phu-luc-xep-hang-huyen-2020.docx"
     text = docx_text(path)
@@ -179,6 +183,7 @@ def test_word_annex_has_the_title_and_the_official_tables(sample_run):
             assert vietnamese_number(shown[column]).tolist() == expected[column].tolist(), column
 
 
+@pytest.mark.slow
 def test_word_annex_says_who_issued_it_when_and_in_which_language(sample_run, official_run):
     sample = Document(report_folder(sample_run) / "phu-luc-xep-hang-huyen-2020.docx")
     own = Document(report_folder(official_run) / "phu-luc-xep-hang-huyen-2020.docx")
@@ -192,6 +197,7 @@ def test_word_annex_says_who_issued_it_when_and_in_which_language(sample_run, of
     assert normal.find(qn("w:lang")).get(qn("w:val")) == "vi-VN"
 
 
+@pytest.mark.slow
 def test_scorecard_annex_printed_twice_gives_the_same_bytes(sample_run, tmp_path):
     from cqdt.publishing.annex_pdf import annex_to_pdf
 
@@ -206,6 +212,7 @@ def test_scorecard_annex_printed_twice_gives_the_same_bytes(sample_run, tmp_path
 # --- every output says what it is --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_output_file_carries_the_warnings(sample_run):
     folder = report_folder(sample_run)
     seen = set()
@@ -243,6 +250,7 @@ def test_every_output_file_carries_the_warnings(sample_run):
     assert len(list((folder / "phu-luc-phieu-diem-huyen-2020").glob("*.pdf"))) == 9
 
 
+@pytest.mark.slow
 def test_no_warning_anywhere_when_criteria_are_official_and_data_real(official_run):
     found = set()
     for path in [*files(official_run), official_run / "index.html"]:
@@ -270,6 +278,7 @@ def test_no_warning_anywhere_when_criteria_are_official_and_data_real(official_r
 # --- details -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_index_shows_units_per_level_and_every_page_has_its_own_title(sample_run):
     index = (sample_run / "index.html").read_text(encoding="utf-8")
     result = Workspace.at(CRITERIA, SAMPLE).score("huyen", 2020)
@@ -299,6 +308,7 @@ def test_commune_tables_name_the_district_of_each_commune():
     assert workspace.districts("huyen") is None  # districts belong to no one
 
 
+@pytest.mark.slow
 def test_sheet_names_are_whole_phrases(sample_run):
     book = openpyxl.load_workbook(report_folder(sample_run) / "huyen-2020.xlsx")
     assert book.sheetnames == ["Thông tin", "Phần A", "Phần B", "Phần C", "Điểm chi tiết"]
@@ -310,6 +320,7 @@ def test_sheet_names_are_whole_phrases(sample_run):
     assert rate.number_format == "0.00"
 
 
+@pytest.mark.slow
 def test_printed_text_is_at_least_the_minimum_size(sample_run):
     """Tables at least 8.5 pt; nothing printed smaller (the page marking is 9 pt)."""
     sizes = set()
@@ -350,6 +361,7 @@ def test_chart_text_is_at_least_8_pt_at_printed_size():
         assert f'style="width:{fig.get_figwidth():.2f}in"' in figure_html(fig, "x")  # 1:1
 
 
+@pytest.mark.slow
 def test_biggest_moves_are_moves_of_two_places_or_more(sample_run):
     page = (report_folder(sample_run) / "bao-cao-huyen-2020.html").read_text(encoding="utf-8")
     listed = re.findall(r"(Tăng|Giảm) hạng nhiều nhất: (.*?)</li>", page)

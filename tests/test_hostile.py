@@ -284,6 +284,7 @@ def test_archives_that_are_no_workbook_say_what_they_are(tmp_path, mini_criteria
     assert codes(broken, mini_criteria) == [ProblemCode.CORRUPT_WORKBOOK]
 
 
+@pytest.mark.slow  # the file must pass MAX_DATA_ROWS by far: writing and reading it takes seconds
 def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     tmp_path, mini_criteria
 ):

@@ -175,6 +175,7 @@ def points_and_weights(draw, criteria):
     return points, np.array(weights)
 
 
+@pytest.mark.slow  # 150 examples against the sample-by-sample oracle: seconds of work
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), policy=st.sampled_from(["published", "full"]))
 def test_batched_evaluation_equals_aggregate_sample_by_sample(mini_criteria, data, policy):
@@ -488,6 +489,7 @@ def test_notebook_parameter_cell_keeps_the_defaults_of_the_definition():
         assert ast.literal_eval(cell[option.name]["default"]) == option.default, option.name
 
 
+@pytest.mark.slow
 def test_run_folder_has_report_tables_index_and_manifest(command_run):
     names = sorted(p.name for p in command_run["folder"].iterdir())
     assert names == [
@@ -510,6 +512,7 @@ def test_run_folder_has_report_tables_index_and_manifest(command_run):
     )
 
 
+@pytest.mark.slow
 def test_tables_written_and_shown_equal_the_package_results(command_run):
     expected = sens.tables(command_run["study"])
     written = pd.read_csv(
@@ -535,6 +538,7 @@ def test_tables_written_and_shown_equal_the_package_results(command_run):
         )
 
 
+@pytest.mark.slow
 def test_conclusion_counts_units_keeping_their_level(command_run):
     units = command_run["study"].units
     page = squash(command_run["html"])
@@ -545,6 +549,7 @@ def test_conclusion_counts_units_keeping_their_level(command_run):
         assert f"Phần {part}. {name}: {keep}/9 đơn vị giữ mức trong ít nhất 95% số mẫu" in page
 
 
+@pytest.mark.slow
 def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
     page = command_run["html"]
     assert "report.prepare" not in page and "from_namespace" not in page

@@ -14,12 +14,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from cqdt.collect import MISSING, VALID
-from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.criteria import LEVELS, Level, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
@@ -146,7 +146,7 @@ def _years(value: str) -> str | int:
 
 def _selected(
     args: argparse.Namespace, required: bool = True
-) -> tuple[Workspace, list[tuple[str, int]]]:
+) -> tuple[Workspace, list[tuple[Level, int]]]:
     workspace = Workspace.at(args.criteria, args.data)
     found = workspace.surveys(args.level, _years(args.year))
     if found.empty and required:
@@ -156,11 +156,13 @@ def _selected(
             f"{'mọi năm' if args.year == 'all' else f'năm {args.year}'}); "
             "cần dạng <năm>/<cấp>.csv"
         )
-    return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
+    # survey files are found by level key (evidence.find_evidence): each level is a Level
+    levels = [cast(Level, level) for level in found["level"]]
+    return workspace, list(zip(levels, found["year"].astype(int), strict=True))
 
 
 def _score_each(
-    workspace: Workspace, selected: list[tuple[str, int]]
+    workspace: Workspace, selected: list[tuple[Level, int]]
 ) -> tuple[list[tuple[str, ScoreResult]], int]:
     """Score every selection; print the problems of those that fail, which are not scored."""
     results, failed = [], 0
@@ -237,6 +239,32 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_next_level(args: argparse.Namespace) -> int:
+    from cqdt.caveats import output_warnings
+    from cqdt.next_level import next_level, write_next_level_tables
+
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return 1
+    target = new_run_folder(args.out, "len-muc")
+    with staged_folder(target) as folder:
+        for label, result in results:
+            found = next_level(result)
+            warnings = output_warnings(result.criteria.status != "official", workspace.synthetic)
+            subfolder = folder / f"{result.level}-{result.year}"
+            write_next_level_tables(found, result, subfolder, warnings)
+            units = found.needs["unit"].nunique()
+            print(
+                f"{label}: {units}/{len(result.evidence.units)} đơn vị chưa đạt mức cao nhất ở ít "
+                f"nhất một phần ({len(found.needs)} lượt đơn vị × phần)"
+            )
+    print(f"Kết quả ghi tại: {target}")
+    return 1 if failed else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
     from cqdt.publishing.document import find_document_settings
@@ -268,14 +296,32 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
+    files = [Path(f) for f in args.scenarios]
     try:
-        planned = scenario.plan(workspace, Path(args.scenario), args.year, date.today())
+        planned = scenario.plan(workspace, files, args.year, date.today())
     except InputError as err:
-        print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
+        print(f"Kịch bản {', '.join(args.scenarios)}: có lỗi, không ghi gì", file=sys.stderr)
         _print_problems(err.problems)
         return 1
     _print_notes(planned)
-    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.kinds import panel
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    chosen = list(LEVELS) if args.level == "all" else [args.level]
+    levels = [cast(Level, level) for level in chosen]  # argparse choices: level keys
+    planned = panel.plan(workspace, levels, args.year, date.today())
+    _print_notes(planned)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
 
 
 def _print_notes(planned: Sequence[Outcome]) -> None:
@@ -324,5 +370,7 @@ COMMANDS = {
     "correct": cmd_correct,
     "rerun": cmd_rerun,
     "sensitivity": cmd_sensitivity,
+    "next-level": cmd_next_level,
+    "panel": cmd_panel,
 }
 """Each command's function, by the name typed after ``cqdt``."""

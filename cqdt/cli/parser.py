@@ -138,6 +138,19 @@ def _iso_date(value: str) -> str:
         ) from None
 
 
+def year_list(value: str) -> list[int] | str:
+    """An argparse type: ``all``, one year, or years separated by commas (``2018,2020``)."""
+    if value == "all":
+        return value
+    parts = [part.strip() for part in value.split(",")]
+    if not all(re.fullmatch(r"\d{4}", part) for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"năm phải là một năm bốn chữ số (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) "
+            f"hoặc all, không phải «{value}»"
+        )
+    return sorted({int(part) for part in parts})
+
+
 def _integer_from(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number not below ``minimum``."""
 
@@ -231,27 +244,85 @@ def build_parser() -> argparse.ArgumentParser:
     whatif = commands.add_parser(
         "whatif",
         add_help=False,
-        help="áp dụng một kịch bản giả định (tệp YAML) cho một năm; so sánh trước và sau",
-        description="Kiểm tra tệp kịch bản (báo mọi lỗi một lần, không ghi gì nếu có lỗi), chấm "
-        "năm được chọn theo bộ tiêu chí gốc của kịch bản, áp dụng các thay đổi và ghi vào một "
-        "thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/: bảng so sánh từng đơn vị và "
-        "phần, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Định dạng tệp kịch bản: "
-        "criteria/README.md, mục 7; ví dụ trong criteria/kich-ban/.",
+        help="áp dụng một hay nhiều kịch bản giả định (tệp YAML) cho một, vài hay mọi năm; so "
+        "sánh với kết quả chính thức",
+        description="Kiểm tra các tệp kịch bản (báo mọi lỗi của mọi tệp một lần, không ghi gì "
+        "nếu có lỗi), chấm từng năm được chọn theo bộ tiêu chí gốc của các kịch bản, áp dụng "
+        "các thay đổi và ghi vào một thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/, mỗi "
+        "năm một báo cáo: bảng so sánh từng đơn vị và phần, bảng đối chiếu chính thức với từng "
+        "kịch bản, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Các kịch bản phải cùng bộ "
+        "tiêu chí gốc. Định dạng tệp kịch bản: criteria/README.md, mục 7; ví dụ trong "
+        "criteria/kich-ban/.",
     )
     _vietnamese(whatif)
     whatif._positionals.title = "đối số"
-    whatif.add_argument("scenario", metavar="KỊCH_BẢN", help="tệp kịch bản YAML")
     whatif.add_argument(
-        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+        "scenarios", nargs="+", metavar="KỊCH_BẢN", help="một hay nhiều tệp kịch bản YAML"
+    )
+    whatif.add_argument(
+        "--year",
+        required=True,
+        type=year_list,
+        metavar="NĂM",
+        help="năm đánh giá: một năm (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) hoặc all "
+        "(mọi năm có dữ liệu mà bộ tiêu chí gốc có hiệu lực)",
     )
     _add_inputs(whatif, selection=False)
     whatif.add_argument(
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
-    _add_publishing(whatif, jobs=False)
+    _add_publishing(whatif)
     _add_sensitivity(commands)
     _add_field_commands(commands)
+    _add_exploring(commands)
     return parser
+
+
+def _add_exploring(commands: argparse._SubParsersAction) -> None:
+    """``next-level`` and ``panel``: what units need, and how they fared over the years."""
+    needs = _command(
+        commands,
+        "next-level",
+        "mỗi đơn vị còn thiếu bao nhiêu điểm để lên mức, ở tiêu chí nào ít thay đổi nhất",
+        "Chấm từng cấp và năm được chọn, rồi với mỗi đơn vị và phần chưa đạt mức cao nhất: số "
+        "điểm còn thiếu để lên mức trên (kèm phép chia kiểm tra được) và các tiêu chí còn cho "
+        "được điểm, mỗi tiêu chí với thay đổi số liệu nhỏ nhất và điểm mới tính lại, xếp từ ít "
+        "thay đổi nhất. Ghi CSV và Excel vào một thư mục mới <thư mục kết quả>/len-muc-<ngày>-"
+        "<giờ>/<cấp>-<năm>/.",
+    )
+    _add_inputs(needs)
+    needs.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    panel = _command(
+        commands,
+        "panel",
+        "báo cáo diễn biến nhiều năm của một cấp: tỷ lệ, hạng, mức từng đơn vị qua các năm",
+        "Chấm mọi năm được chọn của cấp (mỗi năm theo bộ tiêu chí có hiệu lực năm đó), so sánh "
+        "mỗi năm với năm liền trước theo danh mục đơn vị, và lập báo cáo HTML, PDF cùng bảng "
+        "CSV, Excel: số đơn vị theo mức từng năm, chuyển mức từng năm, các cuộc sáp nhập với mức "
+        "trước và sau, tỷ lệ, hạng, mức của từng đơn vị qua các năm (theo dõi qua đổi tên, sáp "
+        "nhập), vào một thư mục mới <thư mục kết quả>/nhieu-nam-<ngày>-<giờ>/.",
+    )
+    _add_inputs(panel, selection=False)
+    panel.add_argument(
+        "--level",
+        default="all",
+        choices=[*LEVELS, "all"],
+        help="cấp đánh giá: tinh, huyen, xa hoặc all (mỗi cấp một báo cáo; mặc định: all)",
+    )
+    panel.add_argument(
+        "--year",
+        default="all",
+        type=year_list,
+        metavar="NĂM",
+        help="các năm, cách nhau bằng dấu phẩy (2018,2020), ít nhất hai; hoặc all (mặc định: mọi "
+        "năm có dữ liệu)",
+    )
+    panel.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(panel)
 
 
 def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True, pdf: bool = True) -> None:

@@ -48,7 +48,8 @@ class RankingAnnex:
 def _cell_text(value: object) -> str:
     if isinstance(value, float):
         return format_number(value, 2, fixed=True)
-    return "–" if pd.isna(value) else str(value)
+    # pandas-stubs take only pandas' scalar types; pd.isna takes any object
+    return "–" if pd.isna(value) else str(value)  # type: ignore[call-overload]
 
 
 def _repeat_header(row) -> None:
@@ -119,6 +120,6 @@ def write_ranking_annex(annex: RankingAnnex, path: Path) -> Path:
     properties.created = properties.modified = when
     properties.revision = 1
     with replaced_atomically(path) as temporary:
-        document.save(temporary)
+        document.save(str(temporary))  # python-docx's hints say str or a stream
         fix_office_times(temporary, when)
     return path

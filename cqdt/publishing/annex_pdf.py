@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from functools import cache, partial
 from pathlib import Path
+from typing import Literal
 from xml.sax.saxutils import escape
 
 import lxml.html
@@ -54,12 +55,13 @@ WARNING_COLOUR = colors.HexColor("#b71c1c")
 @cache
 def _fonts() -> str:
     """Register the shipped serif (4 styles) once per process; return the family name."""
-    for style, suffix, bold, italic in (
+    styles: tuple[tuple[str, str, Literal[0, 1], Literal[0, 1]], ...] = (
         ("", "Regular", 0, 0),
         ("-Bold", "Bold", 1, 0),
         ("-Italic", "Italic", 0, 1),
         ("-BoldItalic", "BoldItalic", 1, 1),
-    ):
+    )
+    for style, suffix, bold, italic in styles:
         pdfmetrics.registerFont(TTFont(FONT + style, str(FONTS / f"LiberationSerif-{suffix}.ttf")))
         addMapping(FONT, bold, italic, FONT + style)
     return FONT
@@ -109,15 +111,15 @@ def _text(element) -> str:
 def _table(section) -> Table:
     styles = _styles()
     header = [Paragraph(_text(th), styles["head"]) for th in section.xpath(".//thead//th")]
-    rows, look = (
-        [header],
+    rows = [header]
+    look = TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#555555")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
             ("TOPPADDING", (0, 0), (-1, -1), 1),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ],
+        ]
     )
     for number, tr in enumerate(section.xpath(".//tbody/tr"), start=1):
         cells = tr.xpath("./td")
@@ -128,18 +130,18 @@ def _table(section) -> Table:
             ]
         )
         if "cong" in tr.classes:  # a part's subtotal: bold, shaded, kept with the rows above
-            look += [("BACKGROUND", (0, number), (-1, number), HEADER_FILL)]
+            look.add("BACKGROUND", (0, number), (-1, number), HEADER_FILL)
             for paragraph in rows[-1]:
                 paragraph.style = ParagraphStyle(
                     "bold", parent=paragraph.style, fontName=FONT + "-Bold"
                 )
     widths = [w / 100 * TEXT_WIDTH for w in WIDTHS]
-    return Table(rows, colWidths=widths, repeatRows=1, style=TableStyle(look))
+    return Table(rows, colWidths=widths, repeatRows=1, style=look)
 
 
-def _section_story(section) -> list:
+def _section_story(section) -> list[Flowable]:
     styles = _styles()
-    story = []
+    story: list[Flowable] = []
     for element in section.iterchildren():
         if element.tag == "h3":
             story.append(Paragraph(_text(element), styles["heading"]))
@@ -189,7 +191,7 @@ class _Document(SimpleDocTemplate):
             self.starts.append((flowable.name, self.page))
 
 
-def _build(story: list, path: Path, title: str, marking: str) -> list[tuple[str, int]]:
+def _build(story: list[Flowable], path: Path, title: str, marking: str) -> list[tuple[str, int]]:
     """Write ``story`` to ``path``; return the separate parts and their first pages (1-based)."""
     decorate = partial(_page_decoration, marking=marking)
     with replaced_atomically(path) as temporary:
@@ -208,7 +210,8 @@ def _build(story: list, path: Path, title: str, marking: str) -> list[tuple[str,
             story,
             onFirstPage=decorate,
             onLaterPages=decorate,
-            canvasmaker=partial(Canvas, initialFontName=_fonts(), invariant=1),
+            # types-reportlab has initialFontName a number; reportlab takes a font name
+            canvasmaker=partial(Canvas, initialFontName=_fonts(), invariant=1),  # type: ignore[arg-type]
         )
     return document.starts
 
@@ -225,7 +228,7 @@ def annex_to_pdf(page: str, pdf: Path, separate: Path) -> list[Path]:
     title = _text(root.find(".//title"))
     marks = root.xpath('//p[contains(@class, "page-marking")]')
     marking = _text(marks[0]) if marks else ""
-    story = []
+    story: list[Flowable] = []
     for heading in root.xpath('//h2[contains(@class, "phu-luc")]'):
         story.append(Paragraph(_text(heading), styles["title"]))
     for element in root.xpath('//body/p[not(contains(@class, "page-marking"))]'):

@@ -190,7 +190,8 @@ def _links(o: Outcome) -> str:
 
     def label(file: str, suffix: str) -> str:
         single = sum(f.endswith(suffix) for f in top) == 1
-        return LINKS[suffix] if LINKS[suffix] and (file.startswith(own) or single) else file
+        link = LINKS[suffix]
+        return link if link and (file.startswith(own) or single) else file
 
     links = [
         f'<a href="{esc(o.folder)}/{esc(file)}">{esc(label(file, suffix))}</a>'

@@ -281,3 +281,53 @@ def sobol_indices(rows: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, rows["group"], fontsize=8, parse_math=False)
     ax.invert_yaxis()
     return _finish(fig, ax, "Phần phương sai của đầu ra do nhóm gây ra", title, 2)
+
+
+def levels_by_year(counts: pd.DataFrame, parts: list[Part], title: str) -> Figure:
+    """Units per level in each year, one panel per part: stacked bars, best level at the bottom.
+
+    ``counts`` has columns ``Phần``, ``Mức`` and one per year (:func:`cqdt.panel.level_table`).
+    """
+    years = [c for c in counts.columns if c not in ("Phần", "Mức")]
+    fig = _figure(2.5)
+    axes = fig.subplots(1, len(parts), squeeze=False, sharey=True)[0]
+    for ax, part in zip(axes, parts, strict=True):
+        own = counts[counts["Phần"] == part.code].set_index("Mức")
+        bottom = np.zeros(len(years))
+        for threshold in part.levels:
+            values = (
+                own.loc[threshold.level, years].to_numpy(dtype=float)
+                if threshold.level in own.index
+                else np.zeros(len(years))
+            )
+            colour = LEVEL_COLOURS.get(threshold.level, OTHER_COLOUR)
+            ax.bar(
+                years,
+                values,
+                bottom=bottom,
+                color=colour,
+                width=0.6,
+                label=f"Mức {threshold.level}",
+            )
+            for x, (low, value) in enumerate(zip(bottom, values, strict=True)):
+                if value:
+                    ax.text(
+                        x,
+                        low + value / 2,
+                        f"{value:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=SMALL,
+                        color="white",
+                    )
+            bottom += values
+        ax.set_title(f"Phần {part.code}", fontsize=TEXT)
+        ax.tick_params(labelsize=SMALL)
+        _style(ax)
+    axes[0].set_ylabel("Số đơn vị", fontsize=SMALL)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=len(labels), fontsize=SMALL, frameon=False
+    )
+    fig.suptitle(title, fontsize=TEXT + 1, x=0.01, ha="left")
+    return fig

@@ -5,7 +5,7 @@ the signatory block are settings of a run, never code: administration has been r
 since the sample years. They come from a small YAML file, by default ``van_ban.yaml`` in the
 data folder (documented in ``data/sample/van_ban.yaml``); without one, the defaults describe the
 period of the sample data. :func:`load_document_settings` checks the file (unknown keys,
-repeated keys, wrong types) and reports every problem in Vietnamese at once.
+repeated keys, wrong types) and reports every problem in Vietnamese at once, each with its line.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cqdt.criteria import pydantic_code, pydantic_message
 from cqdt.problems import InputError, Problem, ProblemCode
-from cqdt.yamlfile import read_yaml
+from cqdt.validation import validation_problems
+from cqdt.yamlfile import read_yaml_document
 
 SETTINGS_FILE = "van_ban.yaml"
 """The settings file looked for in the data folder."""
@@ -75,13 +75,15 @@ class DocumentSettings(_Settings):
 def load_document_settings(path: str | Path | None) -> DocumentSettings:
     """Read and check a settings file; ``None`` gives the defaults.
 
-    Raises :class:`~cqdt.problems.InputError` naming the file, the key and what is wrong.
+    Raises :class:`~cqdt.problems.InputError` naming, for every problem at once (a repeated
+    key, an unknown one, a wrong value), the file, its line, the key and what is wrong.
     """
     if path is None:
         return DocumentSettings()
     file = str(path)
-    raw = read_yaml(path)  # repeated keys, syntax, encoding: every problem named, in Vietnamese
-    if raw is None:
+    document = read_yaml_document(path)  # syntax, encoding: named in Vietnamese
+    raw = document.data
+    if raw is None and not document.repeated:
         return DocumentSettings()
     if not isinstance(raw, dict):
         raise InputError(
@@ -92,18 +94,13 @@ def load_document_settings(path: str | Path | None) -> DocumentSettings:
             ]
         )
     try:
-        return DocumentSettings.model_validate(raw)
+        settings = DocumentSettings.model_validate(raw)
     except ValidationError as err:
-        raise InputError(
-            Problem(
-                file,
-                "",
-                ".".join(str(k) for k in e["loc"]),
-                pydantic_message(e),
-                code=pydantic_code(e),
-            )
-            for e in err.errors()
-        ) from None
+        problems = validation_problems(err, DocumentSettings, raw, file, document.lines)
+        raise InputError(document.repeated + problems) from None
+    if document.repeated:
+        raise InputError(document.repeated)
+    return settings
 
 
 def find_document_settings(data_dir: str | Path, path: str | Path = "") -> DocumentSettings:

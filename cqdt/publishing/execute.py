@@ -113,17 +113,18 @@ class ReusedKernel:
     def ready(self, cwd: Path) -> AsyncKernelManager:
         """The kernel manager to hand to papermill: the last kernel, reset, or a new one."""
         start = time.perf_counter()
-        if self.manager is None or not run_sync(self._reset)(cwd):
+        if self.manager is None or not run_sync(self._reset)(self.manager, cwd):
             self.shutdown()
             self.manager = AsyncKernelManager(kernel_name=ensure_kernel())
             run_sync(self.manager.start_kernel)(cwd=str(cwd))
         self.seconds = time.perf_counter() - start
         return self.manager
 
-    async def _reset(self, cwd: Path) -> bool:
-        if not await self.manager.is_alive():
+    @staticmethod
+    async def _reset(manager: AsyncKernelManager, cwd: Path) -> bool:
+        if not await manager.is_alive():
             return False
-        client = self.manager.client()
+        client = manager.client()
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=60)

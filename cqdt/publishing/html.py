@@ -74,6 +74,11 @@ def section(title: str, body: str, new_page: bool = True) -> HTML:
     )
 
 
+def landscape(block: HTML) -> HTML:
+    """A block (a section with wide tables) printed on landscape A4 pages."""
+    return HTML(f'<div class="ngang">{block.data}</div>')
+
+
 def file_name(name: str) -> str:
     """A file name that is never broken across lines (it would read as two names)."""
     return f'<span class="tep">{esc(name)}</span>'

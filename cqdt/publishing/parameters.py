@@ -15,9 +15,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from cqdt.publishing.outcome import Outcome
+from cqdt.validation import error_message
 
 NOTEBOOKS = Path(str(files("cqdt.notebooks")))
 """The report notebooks (``notebooks/`` of the source tree, package data once installed)."""
@@ -75,32 +77,40 @@ class NotebookParameters(BaseModel):
             **record,
         )
 
+    @field_validator("report_date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        """An empty date or one as ``YYYY-MM-DD`` (the error's type says it in Vietnamese)."""
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("date_parsing", "not a date") from None
+        return value
+
     @classmethod
     def checked(cls, values: dict[str, Any]) -> Self:
-        """Check parameters; raise ``ValueError`` naming every unknown or ill-typed one."""
+        """Check parameters; raise ``ValueError`` naming, in Vietnamese, every unknown, missing
+        or wrong one (what plain ``papermill -p`` shows when the notebook stops)."""
         try:
-            params = cls.model_validate(values)
-            _ = params.date
+            return cls.model_validate(values)
         except ValidationError as err:
             lines = []
             for error in err.errors():
                 name = ".".join(str(part) for part in error["loc"]) or "?"
                 if error["type"] == "extra_forbidden":
                     lines.append(
-                        f"tham số «{name}» không có trong sổ {cls.notebook} (gõ nhầm tên?)"
+                        f"tham số «{name}» không có trong sổ {cls.notebook} (gõ nhầm tên?); các "
+                        f"tham số: {', '.join(cls.model_fields)}"
                     )
                 elif error["type"] == "missing":
                     lines.append(f"thiếu tham số bắt buộc «{name}»")
                 else:
                     lines.append(
-                        f"tham số «{name}» = {error.get('input')!r} không hợp lệ: {error['msg']}"
+                        f"tham số «{name}» = {error.get('input')!r} không hợp lệ: "
+                        f"{error_message(error, in_yaml=False)}"
                     )
             raise ValueError("Tham số không hợp lệ:\n  " + "\n  ".join(lines)) from None
-        except ValueError as err:
-            raise ValueError(
-                f"Tham số không hợp lệ: report_date phải dạng NNNN-TT-NN ({err})"
-            ) from None
-        return params
 
     @classmethod
     def from_namespace(cls, namespace: dict[str, Any]) -> Self:

@@ -189,16 +189,17 @@ def _sobol(
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
+    names = groups["factor"].tolist()
     problem = {
         "num_vars": len(groups),
-        "names": groups["factor"].tolist(),
+        "names": names,
         "bounds": [[1 - settings.delta, 1 + settings.delta]] * len(groups),
     }
     x = sobol_sample.sample(problem, settings.sobol_n, calc_second_order=False, seed=settings.seed)
     outputs = _scenario_outputs(
         points,
         criteria,
-        group_multipliers(criteria, problem["names"], x),
+        group_multipliers(criteria, names, x),
         nominal,
         settings.top_k,
     )
@@ -375,13 +376,16 @@ def analyse(
         if progress is not None:
             progress(rows.stop - rows.start)
 
-    unit_tables, overall, convergence, per_sample = [], [], [], []
+    unit_tables: list[pd.DataFrame] = []
+    overall: list[dict] = []
+    convergence: list[dict] = []
+    per_sample: list[pd.DataFrame] = []
     for part in criteria.parts:
         samples = {
             key: np.concatenate([f[key] for f in figures[part.code]])
             for key in figures[part.code][0]
         }
-        table, row, rows = _part_tables(
+        table, row, convergence_rows = _part_tables(
             part.code,
             points.index,
             nominal.levels[part.code],
@@ -392,7 +396,7 @@ def analyse(
         )
         unit_tables.append(table)
         overall.append(row)
-        convergence += rows
+        convergence += convergence_rows
         per_sample.append(pd.DataFrame({"sample": np.arange(n), "part": part.code, **samples}))
 
     evidence = result.evidence

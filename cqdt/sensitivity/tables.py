@@ -42,6 +42,10 @@ class Study(Protocol):
     def sobol(self) -> pd.DataFrame: ...
     @property
     def one_at_a_time(self) -> pd.DataFrame: ...
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of :func:`tables`, built once per result."""
+        ...
 
 
 OUTPUTS = {
@@ -217,7 +221,7 @@ def at_risk(study: Study, part: str) -> pd.DataFrame:
 
 def robustness_table(study: Study, titles: dict[str, str]) -> pd.DataFrame:
     """Per unit, for each part: the official level and the probability of keeping it (%)."""
-    columns = {}
+    columns: dict[str, pd.Series | np.ndarray] = {}
     for part in titles:
         rows = part_rows(study.units, part).set_index("unit")
         columns[f"Phần {part}: mức"] = rows["nominal_level"]

@@ -25,7 +25,7 @@ from cqdt.corrections import (
     folder_hashes,
     read_published,
 )
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Level
 from cqdt.files import write_workbook
 from cqdt.manifest import check_published
 from cqdt.numbers import round_half_up
@@ -246,7 +246,7 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
 
 
 def plan(
-    workspace: Workspace, published: Path, survey: Path, level: str, year: int, report_date: date
+    workspace: Workspace, published: Path, survey: Path, level: Level, year: int, report_date: date
 ) -> list[Outcome]:
     """Check the published run (every file against its manifest, before anything is read from
     it) and the corrected data, raising :class:`~cqdt.problems.InputError`, and plan one change

@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from cqdt import sensitivity as sens
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Level
 from cqdt.numbers import format_number
 from cqdt.publishing import charts
 from cqdt.publishing.context import document_warnings, warning_html
@@ -39,6 +39,8 @@ AT_RISK_NAMED = 10
 """Units at risk named one by one in a sentence; the rest are counted."""
 
 
+# SettingsFields is made by pydantic's create_model (from the one settings definition): a
+# class mypy cannot see the fields of, so not a valid base to it
 class Parameters(SettingsFields, NotebookParameters):  # type: ignore[misc, valid-type]
     """The weight sensitivity report of one level and year (``notebooks/do_nhay.ipynb``).
 
@@ -70,7 +72,7 @@ def prepare(params: Parameters) -> SensitivityContext:
 
 
 def plan(
-    workspace: Workspace, level: str, year: int | None, settings: sens.Settings, report_date: str
+    workspace: Workspace, level: Level, year: int | None, settings: sens.Settings, report_date: str
 ) -> list[Outcome]:
     """Check the settings against the level's criteria and data and plan one report.
 
@@ -127,8 +129,10 @@ def _ordered(study: sens.SensitivityResult, part: str) -> pd.DataFrame:
 
 def _named(rows: pd.DataFrame) -> str:
     """``Phú Vang (38%), A Lưới (22%)``: chance of changing level; the rest counted."""
+    head = rows.head(AT_RISK_NAMED)
     named = [
-        f"{esc(r.unit)} ({percent(1 - r.p_keep)})" for r in rows.head(AT_RISK_NAMED).itertuples()
+        f"{esc(unit)} ({percent(1 - p_keep)})"
+        for unit, p_keep in zip(head["unit"], head["p_keep"], strict=True)
     ]
     if len(rows) > AT_RISK_NAMED:
         named.append(f"và {len(rows) - AT_RISK_NAMED} đơn vị khác")
@@ -149,16 +153,16 @@ def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) 
         )
         if len(risky):
             text += f"; đổi mức (tỷ lệ số mẫu): {_named(risky)}"
-        row = overall.loc[part]
         text += (
             f". Tương quan Spearman trung vị với xếp hạng chính thức "
-            f"{format_number(row['spearman_median'], 3)}; trung bình mỗi đơn vị dịch chuyển "
-            f"{format_number(row['mean_abs_shift'], 2)} bậc."
+            f"{format_number(overall['spearman_median'].loc[part], 3)}; trung bình mỗi đơn vị "
+            f"dịch chuyển {format_number(overall['mean_abs_shift'].loc[part], 2)} bậc."
         )
         sentences.append(text)
     sobol = study.sobol[study.sobol["output"] == "share_level_changed"]
     if len(sobol) and sobol["ST"].max() > 0:
-        top = sobol.loc[sobol["ST"].idxmax()]
+        # pandas-stubs: .loc does not take the Hashable label idxmax() gives
+        top = sobol.loc[sobol["ST"].idxmax()]  # type: ignore[call-overload]
         sentences.append(
             f"Nhóm có ảnh hưởng lớn nhất đến việc đổi mức là {esc(top['group'])} "
             f"({esc(top['name'])}), chỉ số Sobol toàn phần {format_number(top['ST'], 2)}."

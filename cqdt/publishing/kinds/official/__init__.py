@@ -13,7 +13,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
-from cqdt.criteria import load_criteria
+from cqdt.criteria import Level, load_criteria
 from cqdt.problems import InputError
 from cqdt.publishing.kinds.official.annexes import (
     methodology,
@@ -37,7 +37,7 @@ from cqdt.workspace import Workspace
 
 def plan(
     workspace: Workspace,
-    selected: list[tuple[str, int]],
+    selected: list[tuple[Level, int]],
     compare_year: str = "previous",
     report_date: str = "",
     document_file: str = "",

@@ -33,6 +33,7 @@ from cqdt.publishing.kinds.official.context import (
     ranking_tables,
     subject,
 )
+from cqdt.publishing.next_level import next_level_html
 from cqdt.results import write_result
 from cqdt.scoring import ScoreResult
 from cqdt.tables import rounding_rule, write_result_tables
@@ -106,17 +107,19 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
     names = {c.code: c.name for c in result.criteria.criteria}
     profile = unit_profile(result, unit)
     standing = "; ".join(
-        f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']}, mức "
+        f"Phần {esc(p.code)}: xếp thứ {parts.loc[(unit, p.code), 'rank']!s}, mức "
         f"{esc(parts.loc[(unit, p.code), 'level'])}, "
-        f"{format_points(parts.loc[(unit, p.code), 'converted_published'])}"
+        f"{format_points(parts['converted_published'].loc[(unit, p.code)])}"
         f"/{format_points(p.max)} điểm quy đổi"
         for p in result.criteria.parts
     )
     gains = profile[profile["missed"] > 0].nlargest(3, "missed")
     gain_text = (
         "; ".join(
-            f"{esc(r.criterion)} {esc(r.name)} (còn thiếu {format_points(r.missed)} điểm)"
-            for r in gains.itertuples()
+            f"{esc(criterion)} {esc(name)} (còn thiếu {format_points(missed)} điểm)"
+            for criterion, name, missed in zip(
+                gains["criterion"], gains["name"], gains["missed"], strict=True
+            )
         )
         or "không có"
     )
@@ -131,6 +134,7 @@ def _scorecard(ctx: ReportContext, unit: str, number: int, parts: pd.DataFrame) 
         f"<h3>{esc(unit)}{f' ({esc(district)})' if district else ''}</h3><p>{standing}.</p>"
         f"<p>Tiêu chí không đưa vào đánh giá: {excluded_text}.</p>"
         f"<p>Các tiêu chí còn thiếu nhiều điểm nhất: {gain_text}.</p>"
+        f"{next_level_html(ctx.next_level, unit)}"
         f"{_card_table(result, unit, profile)}</section>"
     )
 

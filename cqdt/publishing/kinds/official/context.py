@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import ClassVar
 
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from cqdt import sensitivity as sens
 from cqdt.comparison import compare_years
 from cqdt.criteria import LEVELS
+from cqdt.next_level import NextLevel, next_level
 from cqdt.problems import InputError
 from cqdt.publishing.document import DocumentSettings, find_document_settings
 from cqdt.publishing.html import anchor, esc, short_date
@@ -58,6 +60,11 @@ class ReportContext:
     """Unit -> district (communes), from the register; ``None`` when it does not say."""
     robustness: sens.SensitivityResult | None = None
     """The default weight-sensitivity study (:func:`cqdt.sensitivity.robustness_settings`)."""
+
+    @cached_property
+    def next_level(self) -> NextLevel:
+        """What each unit needs for the next level (for the scorecards), computed once."""
+        return next_level(self.result)
 
 
 def prepare(params: Parameters) -> ReportContext:
