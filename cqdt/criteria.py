@@ -5,8 +5,8 @@ version, validity dates and status, the input fields it reads, and the parts -> 
 criteria tree with maximum points, scoring methods, level thresholds, rounding and tie rules.
 
 :func:`load_criteria` reads and checks a file; every problem is reported at once in
-:class:`~cqdt.problems.CriteriaError`. :func:`find_criteria` picks the file in force for a
-level and a year.
+:class:`~cqdt.problems.CriteriaError`. Which file is in force in a year is
+:func:`cqdt.versions.find_criteria`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,17 @@ LEVEL_TITLES = {
 }
 
 
-RESERVED_FIELDS = ("don_vi", "ma_don_vi", "khong_ap_dung", "ghi_chu")
-"""Survey columns with a fixed meaning; no input field may take these names."""
+RESERVED_FIELDS = (
+    "don_vi",
+    "ma_don_vi",
+    "khong_ap_dung",
+    "ghi_chu",
+    "tep_phieu",
+    "sha256_phieu",
+    "thoi_gian_doc",
+)
+"""Survey columns with a fixed meaning (the last three: where a collected row came from); no
+input field may take these names."""
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 """Codes must survive being listed in ``khong_ap_dung`` (split on ``;``, ``,`` and spaces)."""
@@ -67,11 +76,16 @@ class Case(_Strict):
 
 
 class InputField(_Strict):
-    """A column of the survey table."""
+    """A column of the survey table.
+
+    ``number``: any non-negative number (money, bandwidth, points); ``count``: a whole number
+    of things (staff, documents, applications), so that "85%" typed into a count cell, stored
+    by Excel as 0.85, is refused rather than scored; ``yes_no``: «Có» or «Không».
+    """
 
     field: str = Field(pattern=FIELD)
     label: str
-    type: Literal["number", "yes_no"] = "number"
+    type: Literal["number", "count", "yes_no"] = "number"
 
 
 class Criterion(_Strict):
@@ -88,6 +102,9 @@ class Criterion(_Strict):
     steps: list[Step] | None = None
     points_per_item: float | None = Field(default=None, gt=0, le=LARGEST_POINTS)
     cases: list[Case] | None = None
+    allow_not_applicable: bool = True
+    """Whether a unit may mark this criterion not applicable (``khong_ap_dung``): the official
+    tables say which criteria can be excluded; one that always applies says ``false``."""
 
 
 class Group(_Strict):
@@ -441,6 +458,7 @@ def _semantic_problems(
                 wanted = "yes_no" if crit.method in ("yes_no", "highest_case") else "number"
                 for key, name in criterion_field_keys(crit):
                     used.add(name)
+                    kind = declared[name].type if name in declared else ""
                     if name not in declared and ("inputs",) not in shortened:
                         problems.append(
                             at.problem_at(
@@ -451,14 +469,15 @@ def _semantic_problems(
                                 code=ProblemCode.UNDECLARED_INPUT,
                             )
                         )
-                    elif name in declared and declared[name].type != wanted:
+                    elif name in declared and (kind == "yes_no") != (wanted == "yes_no"):
                         problems.append(
                             at.problem_at(
                                 (*crit_loc, *key),
                                 place,
                                 name,
-                                f"phương pháp {crit.method} cần trường kiểu «{wanted}», "
-                                f"trường này khai báo kiểu «{declared[name].type}»",
+                                f"phương pháp {crit.method} cần trường kiểu "
+                                f"{'«yes_no»' if wanted == 'yes_no' else '«number» hoặc «count»'}"
+                                f", trường này khai báo kiểu «{kind}»",
                                 code=ProblemCode.WRONG_FIELD_TYPE,
                             )
                         )
@@ -545,39 +564,6 @@ def load_criteria(path: str | Path) -> CriteriaSet:
 
 
 def in_force(valid_from: date, valid_to: date | None, year: int) -> bool:
-    """Whether a version valid from ``valid_from`` to ``valid_to`` covers an evaluation year."""
+    """Whether a version valid from ``valid_from`` to ``valid_to`` covers an evaluation year
+    (years only: a decision that takes effect during a year governs that year's evaluation)."""
     return valid_from.year <= year and (valid_to is None or year <= valid_to.year)
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def find_criteria(criteria_dir: str | Path, level: str, year: int) -> Path:
-    """The criteria file for a level in force in a year (``<dir>/<version>/<level>.yaml``)."""
-    candidates = []
-    for path in sorted(Path(criteria_dir).glob(f"*/{level}.yaml")):
-        raw = read_yaml_document(path).data  # a repeated key is reported when it is loaded
-        raw = raw if isinstance(raw, dict) else {}
-        start, end = _as_date(raw.get("valid_from")), _as_date(raw.get("valid_to"))
-        if start and in_force(start, end, year):
-            candidates.append(path)
-    if len(candidates) != 1:
-        found = ", ".join(str(p) for p in candidates) or "không có"
-        raise CriteriaError(
-            [
-                Problem(
-                    str(criteria_dir),
-                    f"{LEVELS.get(level, level)}, năm {year}",
-                    "valid_from",
-                    f"cần đúng một bộ tiêu chí có hiệu lực, tìm thấy: {found}",
-                    code=ProblemCode.NOT_EXACTLY_ONE_FILE,
-                )
-            ]
-        )
-    return candidates[0]

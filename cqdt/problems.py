@@ -37,6 +37,8 @@ class ProblemCode(StrEnum):
     """More rows than a survey can have; only the first are checked."""
     NOT_EXCEL = "not_excel"
     """Not an XLSX workbook (by its content), whatever its name."""
+    NOT_A_TABLE = "not_a_table"
+    """A PDF, picture, Word file, archive, web page or other file that is no CSV or workbook."""
     OLD_EXCEL_FORMAT = "old_excel_format"
     """An Excel 97-2003 ``.xls`` file."""
     ENCRYPTED_WORKBOOK = "encrypted_workbook"
@@ -59,6 +61,8 @@ class ProblemCode(StrEnum):
     """Merged cells in a sheet that must have one value per cell."""
     FORMULA_WITHOUT_VALUE = "formula_without_value"
     """A formula whose result Excel never computed and saved."""
+    EXCEL_ERROR_VALUE = "excel_error_value"
+    """A cell holding an Excel error (``#DIV/0!``, ``#N/A``...), the result of a broken formula."""
     YAML_SYNTAX = "yaml_syntax"
     """The YAML text cannot be parsed."""
     REPEATED_YAML_KEY = "repeated_yaml_key"
@@ -91,6 +95,8 @@ class ProblemCode(StrEnum):
     """Text, a symbol or infinity where a number is needed."""
     NEGATIVE_NUMBER = "negative_number"
     """A negative number."""
+    NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+    """A fraction or a percentage (85% is stored as 0.85) in a count field."""
     DECIMAL_COMMA = "decimal_comma"
     """A decimal comma (``2,5``): the dot is the decimal mark."""
     AMBIGUOUS_THOUSANDS = "ambiguous_thousands"
@@ -105,6 +111,8 @@ class ProblemCode(StrEnum):
     """Points entered by the assessors above the criterion's maximum."""
     UNKNOWN_CRITERION = "unknown_criterion"
     """A criterion code in ``khong_ap_dung`` the criteria set does not have."""
+    NOT_APPLICABLE_REFUSED = "not_applicable_refused"
+    """A criterion marked not applicable that the criteria file says always applies."""
     PART_NOT_APPLICABLE = "part_not_applicable"
     """Every criterion of a part marked not applicable: the part cannot be scored."""
 
@@ -210,7 +218,7 @@ class ProblemCode(StrEnum):
 
     # survey forms and published runs
     NOT_XLSX = "not_xlsx"
-    """A file in the forms folder that is not ``.xlsx``."""
+    """A file in the forms folder whose content is text, not a workbook."""
     NOT_A_FORM = "not_a_form"
     """A workbook that is not a form written by ``cqdt template``."""
     OTHER_LEVEL_OR_YEAR = "other_level_or_year"
@@ -221,6 +229,18 @@ class ProblemCode(StrEnum):
     """Several forms for one unit."""
     NOT_A_RESULT = "not_a_result"
     """A published run's result file that cqdt did not write, or that was edited."""
+    MISSING_MANIFEST = "missing_manifest"
+    """A run folder without ``manifest.json``: nothing can prove its files are as published."""
+    NOT_A_MANIFEST = "not_a_manifest"
+    """A ``manifest.json`` that cqdt cannot read as a record of a run."""
+    PUBLISHED_FILE_CHANGED = "published_file_changed"
+    """A published file whose SHA-256 differs from the one its manifest recorded."""
+    PUBLISHED_FILE_MISSING = "published_file_missing"
+    """A file the manifest lists that is no longer in the run folder."""
+    UNLISTED_FILE = "unlisted_file"
+    """A file in a published run folder that its manifest does not list."""
+    INPUT_CHANGED = "input_changed"
+    """An input of a recorded run whose SHA-256 differs from the manifest's: no replay on it."""
 
 
 @dataclass(frozen=True)

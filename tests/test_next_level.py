@@ -193,7 +193,8 @@ def test_scorecards_say_what_each_unit_needs_in_print(sample_run):
     official = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
     cards = sample_run / "huyen-2020" / "phu-luc-phieu-diem-huyen-2020"
     for number, unit in enumerate(official.evidence.units, start=1):
-        (card,) = cards.glob(f"{number:03d}-{safe_name(unit)}*.pdf")
+        code = official.evidence.codes[unit]  # file names by unit code, never by name
+        (card,) = cards.glob(f"{number:03d}-{safe_name(code)}.pdf")
         text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(card).pages))
         levels = official.parts[official.parts["unit"] == unit].set_index("part")["level"]
         if (levels == "I").all():

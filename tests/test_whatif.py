@@ -343,9 +343,9 @@ def test_bad_scenario_writes_nothing(tmp_path, capsys):
 
 def test_year_outside_the_base_criteria(tmp_path, capsys):
     out = tmp_path / "out"
-    code = whatif([SCENARIO], "2020,2021", out)
+    code = whatif([SCENARIO], "2020,2017", out)  # the base starts in 2018, has no end date
     assert code == 1 and not out.exists()
-    assert "không có hiệu lực năm 2021" in capsys.readouterr().err
+    assert "không có hiệu lực năm 2017" in capsys.readouterr().err
 
 
 def test_every_year_means_the_years_with_data_in_which_the_base_is_in_force():

@@ -325,7 +325,7 @@ def _add_exploring(commands: argparse._SubParsersAction) -> None:
     _add_publishing(panel)
 
 
-def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
+def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True, pdf: bool = True) -> None:
     """Options of commands that publish reports: parallel jobs, timeout, PDF or not."""
     if jobs:
         parser.add_argument(
@@ -342,9 +342,10 @@ def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
         metavar="GIÂY",
         help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900 giây)",
     )
-    parser.add_argument(
-        "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
-    )
+    if pdf:
+        parser.add_argument(
+            "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
+        )
 
 
 def _add_level_year(parser: argparse.ArgumentParser) -> None:
@@ -377,7 +378,8 @@ def _command(
 
 
 def _add_field_commands(commands: argparse._SubParsersAction) -> None:
-    """``template``, ``collect`` and ``correct``: the field work around a survey."""
+    """``template``, ``collect``, ``correct`` and ``rerun``: the field work around a survey and
+    the audit of a published run."""
     template = _command(
         commands,
         "template",
@@ -391,14 +393,22 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
         commands,
         "collect",
         "đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
-        "Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
-        "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
-        "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
-        "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
+        "Đọc mọi phiếu trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi vào thư mục mới <thư mục "
+        "kết quả>/thu-thap-<ngày>-<giờ>/: bảng khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có "
+        "lỗi, kèm tệp phiếu, mã SHA-256 và thời điểm đọc), danh mục đơn vị, bảng tổng hợp cho Sở "
+        "(số đơn vị đã gửi, hợp lệ, có lỗi, chưa gửi, theo huyện với cấp xã) và mỗi đơn vị một tệp "
+        "phản hồi (Excel, HTML) trong phan-hoi/<mã đơn vị>, chỉ gồm lỗi của đơn vị đó. Mã thoát 1 "
         "nếu có lỗi.",
     )
     collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
     _add_level_year(collect)
+    collect.add_argument(
+        "--keep-latest",
+        action="store_true",
+        help="đơn vị gửi nhiều phiếu: dùng phiếu lưu sau cùng (theo thời điểm lưu ghi trong tệp "
+        "Excel), các phiếu trước được ghi là không dùng; không có tùy chọn này thì không dùng "
+        "phiếu nào của đơn vị đó",
+    )
     correct = _command(
         commands,
         "correct",
@@ -414,6 +424,26 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
     )
     _add_level_year(correct)
     _add_publishing(correct, jobs=False)
+    rerun = _command(
+        commands,
+        "rerun",
+        "chạy lại một lần chạy đã ghi trong manifest.json và đối chiếu từng byte",
+        "Đọc manifest.json của một lần chạy (cqdt score, report, whatif, sensitivity, correct), "
+        "kiểm tra mọi tệp đầu vào ghi trong đó bằng mã SHA-256 (tệp đã khác hoặc không còn: "
+        "dừng, nêu tên từng tệp), chạy lại đúng các báo cáo với đúng tham số vào thư mục mới "
+        "<thư mục kết quả>/chay-lai-<ngày>-<giờ>/ rồi so từng tệp kết quả với mã băm đã ghi: "
+        "giống hệt từng byte hay không, tệp nào khác. Chạy lệnh từ đúng thư mục làm việc của "
+        "lần chạy gốc (đường dẫn tương đối trong manifest.json tính từ đó). Mã thoát 0 khi mọi "
+        "tệp giống hệt, 1 khi có tệp khác.",
+    )
+    rerun._positionals.title = "đối số"
+    rerun.add_argument(
+        "manifest", metavar="MANIFEST", help="tệp manifest.json, hoặc thư mục lần chạy chứa nó"
+    )
+    rerun.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(rerun, pdf=False)  # PDFs are made again if the recorded run made them
 
 
 def _add_sensitivity(commands: argparse._SubParsersAction) -> None:

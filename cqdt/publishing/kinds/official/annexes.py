@@ -21,7 +21,7 @@ from cqdt.comparison import unit_profiles
 from cqdt.criteria import LEVEL_TITLES, Part
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.numbers import format_number, format_points
-from cqdt.output import replaced_atomically, safe_name
+from cqdt.output import replaced_atomically, unit_file_stem
 from cqdt.publishing.annex_docx import RankingAnnex, write_ranking_annex
 from cqdt.publishing.document import ANNEX_PREFIX, SEPARATE_PREFIX, in_text
 from cqdt.publishing.html import STYLESHEET, anchor, esc, table_html, vietnamese_date
@@ -135,7 +135,8 @@ def _scorecard(
     excluded = profile[~profile["applicable"]]["criterion"]
     excluded_text = "; ".join(f"{esc(c)} {esc(names[c])}" for c in excluded) or "không có"
     district = ctx.districts.get(unit, "") if ctx.districts is not None else ""
-    own_id = f"{SEPARATE_PREFIX}{number:03d}-{safe_name(unit)}"
+    code = str(result.evidence.codes.get(unit, ""))  # file names by code, never by name
+    own_id = f"{SEPARATE_PREFIX}{number:03d}" + (f"-{unit_file_stem(code)}" if code else "")
     return (  # its own heading: the unit's file is a document of its own
         f'<section class="scorecard" id="{own_id}">'
         f'<p class="ban-hanh-phieu">{esc(in_text(ctx.document.issuer).upper())}</p>'
