@@ -7,8 +7,12 @@ and prints:
 - wall time, and CPU time of the whole process tree (the machine may be shared: CPU time is
   the steadier figure; Linux only);
 - per report, from the run's manifest: kernel start (or reset of the reused kernel, part of
-  execution), notebook execution, HTML, PDF of the main report, annexes (PDF and per-unit
-  files);
+  execution), notebook execution, HTML, Word report, PDF of the main report, annexes (PDF and
+  per-unit files), audit record;
+- the same time by what it is spent on (summed over the reports): kernel, scoring and the
+  robustness study (``prepare``), charts (the cells that draw them: ranking and analysis
+  sections), other sections, scorecards (their cell and their PDF), tables and the Word
+  annex (``write_outputs``), HTML, Word report, PDF, audit record;
 - the cost of importing the batch module and of a kernel start with one cell.
 
 Prints figures; asserts nothing.
@@ -33,7 +37,20 @@ import papermill
 from cqdt.publishing.execute import ensure_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("kernel", "execute", "html", "pdf", "annex")
+STAGES = ("kernel", "execute", "html", "word", "pdf", "annex", "audit")
+USES = {
+    "kernel": ("kernel",),
+    "prepare": ("cell:prepare",),
+    "charts": ("cell:rankings", "cell:analysis"),
+    "scorecards": ("cell:scorecards", "annex"),
+    "tables+annex II": ("cell:write_outputs",),
+    "html": ("html",),
+    "word": ("word",),
+    "pdf": ("pdf",),
+    "audit": ("audit",),
+}
+"""What the time is spent on, from the stages and cells (``cell:<function>``) of the manifest;
+``other sections`` is the rest of ``execute``."""
 
 
 def kernel_startup_seconds(folder: Path) -> float:
@@ -130,6 +147,14 @@ def main() -> None:
                 + ", ".join(f"{k} {v:.1f} s" for k, v in totals.items())
                 + " (kernel is part of execute)"
             )
+            uses = {
+                use: sum(run["seconds"].get(key, 0.0) for run in runs for key in keys)
+                for use, keys in USES.items()
+            }
+            counted = sum(uses[u] for u in ("kernel", "prepare", "charts", "tables+annex II"))
+            counted += sum(run["seconds"].get("cell:scorecards", 0.0) for run in runs)
+            uses["other sections"] = totals["execute"] - counted
+            print("  by use: " + ", ".join(f"{k} {v:.1f} s" for k, v in uses.items()))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,18 @@
-"""What a scenario and a slider move cost: apply each shipped scenario, and one explorer update.
+"""What exploring costs: each scenario, several side by side, a slider move, the next level,
+a multi-year panel.
 
-Run from the repository root: ``.venv/bin/python benchmarks/bench_whatif.py``. Prints, for each
-scenario in ``criteria/kich-ban/`` on the sample data of 2020, the wall-clock time of checking
-the file, of re-aggregating the points matrix with the comparison and transition tables (the
-year is scored once beforehand, as the command and the explorer do), and the time of one
-explorer update after a weight slider moves (compute + HTML table + chart). Median of 5 runs.
+Run from the repository root: ``.venv/bin/python benchmarks/bench_whatif.py``. Prints, on the
+sample data of 2020 (the year scored once beforehand, as the command and the explorer do):
+
+- for each scenario in ``criteria/kich-ban/``: checking the file; re-aggregating the points
+  matrix with the comparison and transition tables;
+- the side-by-side table of every scenario of a level (what ``cqdt whatif A B …`` adds);
+- one explorer update after a group slider moves: until the ranking table is set (what the
+  analyst waits for), and the whole update (counts and chart too);
+- what every unit needs for the next level (:func:`cqdt.next_level.next_level`);
+- the multi-year panel of a level over 2018–2020 (scoring the three years, then the panel).
+
+Median of 5 runs.
 """
 
 from __future__ import annotations
@@ -14,7 +22,10 @@ import time
 from pathlib import Path
 
 from cqdt.explorer import Explorer, ExplorerParameters
+from cqdt.next_level import next_level
+from cqdt.panel import build_panel, wide_table
 from cqdt.scenarios import apply_scenario, find_scenarios, load_scenario
+from cqdt.whatif_tables import scenario_labels, side_by_side
 from cqdt.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +58,54 @@ def main() -> None:
             f" {median_seconds(apply) * 1000:15.1f} ms"
         )
     for level in ("huyen", "xa"):
+        scenarios = [load_scenario(p, CRITERIA) for p in find_scenarios(CRITERIA, level)]
+        result = workspace.score(level, YEAR)
+        what_ifs = [apply_scenario(s, result) for s in scenarios]
+
+        def beside(w=what_ifs) -> None:
+            side_by_side(w, scenario_labels(len(w)))
+
+        print(
+            f"{len(what_ifs)} kịch bản {level} cạnh nhau (áp dụng sẵn): bảng đối chiếu "
+            f"{median_seconds(beside) * 1000:.0f} ms"
+        )
+    for level in ("huyen", "xa"):
         explorer = Explorer(
             ExplorerParameters(
                 level=level, year=YEAR, criteria_dir=str(CRITERIA), data_dir=str(DATA)
             )
         )
-        slider = explorer.weights.children[0]
-        values = iter([1.1, 1.2, 1.3, 1.4, 1.5, 1.6])
-        took = median_seconds(lambda s=slider, v=values: setattr(s, "value", next(v)))
-        print(f"sổ khám phá, {level}: một lần kéo thanh trượt trọng số {took * 1000:.0f} ms")
+        slider = explorer.weights.children[0].children[0]
+        stamps: list[float] = []
+        explorer.table.observe(lambda _, t=stamps: t.append(time.perf_counter()), names="value")
+        to_table, whole = [], []
+        for value in (1.1, 1.2, 1.3, 1.4, 1.5):
+            start = time.perf_counter()
+            slider.value = value
+            whole.append(time.perf_counter() - start)
+            to_table.append(stamps[-1] - start)
+        print(
+            f"sổ khám phá, {level}: một lần kéo thanh trượt: bảng xếp hạng sau "
+            f"{statistics.median(to_table) * 1000:.0f} ms, cả lần cập nhật "
+            f"{statistics.median(whole) * 1000:.0f} ms"
+        )
+    for level in ("huyen", "xa"):
+        result = workspace.score(level, YEAR)
+        took = median_seconds(lambda r=result: next_level(r))
+        print(f"cần gì để lên mức, {level}, mọi đơn vị và phần: {took * 1000:.0f} ms")
+    for level in ("huyen", "xa"):
+        start = time.perf_counter()
+        results = {year: workspace.score(level, year) for year in (2018, 2019, 2020)}
+        scored = time.perf_counter() - start
+
+        def panel(r=results) -> None:
+            built = build_panel(r, workspace.register())
+            _ = built.transitions, built.mergers, [wide_table(built, p) for p in built.parts]
+
+        print(
+            f"nhiều năm, {level} 2018–2020: chấm ba năm {scored * 1000:.0f} ms, bảng nhiều năm "
+            f"{median_seconds(panel) * 1000:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

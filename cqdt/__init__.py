@@ -9,8 +9,12 @@ The pipeline, one module per step (as in COINr):
 - :mod:`cqdt.methods`      the scoring method of each criterion
 - :mod:`cqdt.scoring`      points matrix -> parts, rates, levels, ranks (:class:`ScoreResult`)
 - :mod:`cqdt.sensitivity`  weight sensitivity, re-aggregating the points matrix
-- :mod:`cqdt.scenarios`, :mod:`cqdt.explorer`  what-if scenarios and the interactive explorer
-- :mod:`cqdt.comparison`, :mod:`cqdt.corrections`  year over year; corrections after appeals
+- :mod:`cqdt.scenarios`, :mod:`cqdt.whatif_tables`, :mod:`cqdt.exploring`,
+  :mod:`cqdt.explorer`  what-if scenarios, one or several side by side, and the interactive
+  explorer (its state as scenario changes; its widgets)
+- :mod:`cqdt.next_level`   what a unit needs for the next level
+- :mod:`cqdt.comparison`, :mod:`cqdt.panel`, :mod:`cqdt.corrections`  year over year, several
+  years at once; corrections after appeals
 - :mod:`cqdt.tables`       the official tables
 - :mod:`cqdt.files`, :mod:`cqdt.caveats`  any table as CSV or XLSX, and the caveats it carries
 - :mod:`cqdt.publishing`   report notebooks, HTML, PDF, Word, index and manifest

@@ -6,7 +6,7 @@ import pandas as pd
 
 from cqdt.criteria import CriteriaSet
 from cqdt.numbers import round_half_up
-from cqdt.register import COMPARABLE, ENDED, NEW, SAME, continuity
+from cqdt.register import ABSORBED, COMPARABLE, ENDED, MERGED_AWAY, NEW, SAME, continuity
 from cqdt.scoring import ScoreResult, shared_rank
 
 
@@ -83,13 +83,124 @@ def compare_years(
     return table.sort_values(order, na_position="last").reset_index(drop=True)
 
 
+def _with_missed(rows: pd.DataFrame, result: ScoreResult) -> pd.DataFrame:
+    """Explanation rows with points as published and what each applicable criterion misses."""
+    points = round_half_up(rows["points"], result.criteria.rounding.points_decimals)
+    return rows.assign(points=points, missed=(rows["max"] - points).where(rows["applicable"]))
+
+
 def unit_profile(result: ScoreResult, unit: str) -> pd.DataFrame:
     """One unit's criteria: published points against maximum, exclusions, points missed.
 
     Sorted by part then by missed points (largest first), so the top rows of each part are
     where the unit could gain most.
     """
-    rows = result.explain(unit)
-    points = round_half_up(rows["points"], result.criteria.rounding.points_decimals)
-    rows = rows.assign(points=points, missed=(rows["max"] - points).where(rows["applicable"]))
+    rows = _with_missed(result.explain(unit), result)
     return rows.sort_values(["part", "missed", "criterion"], ascending=[True, False, True])
+
+
+def comparable_counts(comparison: pd.DataFrame) -> pd.Series:
+    """Per part, the units ranked in both years: those the rank changes are computed on.
+
+    Counted from the ranks, not from the register: a unit of the register without a survey in
+    one year is not ranked that year, so it is not compared.
+    """
+    ranked = comparison[["rank_comparable", "rank_comparable_before"]].notna().all(axis=1)
+    return ranked.groupby(comparison["part"], sort=False).sum().astype(int)
+
+
+def merged_units(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Units made of others (new by merger, or continuing after absorbing some), per part.
+
+    One row per successor, predecessor and part (from :func:`compare_years`): ``successor`` and
+    its ``level`` this year, ``predecessor`` and its ``level_before`` (a unit that absorbed
+    others is its own first predecessor). Successors in name order, predecessors as listed.
+    """
+    away = comparison[comparison["status"] == MERGED_AWAY]
+    absorbing = comparison[comparison["status"] == ABSORBED]
+    predecessors = pd.concat(
+        [
+            absorbing.assign(successor=absorbing["unit"], _first=0),
+            away.assign(_first=1),
+        ]
+    )[["successor", "unit", "part", "level_before", "_first"]]
+    successors = comparison[
+        (comparison["status"] == ABSORBED)
+        | ((comparison["status"] == NEW) & (comparison["predecessors"] != ""))
+    ][["unit", "part", "level"]]
+    table = predecessors.rename(columns={"unit": "predecessor"}).merge(
+        successors.rename(columns={"unit": "successor"}), on=["successor", "part"], how="left"
+    )
+    order = table["part"].map({p: i for i, p in enumerate(comparison["part"].unique())})
+    table = table.assign(_part=order).sort_values(
+        ["successor", "_first", "predecessor", "_part"], kind="stable"
+    )
+    columns = ["successor", "predecessor", "part", "level_before", "level"]
+    return table[columns].reset_index(drop=True)
+
+
+def merger_table(comparison: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
+    """:func:`merged_units` as one row per predecessor, levels of each part before and after
+    (Vietnamese headers): ``Đơn vị năm nay``, ``Đơn vị năm trước``, ``Phần A: mức <before>``,
+    ``Phần A: mức <after>``… (``before`` and ``after`` name the years, e.g. ``2019``)."""
+    units = merged_units(comparison)
+    if units.empty:
+        return pd.DataFrame(columns=["Đơn vị năm nay", "Đơn vị năm trước"])
+    wide = units.pivot_table(
+        index=["successor", "predecessor"],
+        columns="part",
+        values=["level_before", "level"],
+        aggfunc="first",
+        sort=False,
+    )
+    rows = units.drop_duplicates(["successor", "predecessor"])[["successor", "predecessor"]]
+    table = pd.DataFrame(
+        {"Đơn vị năm nay": rows["successor"], "Đơn vị năm trước": rows["predecessor"]}
+    ).reset_index(drop=True)
+    keys = list(zip(rows["successor"], rows["predecessor"], strict=True))
+    for part in units["part"].unique():
+        for column, year_of in (("level_before", before), ("level", after)):
+            values = wide[(column, part)].reindex(keys) if (column, part) in wide else None
+            table[f"Phần {part}: mức {year_of}"] = (
+                values.to_numpy() if values is not None else pd.NA
+            )
+    return table.fillna("–")
+
+
+def level_moves(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.DataFrame:
+    """Comparable units that changed level, per part and pair of levels, with their names.
+
+    Columns ``part``, ``level_before``, ``level``, ``level_change`` (``lên``/``xuống``),
+    ``count`` and ``units`` (names in alphabetical order, ``", "``-separated); ordered by part,
+    then from the level left, then to the level reached, as the criteria list them.
+    """
+    moved = comparison[comparison["level_change"].isin(["lên", "xuống"])]
+    order = {(p.code, t.level): i for p in criteria.parts for i, t in enumerate(p.levels)}
+    parts = {p.code: i for i, p in enumerate(criteria.parts)}
+    table = (
+        moved.groupby(["part", "level_before", "level", "level_change"], sort=False)["unit"]
+        .agg(count="size", units=lambda names: ", ".join(sorted(names)))
+        .reset_index()
+    )
+    position = pd.Series(order)  # (part, level) -> position in the part's levels
+
+    def rank_of(column: str) -> pd.Series:
+        keys = pd.MultiIndex.from_arrays([table["part"], table[column]])
+        return pd.Series(position.reindex(keys).to_numpy(), index=table.index)
+
+    keys = pd.DataFrame(
+        {
+            "_part": table["part"].map(parts),
+            "_from": rank_of("level_before"),
+            "_to": rank_of("level"),
+        }
+    )
+    return table.loc[keys.sort_values(["_part", "_from", "_to"]).index].reset_index(drop=True)
+
+
+def unit_profiles(result: ScoreResult) -> dict[str, pd.DataFrame]:
+    """:func:`unit_profile` of every unit, computed at once (a scorecard per unit of 145)."""
+    rows = _with_missed(result.explanations, result).sort_values(
+        ["unit", "part", "missed", "criterion"], ascending=[True, True, False, True]
+    )
+    return {str(unit): own for unit, own in rows.groupby("unit", sort=False)}

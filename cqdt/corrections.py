@@ -98,9 +98,11 @@ def read_published(run: Path, level: str, year: int) -> Published:
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``folder``, by path relative to it."""
+    """SHA-256 of every file under ``folder``, by path relative to it (``/`` separated)."""
     return {
-        str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
+        p.relative_to(folder).as_posix(): file_sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 

@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet
+from cqdt.criteria import LEVELS, RESERVED_FIELDS, CriteriaSet, InputField
 from cqdt.methods import METHODS, criterion_fields
+from cqdt.numbers import format_number
 from cqdt.output import file_sha256
 from cqdt.problems import ERROR, WARNING, EvidenceError, Problem, ProblemCode, errors_only
 from cqdt.reading import (
@@ -46,11 +47,13 @@ from cqdt.reading import (
 from cqdt.register import units_in
 
 FIXED_COLUMNS = RESERVED_FIELDS
-UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE = FIXED_COLUMNS
+UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE, FORM_FILE, FORM_SHA256, FORM_READ_AT = FIXED_COLUMNS
+"""The fixed columns; the last three record, in a table made by ``cqdt collect``, the form each
+row was read from, its SHA-256 and when it was read (scoring ignores them)."""
 
 YES = {"có", "co", "c", "x", "1", "1.0", "yes", "y", "true", "đạt"}
 NO = {"không", "khong", "k", "0", "0.0", "no", "n", "false", "chưa", "chưa đạt"}
-ANSWERS = {
+ANSWERS: dict[object, float] = {
     **{variant: 1.0 for word in YES for variant in (word, word.capitalize(), word.upper())},
     **{variant: 0.0 for word in NO for variant in (word, word.capitalize(), word.upper())},
     1: 1.0,  # also True and 1.0: a 1/0 column read as numbers, TRUE/FALSE cells in Excel
@@ -162,8 +165,9 @@ class Findings:
         return problems, total - len(problems)
 
 
-def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
-    """Values and blank mask of a number field; problems noted in ``found``."""
+def _numbers(column: pd.Series, spec: InputField, found: Findings) -> tuple[pd.Series, np.ndarray]:
+    """Values and blank mask of a number or count field; problems noted in ``found``."""
+    name = spec.field
     if is_number_column(column):  # the CSV reader parsed every cell as a number
         numbers = column.to_numpy(dtype=float)
         blank = np.isnan(numbers)
@@ -191,13 +195,22 @@ def _numbers(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, 
     infinite = np.isinf(numbers)
     found.rows(infinite, name, NOT_A_NUMBER_MESSAGE, code=ProblemCode.NOT_A_NUMBER)
     found.rows(numbers < 0, name, "không được là số âm", code=ProblemCode.NEGATIVE_NUMBER)
+    if spec.type == "count":
+        found.rows(
+            np.isfinite(numbers) & (np.mod(numbers, 1) != 0),
+            name,
+            f"«{spec.label}» là số đếm nên phải là số nguyên, không phải phân số hay phần trăm "
+            "(Excel lưu «85%» thành 0,85): ghi số lượng, không ghi tỷ lệ",
+            code=ProblemCode.NOT_A_WHOLE_NUMBER,
+        )
     if infinite.any():
         values = values.where(~infinite)
     return values, blank
 
 
-def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, np.ndarray]:
+def _yes_no(column: pd.Series, spec: InputField, found: Findings) -> tuple[pd.Series, np.ndarray]:
     """Values (1/0) and blank mask of a yes/no field; problems noted in ``found``."""
+    name = spec.field
     column = column.astype(object)
     codes, typed = pd.factorize(column)  # a handful of distinct answers: look each up once
     lookup = np.array([ANSWERS.get(answer, np.nan) for answer in typed] + [np.nan])
@@ -214,11 +227,14 @@ def _yes_no(column: pd.Series, name: str, found: Findings) -> tuple[pd.Series, n
     return values, blank
 
 
-def _not_applicable(text: pd.Series, codes: list[str], found: Findings) -> pd.DataFrame:
-    """The not-applicable matrix (rows x criterion codes) from ``khong_ap_dung`` lists."""
+def _not_applicable(text: pd.Series, criteria: CriteriaSet, found: Findings) -> pd.DataFrame:
+    """The not-applicable matrix (rows x criterion codes) from ``khong_ap_dung`` lists; a
+    criterion the criteria file says always applies (``allow_not_applicable: false``) is an
+    error there."""
+    codes = [c.code for c in criteria.criteria]
     matrix = np.zeros((len(text), len(codes)), dtype=bool)
     column = {code: j for j, code in enumerate(codes)}
-    unknown = {}
+    unknown: dict[str, list[np.integer]] = {}
     for i in np.flatnonzero((text != "").to_numpy()):
         for code in re.split(r"[;,\s]+", text.iloc[i]):
             if code in column:
@@ -234,7 +250,47 @@ def _not_applicable(text: pd.Series, codes: list[str], found: Findings) -> pd.Da
             f"mã tiêu chí «{code}» không có trong bộ tiêu chí",
             code=ProblemCode.UNKNOWN_CRITERION,
         )
+    for j, crit in enumerate(criteria.criteria):
+        if not crit.allow_not_applicable:
+            found.rows(
+                matrix[:, j],
+                NOT_APPLICABLE,
+                f"tiêu chí {crit.code} ({crit.name}) luôn được đánh giá, không được ghi không áp "
+                f"dụng (bộ tiêu chí {criteria.version})",
+                code=ProblemCode.NOT_APPLICABLE_REFUSED,
+            )
     return pd.DataFrame(matrix, index=text.index, columns=codes)
+
+
+def _blank_but_needed(
+    name: str,
+    blank: np.ndarray,
+    not_applicable: pd.DataFrame,
+    criteria: CriteriaSet,
+    found: Findings,
+) -> None:
+    """One problem per blank cell that an applicable criterion needs, naming every such
+    criterion; a cell only criteria marked not applicable read may stay blank."""
+    users = [c for c in criteria.criteria if name in criterion_fields(c)]
+    if not users or not blank.any():
+        return
+    applicable = ~not_applicable[[c.code for c in users]].to_numpy()
+    needed = blank & applicable.any(axis=1)
+    patterns = pd.Series(
+        [row.tobytes() for row in applicable[needed]], index=np.flatnonzero(needed)
+    )
+    for _, rows in patterns.groupby(patterns, sort=False):
+        needing = [c for c, on in zip(users, applicable[rows.index[0]], strict=True) if on]
+        codes = ", ".join(c.code for c in needing)
+        message = f"để trống nhưng tiêu chí {codes} cần giá trị này"
+        if all(c.allow_not_applicable for c in needing):
+            message += (
+                f"; nếu {'các tiêu chí này' if len(needing) > 1 else 'tiêu chí này'} không áp "
+                f"dụng cho đơn vị, ghi {codes.replace(', ', '; ')} vào cột «{NOT_APPLICABLE}»"
+            )
+        mask = np.zeros(len(blank), dtype=bool)
+        mask[rows.index] = True
+        found.rows(mask, name, message, code=ProblemCode.BLANK_VALUE)
 
 
 def load_evidence(
@@ -252,9 +308,31 @@ def load_evidence(
     the others counted (``EvidenceError.omitted``).
     """
     path = Path(path)
-    file = str(path)
+    parsed = [*(f.field for f in criteria.inputs), UNIT]  # names are cleaned once, in the check
+    return check_evidence(
+        read_table(path, parsed=parsed),
+        criteria,
+        year,
+        str(path),
+        file_sha256(path),
+        units=units,
+        max_listed=max_listed,
+    )
+
+
+def check_evidence(
+    table: pd.DataFrame,
+    criteria: CriteriaSet,
+    year: int,
+    file: str,
+    sha256: str = "",
+    units: pd.DataFrame | None = None,
+    max_listed: int = MAX_LISTED,
+) -> Evidence:
+    """Check a survey table already read (index: line of each row; input fields as the file
+    holds them, typed numbers as numbers) as :func:`load_evidence` does; ``file`` names it in
+    problems. Collected forms are checked so, without a round trip through a file."""
     declared = {f.field: f for f in criteria.inputs}
-    table = read_table(path, parsed=[*declared, UNIT])  # names are cleaned once, below
     if UNIT not in table.columns:
         raise EvidenceError(
             [
@@ -275,8 +353,9 @@ def load_evidence(
                 file,
                 "",
                 "",
-                f"tệp có hơn {MAX_DATA_ROWS:,} dòng dữ liệu, quá nhiều cho một phiếu khảo sát "
-                f"(dán nhầm?): chỉ kiểm tra {MAX_DATA_ROWS:,} dòng đầu".replace(",", "."),
+                f"tệp có hơn {format_number(MAX_DATA_ROWS)} dòng dữ liệu, quá nhiều cho một "
+                f"phiếu khảo sát (dán nhầm?): chỉ kiểm tra {format_number(MAX_DATA_ROWS)} dòng "
+                "đầu",
                 code=ProblemCode.TOO_MANY_ROWS,
             )
         )
@@ -334,18 +413,18 @@ def load_evidence(
             )
         )
 
-    values, blanks = {}, {}
+    parsed: dict[str, pd.Series] = {}
+    blanks: dict[str, np.ndarray] = {}  # of the fields that have a column
     for name, spec in declared.items():
         if name in missing_columns:
-            values[name], blanks[name] = pd.Series(np.nan, index=table.index), None
+            parsed[name] = pd.Series(np.nan, index=table.index)
             continue
         parse = _yes_no if spec.type == "yes_no" else _numbers
-        values[name], blanks[name] = parse(table[name], name, found)
-    values = pd.DataFrame(values, index=table.index)
+        parsed[name], blanks[name] = parse(table[name], spec, found)
+    values = pd.DataFrame(parsed, index=table.index)
 
-    codes = [c.code for c in criteria.criteria]
     na_text = table[NOT_APPLICABLE] if NOT_APPLICABLE in table else pd.Series("", index=table.index)
-    not_applicable = _not_applicable(na_text, codes, found)
+    not_applicable = _not_applicable(na_text, criteria, found)
 
     for part in criteria.parts:
         codes_in_part = [c.code for g in part.groups for c in g.criteria]
@@ -356,17 +435,12 @@ def load_evidence(
             code=ProblemCode.PART_NOT_APPLICABLE,
         )
 
+    for name in declared:
+        if name not in missing_columns:
+            _blank_but_needed(name, blanks[name], not_applicable, criteria, found)
     for crit in criteria.criteria:
         applicable = ~not_applicable[crit.code]
         fields = [f for f in criterion_fields(crit) if f not in missing_columns]
-        for name in fields:
-            found.rows(
-                applicable.to_numpy() & blanks[name],
-                name,
-                f"để trống nhưng tiêu chí {crit.code} cần giá trị này; nếu tiêu chí không áp "
-                f"dụng cho đơn vị, ghi {crit.code} vào cột «{NOT_APPLICABLE}»",
-                code=ProblemCode.BLANK_VALUE,
-            )
         if len(fields) == len(criterion_fields(crit)):
             keep = applicable.to_numpy()
             columns = {
@@ -387,7 +461,7 @@ def load_evidence(
         level=criteria.level,
         year=year,
         source=file,
-        sha256=file_sha256(path),
+        sha256=sha256,
         values=values,
         not_applicable=not_applicable,
         codes=pd.Series(unit_codes.to_numpy(dtype=object), index=index, name="code"),

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cqdt.caveats import marking
@@ -58,7 +59,7 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def text_not_formula(cells: Iterable[Cell]) -> None:
+def text_not_formula(cells: Iterable[Cell | MergedCell]) -> None:
     """Cells openpyxl took for formulas (text starting with ``=``) stay text: never run."""
     for cell in cells:
         if cell.data_type == "f":
@@ -97,7 +98,9 @@ def style_sheet(
         sheet.cell(row=row, column=1, value=text).font = NOTE_FONT
     if warnings:
         short = marking(warnings)
-        for part in (sheet.oddHeader.center, sheet.oddFooter.left):
+        page_header, page_footer = sheet.oddHeader, sheet.oddFooter
+        assert page_header is not None and page_footer is not None  # made with the sheet
+        for part in (page_header.center, page_footer.left):
             part.text, part.size, part.color = short, 9, "B71C1C"
     header_words = Alignment(horizontal="center", vertical="center", wrap_text=True)
     header_lines = 1
@@ -107,7 +110,7 @@ def style_sheet(
         longest_word = max(len(word) for word in str(column).split() or [""])
         longest_value = table[column].astype(str).str.len().max() if len(table) else 0
         width = min(max(10, longest_word, longest_value) + 2, MAX_WIDTH)
-        sheet.column_dimensions[header.column_letter].width = width
+        sheet.column_dimensions[get_column_letter(i)].width = width
         header_lines = max(header_lines, len(textwrap.wrap(str(column), width - 2)))
         number_format = number_formats.get(column)
         wrap = longest_value + 2 > MAX_WIDTH
@@ -125,7 +128,9 @@ def style_sheet(
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None  # openpyxl makes it with the sheet
+    fit.fitToPage = True
     sheet.print_title_rows = f"{header_row}:{header_row}"
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 import pandas as pd
 
@@ -97,17 +97,27 @@ EXACT = 6
 """Decimals shown for survey values in explanations: enough to redo the sum by hand exactly."""
 
 
+T = TypeVar("T")
+
+
+def _given(value: T | None) -> T:
+    """A parameter its method requires: loading the criteria refuses a criterion without it."""
+    assert value is not None, "a method's parameters are checked when the criteria are loaded"
+    return value
+
+
 def _fmt(series: pd.Series, decimals: int = 2, fixed: bool = False) -> pd.Series:
     return series.map(lambda v: format_number(v, decimals, fixed))
 
 
 def _fraction(columns: Columns, crit: CriterionSpec) -> pd.Series:
     """``numerator/denominator`` as given in the survey, e.g. ``45/50``."""
-    return _fmt(columns[crit.numerator], EXACT) + "/" + _fmt(columns[crit.denominator], EXACT)
+    numerator, denominator = columns[_given(crit.numerator)], columns[_given(crit.denominator)]
+    return _fmt(numerator, EXACT) + "/" + _fmt(denominator, EXACT)
 
 
 def _ratio(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    numerator, denominator = columns[crit.numerator], columns[crit.denominator]
+    numerator, denominator = columns[_given(crit.numerator)], columns[_given(crit.denominator)]
     return numerator / denominator.where(denominator != 0)
 
 
@@ -130,19 +140,20 @@ def explain_rate(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Se
 
 
 def check_rate(columns: Columns, crit: CriterionSpec) -> list[Check]:
-    numerator, denominator = columns[crit.numerator], columns[crit.denominator]
+    numerator_field, denominator_field = _given(crit.numerator), _given(crit.denominator)
+    numerator, denominator = columns[numerator_field], columns[denominator_field]
     return [
         Check(
             denominator == 0,
-            crit.denominator,
+            denominator_field,
             ProblemCode.ZERO_DENOMINATOR,
             "mẫu số bằng 0, không tính được tỷ lệ",
         ),
         Check(
             numerator > denominator,
-            crit.numerator,
+            numerator_field,
             ProblemCode.NUMERATOR_ABOVE_DENOMINATOR,
-            f"tử số lớn hơn mẫu số «{crit.denominator}» (tỷ lệ vượt 100%)",
+            f"tử số lớn hơn mẫu số «{denominator_field}» (tỷ lệ vượt 100%)",
         ),
     ]
 
@@ -168,16 +179,17 @@ def explain_rate_vs_best(columns: Columns, crit: CriterionSpec, labels: Labels) 
     return (
         "("
         + fractions
-        + f") ÷ ({fractions[best]} của {best}, cao nhất) × "
+        + f") ÷ ({fractions.at[best]} của {best}, cao nhất) × "
         + format_points(crit.max)
     )
 
 
 def check_rate_vs_best(columns: Columns, crit: CriterionSpec) -> list[Check]:
+    denominator = _given(crit.denominator)
     return [
         Check(
-            columns[crit.denominator] == 0,
-            crit.denominator,
+            columns[denominator] == 0,
+            denominator,
             ProblemCode.ZERO_DENOMINATOR,
             "mẫu số bằng 0, không tính được",
         )
@@ -188,9 +200,9 @@ def check_rate_vs_best(columns: Columns, crit: CriterionSpec) -> list[Check]:
 
 
 def score_steps(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    value = columns[crit.field]
+    value = columns[_given(crit.field)]
     points = pd.Series(0.0, index=value.index).where(value.notna())
-    for step in sorted(crit.steps, key=lambda s: s.min):
+    for step in sorted(_given(crit.steps), key=lambda s: s.min):
         points = points.mask(value >= step.min, step.points)
     return points
 
@@ -198,20 +210,20 @@ def score_steps(columns: Columns, crit: CriterionSpec) -> pd.Series:
 def explain_steps(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     ladder = "; ".join(
         f"≥ {format_number(s.min)}: {format_number(s.points)}"
-        for s in sorted(crit.steps, key=lambda s: s.min)
+        for s in sorted(_given(crit.steps), key=lambda s: s.min)
     )
-    return _fmt(columns[crit.field], EXACT) + f"; các bậc: {ladder}"
+    return _fmt(columns[_given(crit.field)], EXACT) + f"; các bậc: {ladder}"
 
 
 # --- yes_no -----------------------------------------------------------------------------
 
 
 def score_yes_no(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    return columns[crit.field] * crit.max
+    return columns[_given(crit.field)] * crit.max
 
 
 def explain_yes_no(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
-    answer = columns[crit.field].map({1.0: "Có", 0.0: "Không"})
+    answer = columns[_given(crit.field)].map({1.0: "Có", 0.0: "Không"})
     return answer + f" (có: {format_points(crit.max)} điểm)"
 
 
@@ -219,13 +231,14 @@ def explain_yes_no(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.
 
 
 def score_per_item(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    return (columns[crit.field] * crit.points_per_item).clip(upper=crit.max)
+    return (columns[_given(crit.field)] * _given(crit.points_per_item)).clip(upper=crit.max)
 
 
 def explain_per_item(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
     return (
-        _fmt(columns[crit.field], EXACT)
-        + f" mục × {format_points(crit.points_per_item)} điểm, tối đa {format_points(crit.max)}"
+        _fmt(columns[_given(crit.field)], EXACT)
+        + f" mục × {format_points(_given(crit.points_per_item))} điểm, tối đa "
+        + format_points(crit.max)
     )
 
 
@@ -233,8 +246,9 @@ def explain_per_item(columns: Columns, crit: CriterionSpec, labels: Labels) -> p
 
 
 def score_highest_case(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    applicable = pd.concat([columns[c.field] for c in crit.cases], axis=1).notna().all(axis=1)
-    reached = pd.concat([columns[c.field] * c.points for c in crit.cases], axis=1)
+    cases = _given(crit.cases)
+    applicable = pd.concat([columns[c.field] for c in cases], axis=1).notna().all(axis=1)
+    reached = pd.concat([columns[c.field] * c.points for c in cases], axis=1)
     return reached.max(axis=1).where(applicable)
 
 
@@ -243,7 +257,7 @@ def explain_highest_case(columns: Columns, crit: CriterionSpec, labels: Labels) 
     cases = [
         f"«{labels.get(c.field, c.field)}» ({format_points(c.points)} điểm): "
         + columns[c.field].map({1.0: "có", 0.0: "không"}).fillna("–")
-        for c in crit.cases
+        for c in _given(crit.cases)
     ]
     return "lấy trường hợp cao nhất đạt được; " + pd.concat(cases, axis=1).agg("; ".join, axis=1)
 
@@ -252,18 +266,19 @@ def explain_highest_case(columns: Columns, crit: CriterionSpec, labels: Labels) 
 
 
 def score_direct(columns: Columns, crit: CriterionSpec) -> pd.Series:
-    return columns[crit.field].astype(float)
+    return columns[_given(crit.field)].astype(float)
 
 
 def explain_direct(columns: Columns, crit: CriterionSpec, labels: Labels) -> pd.Series:
-    return "Tổ thẩm định chấm " + _fmt(columns[crit.field], fixed=True) + " điểm"
+    return "Tổ thẩm định chấm " + _fmt(columns[_given(crit.field)], fixed=True) + " điểm"
 
 
 def check_direct(columns: Columns, crit: CriterionSpec) -> list[Check]:
+    field = _given(crit.field)
     return [
         Check(
-            columns[crit.field] > crit.max,
-            crit.field,
+            columns[field] > crit.max,
+            field,
             ProblemCode.POINTS_ABOVE_MAX,
             f"điểm chấm vượt quá điểm tối đa {format_number(crit.max)} của tiêu chí {crit.code}",
         )
@@ -346,10 +361,18 @@ METHODS: dict[str, Method] = {
 
 def criterion_fields(crit: CriterionSpec) -> list[str]:
     """Input fields a criterion reads, in declaration order."""
+    return [name for _, name in criterion_field_keys(crit)]
+
+
+def criterion_field_keys(crit: CriterionSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    """Input fields a criterion reads, each with the key naming it in the criterion
+    (``("numerator",)``, ``("cases", 0, "field")``), so a problem can point at its line."""
     method = METHODS[crit.method]
-    fields = [getattr(crit, p) for p in method.field_params]
-    fields += [c.field for c in crit.cases or []]
-    return fields
+    keys: list[tuple[tuple[str | int, ...], str]] = [
+        ((p,), getattr(crit, p)) for p in method.field_params
+    ]
+    keys += [(("cases", i, "field"), c.field) for i, c in enumerate(crit.cases or [])]
+    return keys
 
 
 def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
@@ -361,6 +384,7 @@ def score_criterion(columns: Columns, crit: CriterionSpec) -> pd.Series:
 __all__ = [
     "METHODS",
     "Method",
+    "criterion_field_keys",
     "criterion_fields",
     "score_criterion",
 ]

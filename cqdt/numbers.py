@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 
+@overload
+def round_half_up(values: pd.Series, decimals: int) -> pd.Series: ...
+@overload
+def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray: ...
+@overload
+def round_half_up(values: float, decimals: int) -> float: ...
 def round_half_up(
     values: pd.Series | np.ndarray | float, decimals: int
 ) -> pd.Series | np.ndarray | float:

@@ -38,6 +38,12 @@ def safe_name(text: str) -> str:
     return slug or "khong-ten"
 
 
+def unit_file_stem(code: str) -> str:
+    """A unit's file name from its code in the register, as it is when it is a plain code
+    (``H01-01``), else made safe; never from the unit's name (README, «Quy tắc nhập số và tệp»)."""
+    return code if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", code) else safe_name(code)
+
+
 class OutputError(Exception):
     """The output folder cannot be used; the message says why and what to do, in Vietnamese."""
 

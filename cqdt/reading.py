@@ -1,51 +1,60 @@
 """Reading tabular input files (CSV, XLSX) as cells with line numbers, whatever they turn out to be.
 
-:func:`read_table` sniffs a file by its content, not its name, and turns every way a file can
-be unusable into a Vietnamese :class:`~cqdt.problems.EvidenceError` that says what the file is
-and what to do: empty, an old ``.xls`` or a password-protected workbook, a workbook whose
-sheets are blank, a CSV in another encoding (Windows-1258, Latin-1, UTF-16) or with another
-delimiter (``;`` or tab), rows with more cells than the header, merged cells and formulas
-without a value Excel computed. Reading is bounded: at most :data:`MAX_DATA_ROWS` rows are
-read, however large the file.
+:func:`read_table` follows a file's content, not its name (:func:`cqdt.content.file_kind`): a
+workbook saved under a ``.csv`` name is read as a workbook, a CSV renamed ``.xlsx`` as text,
+and every other file stops with a Vietnamese :class:`~cqdt.problems.EvidenceError` saying what
+it is and what to do: empty, an old ``.xls`` or a password-protected workbook, a PDF, a picture,
+a web page, a workbook whose sheets are blank, a CSV in another encoding (Windows-1258,
+Latin-1, UTF-16) or with another delimiter (``;`` or tab), rows with more cells than the header,
+merged cells, formulas without a value Excel computed and Excel error values.
+
+A survey's own size decides the cost of reading it: cell values of a workbook come from
+python-calamine (a Rust reader, ten times faster than openpyxl on a 10,000-row sheet), which
+also reports merged ranges; openpyxl is opened only on a workbook that holds formulas or error
+cells, the cell metadata calamine does not give. At most :data:`MAX_DATA_ROWS` rows are read.
 
 Cells come back as text (``""`` for blank, Unicode NFC, trimmed), except for the columns the
 caller names in ``parsed``: those keep what the file holds (a CSV column of plain numbers
-parsed by pandas' C reader, a typed XLSX number as a number, text untouched), so that the
-caller checks them column by column and looks at single cells only where a column fails.
+parsed by pandas' C reader, a column of typed XLSX numbers as floats, a typed number as a
+number, text untouched), so that the caller checks them column by column and looks at single
+cells only where a column fails.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
+from cqdt.content import SAVE_AS_CSV, XLSX, file_kind, unreadable
 from cqdt.problems import EvidenceError, Problem, ProblemCode
 
 MAX_DATA_ROWS = 100_000
 """Rows read from one file at most (ten times a national commune survey)."""
 MAX_XLSX_BYTES = 10 * 2**20
 """A larger XLSX is not a survey form; openpyxl would need gigabytes to open it."""
+MAX_SHEET_BYTES = 256 * 2**20
+"""Uncompressed worksheet XML read at most (a 100,000-row survey is about 100 MB): a small
+archive that unpacks to gigabytes is refused before anything is unpacked."""
+MAX_CELL_PROBLEMS = 200
+"""Formula and error cells listed at most; the others are counted."""
 FORMULA_ESCAPE = "'"
 """Written before a cell text that starts with = + - @ so spreadsheets never run it."""
 FORMULA_STARTS = ("=", "+", "-", "@")
 
-_ZIP, _OLE2 = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
 _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-SAVE_AS_CSV = "mở bằng Excel, chọn Lưu thành (Save As) › «CSV UTF-8 (Comma delimited) (*.csv)»"
-
-
-def _fail(file: str, message: str, place: str = "", *, code: ProblemCode) -> EvidenceError:
-    return EvidenceError([Problem(file, place, "", message, code=code)])
+_fail = unreadable
 
 
 def _as_text(value: object) -> str:
@@ -82,7 +91,7 @@ def blank_cells(cells: pd.Series) -> np.ndarray:
     return pd.isna(values) | (values == "")
 
 
-def _header(cells: list[object]) -> list[str]:
+def _header(cells: Sequence[object]) -> list[str]:
     """Header names, cleaned; a header cell left blank gets a name saying so."""
     names = clean_text(pd.Series(cells, dtype=object)).str.replace(r"\s+", " ", regex=True)
     return [name or f"(cột {get_column_letter(i)} không có tên)" for i, name in enumerate(names, 1)]
@@ -108,7 +117,7 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
             table[name] = clean_text(table[name])
     blank = np.column_stack([blank_cells(table[name]) for name in table.columns])
     unnamed = blank.all(axis=0) & table.columns.str.startswith("(cột ")
-    table = table.loc[~blank[:, ~unnamed].all(axis=1), ~unnamed]
+    table = table.loc[~np.all(blank[:, ~unnamed], axis=1), ~unnamed]
     if table.empty:
         raise _fail(file, "tệp không có dòng dữ liệu nào", code=ProblemCode.NO_DATA_ROWS)
     if limited:
@@ -116,61 +125,25 @@ def _finish(file: str, table: pd.DataFrame, parsed: Collection[str], limited: bo
     return table
 
 
-def _sniff(path: Path, file: str) -> tuple[bytes, int]:
-    """First bytes and size of a file; what it is not (empty, .xls, encrypted) raises."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise _fail(file, "không tìm thấy tệp", code=ProblemCode.FILE_NOT_FOUND) from None
-    except OSError as exc:
-        raise _fail(
-            file, f"không mở được tệp: {exc.strerror or exc}", code=ProblemCode.UNREADABLE_FILE
-        ) from None
-    if size == 0:
-        raise _fail(file, "tệp rỗng (0 byte), không có dòng tiêu đề", code=ProblemCode.EMPTY_FILE)
-    if head.startswith(_OLE2):
-        if _ENCRYPTED in path.read_bytes()[: 8 * 2**20]:
-            raise _fail(
-                file,
-                "tệp Excel được đặt mật khẩu (mã hoá), không đọc được: mở bằng Excel, gỡ mật "
-                "khẩu (File › Info › Protect Workbook › Encrypt with Password, xoá mật khẩu) "
-                "rồi lưu lại",
-                code=ProblemCode.ENCRYPTED_WORKBOOK,
-            )
-        raise _fail(
-            file,
-            "tệp Excel định dạng cũ (.xls, Excel 97–2003): mở bằng Excel và lưu lại dạng "
-            "«Excel Workbook (*.xlsx)»",
-            code=ProblemCode.OLD_EXCEL_FORMAT,
-        )
-    if not head.startswith(_ZIP) and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise _fail(
-            file,
-            "tệp mang đuôi .xlsx nhưng không phải tệp Excel (có thể bị hỏng)",
-            code=ProblemCode.NOT_EXCEL,
-        )
-    return head, size
-
-
 def open_workbook(path: str | Path, data_only: bool = True) -> Workbook:
-    """Open an XLSX file; every way it can be unusable raises a Vietnamese EvidenceError."""
+    """Open an XLSX file with openpyxl (cell positions, formulas, protection: the forms), by its
+    content whatever its name; every way it can be unusable raises a Vietnamese EvidenceError."""
     path = Path(path)
     file = str(path)
-    head, size = _sniff(path, file)
-    if not head.startswith(_ZIP):
+    if file_kind(path) != XLSX:
         raise _fail(file, "không phải tệp Excel (.xlsx)", code=ProblemCode.NOT_EXCEL)
-    if size > MAX_XLSX_BYTES:
+    data = path.read_bytes()
+    if len(data) > MAX_XLSX_BYTES:
         raise _fail(
             file,
-            f"tệp Excel quá lớn ({size / 2**20:.0f} MB) so với một phiếu khảo sát: kiểm tra xem "
-            "có dán nhầm dữ liệu không, hoặc lưu dạng CSV UTF-8",
+            f"tệp Excel quá lớn ({len(data) / 2**20:.0f} MB) so với một phiếu khảo sát: kiểm tra "
+            "xem có dán nhầm dữ liệu không",
             code=ProblemCode.FILE_TOO_LARGE,
         )
     try:
-        return load_workbook(path, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        return load_workbook(io.BytesIO(data), data_only=data_only)
+    except Exception as exc:  # openpyxl on a broken archive raises whatever its parser raises
+        # (zipfile, KeyError, lxml's XMLSyntaxError...): every one means a workbook it cannot read
         raise _fail(
             file,
             f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}",
@@ -188,13 +161,14 @@ def read_table(path: str | Path, parsed: Collection[str] = ()) -> pd.DataFrame:
     """
     path = Path(path)
     file = str(path)
-    head, _ = _sniff(path, file)
-    if head.startswith(_ZIP):
+    if file_kind(path) == XLSX:
         return _read_xlsx(path, file, parsed)
-    return _read_csv(path, file, head, parsed)
+    return _read_csv(path, file, parsed)
 
 
-def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd.DataFrame:
+def _read_csv(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
+    with path.open("rb") as handle:
+        head = handle.read(2)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[1:2] == b"\x00":
         raise _fail(
             file,
@@ -219,7 +193,7 @@ def _read_csv(path: Path, file: str, head: bytes, parsed: Collection[str]) -> pd
         )
     header = _header(first)
     _duplicates(file, header)
-    options = {
+    options: dict[str, Any] = {
         "header": 0,
         "names": header,
         "keep_default_na": False,
@@ -287,72 +261,180 @@ def _not_utf8(path: Path, file: str, exc: UnicodeDecodeError) -> EvidenceError:
 
 
 def _read_xlsx(path: Path, file: str, parsed: Collection[str]) -> pd.DataFrame:
-    book = open_workbook(path, data_only=False)
-    sheet = next((s for s in book.worksheets if s.max_row > 1 or s["A1"].value is not None), None)
-    if sheet is None:
-        names = ", ".join(f"«{s.title}»" for s in book.worksheets) or "không có"
+    _check_unpacked_size(path, file)
+    try:
+        book = CalamineWorkbook.from_path(path)
+        sheets = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        found = None
+        for name in sheets:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_DATA_ROWS + 1)
+            if any(cell != "" for row in rows for cell in row):
+                found = sheet, rows
+                break
+    except CalamineError as exc:
+        raise _fail(
+            file,
+            f"không đọc được tệp Excel (.xlsx), có thể bị hỏng: {exc}",
+            code=ProblemCode.CORRUPT_WORKBOOK,
+        ) from None
+    if found is None:
+        names = ", ".join(f"«{name}»" for name in sheets) or "không có"
         raise _fail(
             file,
             f"tệp Excel không có dữ liệu: mọi trang tính đều trống ({names}); ghi dòng tiêu đề "
             "và số liệu vào trang tính đầu tiên",
             code=ProblemCode.BLANK_WORKBOOK,
         )
-    formulas = {
-        cell.coordinate: cell.value
-        for row in sheet.iter_rows(max_row=MAX_DATA_ROWS + 1)
-        for cell in row
-        if cell.data_type == "f"
-    }
-    if formulas:  # cached results are only in the data-only view
-        sheet = load_workbook(path, data_only=True)[sheet.title]
-    rows = list(sheet.iter_rows(max_row=MAX_DATA_ROWS + 1, values_only=True))
-    limited = sheet.max_row > MAX_DATA_ROWS + 1
+    sheet, rows = found
     header = _header(list(rows[0]))
     _duplicates(file, header)
-    table = pd.DataFrame(
-        [list(r) + [None] * (len(header) - len(r)) for r in rows[1:]], columns=header, dtype=object
-    )
+    table = pd.DataFrame(rows[1:], columns=header, dtype=object)
     table.index = table.index + 2
-    problems = _sheet_problems(file, sheet, header, formulas, table)
+    problems = _merged_problems(file, sheet.merged_cell_ranges or [], header)
+    if has_formulas_or_errors(path):
+        try:
+            problems += _formula_problems(path, file, sheet.name, header)
+        except Exception as exc:  # calamine read it, openpyxl cannot: as above
+            raise _fail(
+                file,
+                f"không đọc được công thức trong tệp Excel (.xlsx), có thể bị hỏng: {exc}",
+                code=ProblemCode.CORRUPT_WORKBOOK,
+            ) from None
     if problems:
-        raise EvidenceError(problems)
-    return _finish(file, table, parsed, limited)
+        raise EvidenceError(problems[:MAX_CELL_PROBLEMS], max(len(problems) - MAX_CELL_PROBLEMS, 0))
+    for name in parsed:
+        if name in table.columns:
+            table[name] = _typed_numbers(table[name])
+    last_row = sheet.end[0] + 1 if sheet.end else 0
+    return _finish(file, table, parsed, last_row > MAX_DATA_ROWS + 1)
 
 
-def _sheet_problems(
-    file: str, sheet, header: list[str], formulas: dict[str, str], table: pd.DataFrame
+def _check_unpacked_size(path: Path, file: str) -> None:
+    """Refuse a workbook whose sheets unpack to more than :data:`MAX_SHEET_BYTES`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(
+                info.file_size
+                for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/")
+            )
+    except (zipfile.BadZipFile, OSError):
+        return  # calamine says what is wrong with it
+    if unpacked > MAX_SHEET_BYTES:
+        raise _fail(
+            file,
+            f"tệp Excel quá lớn ({unpacked / 2**20:.0f} MB khi giải nén) so với một bảng khảo sát: "
+            f"kiểm tra xem có dán nhầm dữ liệu không, hoặc lưu dạng CSV UTF-8 ({SAVE_AS_CSV})",
+            code=ProblemCode.FILE_TOO_LARGE,
+        )
+
+
+FORMULA_OR_ERROR_TAGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+"""What a cell with a formula (``<f>``, or ``<x:f>`` with a namespace prefix) or an Excel error
+value (``t="e"``) looks like in a sheet's XML; plain byte searches, far faster than a regex."""
+FORMULA_OR_ERROR_HINTS = (b"<f", b":f", b't="e"')
+"""Three searches that every tag above passes (and ``<formula1>`` of a data validation too):
+a sheet without them, nearly every survey, is settled in three passes over its XML."""
+
+
+def has_formulas_or_errors(path: Path) -> bool:
+    """Whether any sheet holds a formula or an Excel error value (a quick scan of its XML)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = archive.read(info)
+                hinted = any(hint in data for hint in FORMULA_OR_ERROR_HINTS)
+                if hinted and any(tag in data for tag in FORMULA_OR_ERROR_TAGS):
+                    return True
+    return False
+
+
+def _column_name(header: list[str], column: int) -> str:
+    """The header of a 1-based column, or nothing beyond the header."""
+    return header[column - 1] if column <= len(header) else ""
+
+
+def _merged_problems(
+    file: str, ranges: list[tuple[tuple[int, int], tuple[int, int]]], header: list[str]
 ) -> list[Problem]:
-    """Merged cells and formulas without a cached value: what they are, never blanks."""
+    """Merged cells (calamine's 0-based corners): named, never read as blanks."""
     problems = []
-    for merged in sheet.merged_cells.ranges:
-        column = header[merged.min_col - 1] if merged.min_col <= len(header) else ""
+    for (top, left), (bottom, right) in sorted(ranges):
+        coord = f"{get_column_letter(left + 1)}{top + 1}:{get_column_letter(right + 1)}{bottom + 1}"
         problems.append(
             Problem(
                 file,
-                f"dòng {merged.min_row}, ô {merged.coord}",
-                column,
+                f"dòng {top + 1}, ô {coord}",
+                _column_name(header, left + 1),
                 "ô gộp (merged cells): bỏ gộp ô (Merge & Center › Unmerge Cells) và ghi giá trị "
                 "vào từng ô",
-                row=merged.min_row,
+                row=top + 1,
                 code=ProblemCode.MERGED_CELLS,
             )
         )
-    for coordinate, formula in formulas.items():
-        cell = sheet[coordinate]
-        if cell.value is None:
+    return problems
+
+
+def _formula_problems(path: Path, file: str, sheet: str, header: list[str]) -> list[Problem]:
+    """Formulas without a cached value and Excel error values: what they are, never blanks.
+
+    openpyxl is needed here (calamine gives neither formulas nor errors): one read-only pass
+    for the formulas, one for the values Excel cached.
+    """
+    source = path.read_bytes()
+    formulas: dict[tuple[int, int], str] = {}  # (row, column) -> formula
+    view = load_workbook(io.BytesIO(source), read_only=True)[sheet]
+    for r, row in enumerate(view.iter_rows(min_row=1, min_col=1), start=1):
+        for c, cell in enumerate(row, start=1):
+            if cell.data_type == "f":
+                formulas[r, c] = str(cell.value)
+    problems = []
+    values = load_workbook(io.BytesIO(source), read_only=True, data_only=True)[sheet]
+    for r, row in enumerate(values.iter_rows(min_row=1, min_col=1), start=1):
+        for c, cell in enumerate(row, start=1):
+            formula = formulas.get((r, c))
+            if formula and cell.value is None:
+                message = (
+                    f"ô chứa công thức «{formula}» nhưng chưa có giá trị tính sẵn (tệp do "
+                    "chương trình khác tạo, chưa mở bằng Excel): mở tệp bằng Excel rồi lưu lại, "
+                    "hoặc ghi giá trị thay cho công thức"
+                )
+                code = ProblemCode.FORMULA_WITHOUT_VALUE
+            elif cell.data_type == "e":
+                message = (
+                    f"ô có giá trị lỗi của Excel «{cell.value}»"
+                    + (f" (công thức «{formula}»)" if formula else "")
+                    + ": sửa công thức hoặc ghi giá trị đúng"
+                )
+                code = ProblemCode.EXCEL_ERROR_VALUE
+            else:
+                continue
+            coordinate = f"{get_column_letter(c)}{r}"
             problems.append(
                 Problem(
                     file,
-                    f"dòng {cell.row}, ô {coordinate}",
-                    header[cell.column - 1] if cell.column <= len(header) else "",
-                    f"ô chứa công thức «{formula}» nhưng chưa có giá trị tính sẵn (tệp do chương "
-                    "trình khác tạo, chưa mở bằng Excel): mở tệp bằng Excel rồi lưu lại, hoặc "
-                    "ghi giá trị thay cho công thức",
-                    row=cell.row,
-                    code=ProblemCode.FORMULA_WITHOUT_VALUE,
+                    f"dòng {r}, ô {coordinate}",
+                    _column_name(header, c),
+                    message,
+                    row=r,
+                    code=code,
                 )
             )
     return problems
+
+
+def _typed_numbers(cells: pd.Series) -> pd.Series:
+    """A column whose filled cells are all typed numbers, as floats (blank: NaN), so it takes
+    the checks' fast path; any other column as it is."""
+    values = cells.to_numpy(dtype=object)
+    filled = values != ""
+    kind = pd.api.types.infer_dtype(values[filled], skipna=False)
+    if kind not in ("floating", "integer", "mixed-integer-float"):
+        return cells
+    numbers = np.full(len(values), np.nan)
+    numbers[filled] = values[filled].astype(float)
+    return pd.Series(numbers, index=cells.index, name=cells.name)
 
 
 def is_number_column(cells: pd.Series) -> bool:
@@ -368,17 +450,25 @@ def is_number(cells: pd.Series) -> np.ndarray:
     )
 
 
+def normalise_name(value: object) -> str:
+    """A name as cqdt compares names: Unicode NFC, trimmed, single spaces ("" for blank), so
+    "Huế" typed with combining marks (Unikey's «Unicode tổ hợp») is the register's "Huế"."""
+    return " ".join(_clean_cell(value).split())
+
+
 def normalise_names(names: pd.Series) -> pd.Series:
-    """Unicode NFC and single spaces, so "Huế" typed two ways is one unit (plain strings)."""
-    single = [" ".join(name.split()) for name in clean_text(names)]
+    """:func:`normalise_name` of every cell (plain strings)."""
+    single = [normalise_name(name) for name in names.to_numpy(dtype=object)]
     return pd.Series(np.array(single, dtype=object), index=names.index, name=names.name)
 
 
 __all__ = [
     "MAX_DATA_ROWS",
     "clean_text",
+    "has_formulas_or_errors",
     "is_number",
     "is_number_column",
+    "normalise_name",
     "normalise_names",
     "open_workbook",
     "read_table",

@@ -8,9 +8,12 @@ that ended because it was merged or renamed:
 - ``thay_doi``: ``sáp nhập`` when it merged with others into the successor (every unit of the
   merger says so), ``đổi tên`` (or blank) when it simply continues under another name or code.
 
+A unit merged into one that goes on (an absorption: Vinh Phú into Vinh Thái, whose row has no
+``ke_thua``) says ``sáp nhập`` and names the continuing unit as its successor.
+
 :func:`load_units` reads and checks the register (every problem at once, in Vietnamese);
-:func:`continuity` tells, between two years, which units are comparable (the same unit, or
-renamed), which were merged away and which are new, with their predecessors.
+:func:`continuity` tells, between two years, which units are comparable (the same unit, renamed,
+or one that absorbed others), which were merged away and which are new, with their predecessors.
 """
 
 from __future__ import annotations
@@ -28,15 +31,18 @@ MERGER, RENAME = "sáp nhập", "đổi tên"
 CHANGES = {"sáp nhập": MERGER, "sap nhap": MERGER, "đổi tên": RENAME, "doi ten": RENAME, "": ""}
 """Accepted spellings of ``thay_doi`` (lower case, with or without diacritics)."""
 
-SAME, RENAMED, MERGED_AWAY, ENDED, NEW = (
+SAME, RENAMED, ABSORBED, MERGED_AWAY, ENDED, NEW = (
     "giữ nguyên",
     "đổi tên",
+    "nhận sáp nhập",
     "đã sáp nhập",
     "không còn",
     "mới",
 )
-"""What happened to a unit between two years (:func:`continuity`)."""
-COMPARABLE = (SAME, RENAMED)
+"""What happened to a unit between two years (:func:`continuity`). ``nhận sáp nhập``: the unit
+goes on under its own code and absorbed the units merged into it."""
+COMPARABLE = (SAME, RENAMED, ABSORBED)
+"""Units present in both years as themselves: their ranks and levels can be compared."""
 
 
 def load_units(path: str | Path) -> pd.DataFrame:
@@ -75,7 +81,7 @@ def register_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     def at(mask: pd.Series, field: str, message: str, code: ProblemCode) -> list[Problem]:
         return [
             Problem(
-                file, f"dòng {i}, đơn vị «{table.at[i, NAME]}»", field, message, row=i, code=code
+                file, f"dòng {i}, đơn vị «{table.at[i, NAME]!s}»", field, message, row=i, code=code
             )
             for i in table.index[mask.fillna(False).astype(bool)]
         ]
@@ -145,6 +151,14 @@ def register_problems(table: pd.DataFrame, file: str) -> list[Problem]:
         "đơn vị kế thừa bắt đầu muộn hơn năm sau năm cuối của đơn vị này",
         ProblemCode.SUCCESSOR_STARTS_LATE,
     )
+    coexisting = target["tu_nam"].isna() | (target["tu_nam"] <= table["den_nam"])
+    problems += at(
+        has_successor & known & (successor != code) & ~merged & ~shared & coexisting,
+        CHANGE,
+        "đơn vị kế thừa đã tồn tại cùng năm với đơn vị này, nên đây không phải đổi tên: nếu đơn "
+        "vị này nhập vào đơn vị kế thừa, ghi «sáp nhập»",
+        ProblemCode.RENAMED_INTO_EXISTING,
+    )
     return problems
 
 
@@ -161,9 +175,10 @@ def continuity(units: pd.DataFrame, level: str, before: int, year: int) -> pd.Da
 
     One row per unit alive in ``before`` or in ``year``: ``unit_before`` and ``unit`` (names;
     empty where the unit does not exist that year), ``status`` (``giữ nguyên``, ``đổi tên``,
-    ``đã sáp nhập``, ``không còn``, ``mới``), ``successor`` (of a unit merged away) and
-    ``predecessors`` (of a new unit, ``"; "``-separated). Only ``giữ nguyên`` and ``đổi tên``
-    rows are comparable.
+    ``nhận sáp nhập``, ``đã sáp nhập``, ``không còn``, ``mới``), ``successor`` (of a unit merged
+    away) and ``predecessors`` (of a new unit, of a renamed one, and the units a continuing
+    unit absorbed; ``"; "``-separated). :data:`COMPARABLE` rows are comparable: a unit that
+    absorbed others is still itself (same code), never both merged away and new.
     """
     first, last = units_in(units, level, before), units_in(units, level, year)
     names = units.drop_duplicates(CODE).set_index(CODE)[NAME]
@@ -180,14 +195,17 @@ def continuity(units: pd.DataFrame, level: str, before: int, year: int) -> pd.Da
     old["status"] = SAME
     old.loc[old["code"].isna(), "status"] = ENDED
     old.loc[old["code"].notna() & (old["code"] != old["code_before"]), "status"] = RENAMED
-    old.loc[sharing.to_numpy() > 1, "status"] = MERGED_AWAY
+    shared = sharing.to_numpy() > 1
+    goes_on = old["code"] == old["code_before"]  # the unit others merged into goes on
+    old.loc[shared & ~goes_on, "status"] = MERGED_AWAY
+    old.loc[shared & goes_on, "status"] = ABSORBED
     kept = old[old["status"].isin(COMPARABLE)]
     new = last[~last[CODE].isin(kept["code"])][[CODE]].rename(columns={CODE: "code"})
     merged = old[old["status"] == MERGED_AWAY]
-    new["predecessors"] = new["code"].map(
-        merged.groupby("code")["code_before"].agg(lambda codes: "; ".join(names[codes]))
-    )
+    merged_into = merged.groupby("code")["code_before"].agg(lambda codes: "; ".join(names[codes]))
+    new["predecessors"] = new["code"].map(merged_into)
     new["status"] = NEW
+    old["predecessors"] = old["code"].map(merged_into).where(old["status"] == ABSORBED)
     table = pd.concat([old, new], ignore_index=True)
     table["unit_before"] = table["code_before"].map(names).fillna("")
     table["unit"] = table["code"].map(names).where(table["status"] != MERGED_AWAY).fillna("")

@@ -79,10 +79,10 @@ class SavedResult:
     def level_counts(self) -> dict[str, dict[str, int]]:
         """Units per level in each part (part -> level -> count, levels in name order)."""
         counts = self.parts.groupby(["part", "level"], sort=True).size()
-        return {
-            part: {level: int(n) for (_, level), n in rows.items()}
-            for part, rows in counts.groupby(level=0, sort=False)
-        }
+        by_part: dict[str, dict[str, int]] = {}
+        for (part, level), n in zip(counts.index.tolist(), counts.tolist(), strict=True):
+            by_part.setdefault(part, {})[level] = n
+        return by_part
 
 
 def _columns(frame: pd.DataFrame, names: list[str]) -> dict[str, list[Any]]:

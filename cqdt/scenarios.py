@@ -12,10 +12,11 @@ folder and level) and a list of changes::
       - {change: threshold, part: B, level: I, min_rate: 0.88}   # part omitted: every part
       - {change: rounding, rank_and_classify_on: full}
 
-:func:`load_scenario` checks it like a criteria file: every problem at once, in Vietnamese
-(:class:`~cqdt.problems.CriteriaError`). Maximum changes are weights: they become multipliers
-of :func:`cqdt.scoring.aggregate`, which re-aggregates the points matrix (part maxima stay the
-scale of converted points). Threshold and rounding changes give a modified
+:func:`load_scenario` checks it like a criteria file: every problem at once, each with its
+line, in Vietnamese (:class:`~cqdt.problems.CriteriaError`); maxima and factors are bounded, so
+a slip like ``1e308`` is refused before any work. Maximum changes are weights: they become
+multipliers of :func:`cqdt.scoring.aggregate`, which re-aggregates the points matrix (part
+maxima stay the scale of converted points). Threshold and rounding changes give a modified
 :class:`~cqdt.criteria.CriteriaSet`, which the same matrix is re-aggregated with. Nothing is
 scored from the survey again. :func:`apply_scenario` gives a :class:`WhatIf`, the before and
 after results; :func:`compare` and :func:`level_transitions` tabulate what moved.
@@ -23,30 +24,31 @@ after results; :func:`compare` and :func:`level_transitions` tabulate what moved
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from cqdt.comparison import level_change
-from cqdt.criteria import (
-    LEVELS,
-    CriteriaSet,
-    check_criteria,
-    load_criteria,
-    structure_problems,
-)
+from cqdt.criteria import LARGEST_POINTS, LEVELS, CriteriaSet, check_criteria, load_criteria
 from cqdt.numbers import format_number, round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import CriteriaError, Problem, ProblemCode, errors_only
 from cqdt.scoring import ScoreResult, aggregate
-from cqdt.yamlfile import read_yaml
+from cqdt.validation import validation_problems
+from cqdt.yamlfile import Location, Placer, line_of, read_yaml, read_yaml_document
 
 SCENARIO_FOLDER = "kich-ban"
 """Where example scenarios live, inside the criteria folder."""
+LARGEST_FACTOR = 1000.0
+"""The largest ``factor`` of ``scale_max``: beyond it a slip, not a weight."""
+SMALLEST_WEIGHT = 0.001
+"""The smallest maximum a change may leave a criterion with (``drop`` leaves it out)."""
 
 
 class _Entry(BaseModel):
@@ -65,7 +67,7 @@ class SetMax(_Entry):
 
     change: Literal["set_max"]
     code: str
-    max: float = Field(gt=0)
+    max: float = Field(gt=0, le=LARGEST_POINTS)
 
 
 class ScaleMax(_Entry):
@@ -73,7 +75,7 @@ class ScaleMax(_Entry):
 
     change: Literal["scale_max"]
     code: str
-    factor: float = Field(gt=0)
+    factor: float = Field(gt=0, le=LARGEST_FACTOR)
 
 
 class Drop(_Entry):
@@ -105,6 +107,8 @@ Change = Annotated[
     SetMax | ScaleMax | Drop | SetThreshold | SetRounding, Field(discriminator="change")
 ]
 WEIGHT_CHANGES = (SetMax, ScaleMax, Drop)
+_WEIGHT_KINDS = {"set_max", "scale_max", "drop"}
+_KINDS = _WEIGHT_KINDS | {"threshold", "rounding"}
 
 
 class ScenarioFile(_Entry):
@@ -189,15 +193,67 @@ def _criteria_of(code: str, base: CriteriaSet) -> list[str] | None:
     return None
 
 
+@dataclass
+class _Applied:
+    """The changes applied to the base so far: weights, the criteria document, problems."""
+
+    weights: pd.Series
+    criteria: dict[str, Any]
+    problems: list[Problem]
+    threshold_lines: dict[Location, int]
+    """Line of the last threshold change of each part's ``levels``, for the problems found
+    when the changed criteria are checked."""
+
+
+def _weight_problems(
+    change: SetMax | ScaleMax,
+    at: Placer,
+    loc: Location,
+    place: str,
+    weights: pd.Series,
+    codes: list[str],
+) -> list[Problem]:
+    """A maximum a change leaves out of range: above what a criterion may be worth, or so
+    small it is nearly dropped (``drop`` says that)."""
+    field = "max" if isinstance(change, SetMax) else "factor"
+    problems = []
+    for code in codes:
+        weight = weights[code]
+        if weight > LARGEST_POINTS:
+            shown = format_number(weight, 6) if math.isfinite(weight) else "vô cùng lớn"
+            why = f"là {shown}, lớn hơn {format_number(LARGEST_POINTS)} điểm"
+        elif weight < SMALLEST_WEIGHT:
+            why = (
+                f"nhỏ hơn {format_number(SMALLEST_WEIGHT, 3)} điểm; muốn bỏ tiêu chí thì dùng drop"
+            )
+        else:
+            continue
+        problems.append(
+            at.problem_at(
+                (*loc, field),
+                place,
+                field,
+                f"sau thay đổi này điểm tối đa của tiêu chí {code} {why}",
+                code=ProblemCode.WEIGHT_OUT_OF_RANGE,
+            )
+        )
+    return problems
+
+
 def _apply_changes(
-    changes: list[Change], base: CriteriaSet, file: str
-) -> tuple[pd.Series, dict[str, Any], list[Problem]]:
-    """Weights per criterion, the modified criteria document, and the problems found."""
+    changes: list[tuple[int, Change]], base: CriteriaSet, at: Placer, weights_known: bool
+) -> _Applied:
+    """Apply the readable changes (with their index in the file) to the base, in order.
+
+    ``weights_known``: no change of weights was refused, so the weights after each change are
+    what the analyst wrote, and their ranges and the parts left empty can be checked.
+    """
     weights = base.criteria_table().set_index("criterion")["max"].astype(float)
-    raw = base.model_dump(mode="json")
-    problems: list[Problem] = []
+    applied = _Applied(weights, base.model_dump(mode="json"), [], {})
     part_codes = [p.code for p in base.parts]
-    for i, change in enumerate(changes):
+    emptied: set[str] = set()
+    for i, change in changes:
+        loc: Location = ("changes", i)
         place = f"thay đổi thứ {i + 1} ({change.change})"
         if isinstance(change, WEIGHT_CHANGES):
             codes = _criteria_of(change.code, base)
@@ -215,33 +271,49 @@ def _apply_changes(
                         f"{LEVELS[base.level]}",
                     )
                 )
-                problems.append(
-                    Problem(file, place, "code", f"mã «{change.code}» {what}", code=kind)
+                message = f"mã «{change.code}» {what}"
+                applied.problems.append(
+                    at.problem_at((*loc, "code"), place, "code", message, code=kind)
                 )
                 continue
             current = weights[codes].sum()
             if isinstance(change, Drop):
                 weights[codes] = 0.0
             elif current == 0:
-                problems.append(
-                    Problem(
-                        file,
+                applied.problems.append(
+                    at.problem_at(
+                        (*loc, "code"),
                         place,
                         "code",
                         f"«{change.code}» đã bị bỏ ở thay đổi trước",
                         code=ProblemCode.ALREADY_DROPPED,
                     )
                 )
-            elif isinstance(change, SetMax):
-                weights[codes] *= change.max / current
+                continue
             else:
-                weights[codes] *= change.factor
+                weights[codes] *= (
+                    change.max / current if isinstance(change, SetMax) else change.factor
+                )
+                if weights_known:
+                    applied.problems += _weight_problems(change, at, loc, place, weights, codes)
+            for part in base.parts:
+                in_part = [c.code for g in part.groups for c in g.criteria]
+                if weights_known and part.code not in emptied and not weights[in_part].sum() > 0:
+                    emptied.add(part.code)
+                    applied.problems.append(
+                        at.problem_at(
+                            loc,
+                            f"phần {part.code}",
+                            "changes",
+                            "mọi tiêu chí của phần bị bỏ",
+                            code=ProblemCode.WHOLE_PART_DROPPED,
+                        )
+                    )
         elif isinstance(change, SetThreshold):
-            targets = [change.part] if change.part else part_codes
             if change.part and change.part not in part_codes:
-                problems.append(
-                    Problem(
-                        file,
+                applied.problems.append(
+                    at.problem_at(
+                        (*loc, "part"),
                         place,
                         "part",
                         f"phần «{change.part}» không có; các phần: {', '.join(part_codes)}",
@@ -249,14 +321,14 @@ def _apply_changes(
                     )
                 )
                 continue
-            for part in raw["parts"]:
-                if part["code"] not in targets:
+            for index, part in enumerate(applied.criteria["parts"]):
+                if change.part not in (None, part["code"]):
                     continue
                 levels = {t["level"]: t for t in part["levels"]}
                 if change.level not in levels:
-                    problems.append(
-                        Problem(
-                            file,
+                    applied.problems.append(
+                        at.problem_at(
+                            (*loc, "level"),
                             place,
                             "level",
                             f"phần {part['code']} không có mức «{change.level}»; các mức: "
@@ -266,26 +338,52 @@ def _apply_changes(
                     )
                 else:
                     levels[change.level]["min_rate"] = change.min_rate
+                    applied.threshold_lines |= {
+                        ("parts",): 0,
+                        ("parts", index): 0,
+                        ("parts", index, "levels"): line_of(at.lines, loc),
+                    }
         else:
-            raw["rounding"] |= change.model_dump(exclude_none=True, exclude={"change"})
-    for part in base.parts:
-        if not weights[[c.code for g in part.groups for c in g.criteria]].sum() > 0:
-            problems.append(
-                Problem(
-                    file,
-                    f"phần {part.code}",
-                    "changes",
-                    "mọi tiêu chí của phần bị bỏ",
-                    code=ProblemCode.WHOLE_PART_DROPPED,
-                )
-            )
-    return weights, raw, problems
+            applied.criteria["rounding"] |= change.model_dump(exclude_none=True, exclude={"change"})
+    return applied
+
+
+_CHANGE = TypeAdapter(Change)
+
+
+def _readable_changes(raw: dict[str, Any]) -> tuple[list[tuple[int, Change]], set[str | None]]:
+    """The changes of a refused scenario that are well-formed, with their index in the file,
+    and the kinds of those that are not (``None`` for a change of no known kind)."""
+    items = raw.get("changes")
+    readable: list[tuple[int, Change]] = []
+    refused: set[str | None] = set()
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        try:
+            readable.append((i, _CHANGE.validate_python(item)))
+        except ValidationError:
+            kind = item.get("change") if isinstance(item, dict) else None
+            refused.add(kind if kind in _KINDS else None)
+    if items is not None and not isinstance(items, list):
+        refused.add(None)
+    return readable, refused
 
 
 def check_scenario(
-    raw: Any, file: str, criteria_dir: str | Path
+    raw: Any,
+    file: str,
+    criteria_dir: str | Path,
+    lines: Mapping[Location, int] | None = None,
+    loaded: CriteriaSet | None = None,
 ) -> tuple[Scenario | None, list[Problem]]:
-    """Check a parsed scenario document against its base criteria set; every problem at once."""
+    """Check a parsed scenario document against its base criteria set; every problem at once.
+
+    ``lines`` (from :func:`~cqdt.yamlfile.read_yaml_document`) put each problem at its line.
+    The changes that are well-formed are checked against the base even when others are not;
+    a check that needs every change (thresholds still descending, a part left without
+    criteria, the range of the maxima) waits until the changes it needs are well-formed.
+    ``loaded`` is the base criteria set if the caller has it already (the explorer, at every
+    move of a slider): it is used when it is the file the document names, not read again.
+    """
     if not isinstance(raw, dict):
         return None, [
             Problem(
@@ -296,42 +394,67 @@ def check_scenario(
                 code=ProblemCode.NOT_A_MAPPING,
             )
         ]
+    at = Placer(file, lines or {})
+    problems: list[Problem] = []
+    refused: set[str | None] = set()  # kinds of the changes that are not well-formed
     try:
         doc = ScenarioFile.model_validate(raw)
+        base_ref: Base | None = doc.base
+        changes = list(enumerate(doc.changes))
     except ValidationError as err:
-        return None, structure_problems(raw, file, err)
-    base_file = Path(criteria_dir) / doc.base.version / f"{doc.base.level}.yaml"
+        problems += validation_problems(err, ScenarioFile, raw, file, at.lines)
+        doc = None
+        try:
+            base_ref = Base.model_validate(raw.get("base"))
+        except ValidationError:
+            base_ref = None
+        changes, refused = _readable_changes(raw)
+    if base_ref is None:
+        return None, problems  # the changes cannot be checked without their base
+    base_file = Path(criteria_dir) / base_ref.version / f"{base_ref.level}.yaml"
     if not base_file.is_file():
-        found = sorted(p.parent.name for p in Path(criteria_dir).glob(f"*/{doc.base.level}.yaml"))
+        found = sorted(p.parent.name for p in Path(criteria_dir).glob(f"*/{base_ref.level}.yaml"))
         return None, [
-            Problem(
-                file,
+            *problems,
+            at.problem_at(
+                ("base", "version"),
                 "base",
                 "version",
-                f"không có bộ tiêu chí phiên bản «{doc.base.version}» "
-                f"{LEVELS[doc.base.level]} (cần tệp {base_file}); các phiên bản có: "
+                f"không có bộ tiêu chí phiên bản «{base_ref.version}» "
+                f"{LEVELS[base_ref.level]} (cần tệp {base_file}); các phiên bản có: "
                 f"{', '.join(found) or 'không có'}",
                 code=ProblemCode.UNKNOWN_VERSION,
-            )
+            ),
         ]
     try:
-        base = load_criteria(base_file)
+        same = loaded is not None and Path(loaded.source).resolve() == base_file.resolve()
+        base = loaded if loaded is not None and same else load_criteria(base_file)
     except CriteriaError as err:
-        invalid = Problem(
-            file,
+        invalid = at.problem_at(
+            ("base", "version"),
             "base",
             "version",
             "bộ tiêu chí gốc có lỗi",
             code=ProblemCode.BASE_CRITERIA_INVALID,
         )
-        return None, [invalid, *err.problems]
-    weights, changed, problems = _apply_changes(doc.changes, base, file)
-    criteria, more = check_criteria(changed, file)
-    problems += errors_only(more)
-    if criteria is None or errors_only(problems):
+        return None, [*problems, invalid, *err.problems]
+    weights_known = not refused & {*_WEIGHT_KINDS, None}
+    applied = _apply_changes(changes, base, at, weights_known)
+    problems += applied.problems
+    criteria = None
+    if not refused & {"threshold", None}:
+        criteria, more = check_criteria(applied.criteria, file, applied.threshold_lines)
+        problems += errors_only(more)
+    if doc is None or criteria is None or errors_only(problems):
         return None, problems
     scenario = Scenario(
-        doc.title, doc.description, base, criteria, weights, tuple(doc.changes), source=file
+        doc.title,
+        doc.description,
+        base,
+        criteria,
+        applied.weights,
+        tuple(doc.changes),
+        source=file,
     )
     return scenario, problems
 
@@ -339,9 +462,10 @@ def check_scenario(
 def load_scenario(path: str | Path, criteria_dir: str | Path) -> Scenario:
     """Read and check a scenario file; raise :class:`CriteriaError` listing every problem."""
     path = Path(path)
-    raw = read_yaml(path)  # raises CriteriaError naming repeated keys or an unreadable file
-    scenario, problems = check_scenario(raw, str(path), criteria_dir)
-    if scenario is None:
+    document = read_yaml_document(path)  # raises CriteriaError if the file is unreadable
+    scenario, problems = check_scenario(document.data, str(path), criteria_dir, document.lines)
+    problems = document.repeated + problems
+    if scenario is None or errors_only(problems):
         raise CriteriaError(problems)
     return replace(scenario, sha256=file_sha256(path))
 
@@ -395,18 +519,28 @@ def apply_scenario(scenario: Scenario, before: ScoreResult) -> WhatIf:
 
 
 def compare(before: ScoreResult, after: ScoreResult) -> pd.DataFrame:
-    """Per unit and part: achieved points, rate, converted points, rank and level, both ways.
+    """Per unit and part: required and achieved points, rate, converted points, rank and level.
 
     Columns ``<x>_before`` and ``<x>`` (after), ``rank_change`` (positive = climbed) and
-    ``level_change`` (``lên``, ``xuống``, ``giữ``). Points as published (rounded as the
-    criteria say), so every row can be checked by hand against the tables.
+    ``level_change`` (``lên``, ``xuống``, ``giữ``). Points as published (each side rounded as
+    its criteria say), so every row can be checked by hand against the tables.
     """
-    decimals = after.criteria.rounding.points_decimals
-    keep = ["unit", "part", "achieved", "rate_published", "converted_published", "rank", "level"]
+    keep = [
+        "unit",
+        "part",
+        "required",
+        "achieved",
+        "rate_published",
+        "converted_published",
+        "rank",
+        "level",
+    ]
 
     def published(result: ScoreResult) -> pd.DataFrame:
         rows = result.parts[keep].copy()
-        rows["achieved"] = round_half_up(rows["achieved"], decimals)
+        decimals = result.criteria.rounding.points_decimals
+        for column in ("required", "achieved"):
+            rows[column] = round_half_up(rows[column], decimals)
         return rows
 
     table = published(after).merge(
@@ -414,7 +548,8 @@ def compare(before: ScoreResult, after: ScoreResult) -> pd.DataFrame:
     )
     table["rank_change"] = table["rank_before"] - table["rank"]
     table["points_change"] = round_half_up(
-        table["converted_published"] - table["converted_published_before"], decimals
+        table["converted_published"] - table["converted_published_before"],
+        after.criteria.rounding.points_decimals,
     )
     table["level_change"] = level_change(table, after.criteria)
     return table.sort_values(["part", "rank", "unit"]).reset_index(drop=True)
@@ -424,9 +559,8 @@ def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.Dat
     """How many units went from each level to each level, per part, and which."""
     order = {p.code: [t.level for t in p.levels] for p in criteria.parts}
     rows = []
-    for (part, before, after), units in comparison.groupby(
-        ["part", "level_before", "level"], sort=False
-    )["unit"]:
+    for key, units in comparison.groupby(["part", "level_before", "level"], sort=False)["unit"]:
+        part, before, after = cast(tuple[str, str, str], key)  # a part code, two level names
         rank = order.get(part, [])
         rows.append(
             {
@@ -445,20 +579,3 @@ def level_transitions(comparison: pd.DataFrame, criteria: CriteriaSet) -> pd.Dat
     columns = ["part", "level_before", "level", "count", "units", "_order"]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
-
-
-def level_counts(what_if: WhatIf) -> pd.DataFrame:
-    """Units per part and level, before and after."""
-    rows = []
-    for part in what_if.after.criteria.parts:
-        rows_of = what_if.comparison[what_if.comparison["part"] == part.code]
-        for t in part.levels:
-            rows.append(
-                {
-                    "Phần": part.code,
-                    "Mức": t.level,
-                    "Trước": int((rows_of["level_before"] == t.level).sum()),
-                    "Sau": int((rows_of["level"] == t.level).sum()),
-                }
-            )
-    return pd.DataFrame(rows)

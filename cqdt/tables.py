@@ -6,6 +6,7 @@ What goes in the tables is here; how any table is written, styled and read back 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 
 import pandas as pd
@@ -94,6 +95,20 @@ def official_table(
     return table.reset_index(drop=True)
 
 
+def top_with_ties(rows: pd.DataFrame, column: str, n: int, largest: bool = True) -> pd.DataFrame:
+    """The ``n`` rows with the largest (or smallest) ``column``, and every row tied with the last
+    of them, best first (rows with equal values in their given order).
+
+    A list of "the n best" must never leave out a unit equal to one it shows: the list is longer
+    than ``n`` when the ``n``-th value is shared (say so: :func:`cqdt.publishing.html.ties_note`).
+    """
+    ranked = rows.sort_values(column, ascending=not largest, kind="stable")
+    if len(ranked) <= n:
+        return ranked
+    last = ranked[column].iloc[n - 1]
+    return ranked[ranked[column] >= last] if largest else ranked[ranked[column] <= last]
+
+
 def part_titles(result: ScoreResult) -> dict[str, str]:
     """Part code -> "A. Điều kiện sẵn sàng ..." for headings."""
     return {p.code: f"{p.code}. {p.name}" for p in result.criteria.parts}
@@ -106,7 +121,7 @@ def detail_table(result: ScoreResult) -> pd.DataFrame:
     what an applicable criterion still lacks (maximum - points); empty when not applicable.
     """
     decimals = result.criteria.rounding.points_decimals
-    order = {
+    order: dict[Hashable, dict[str, int]] = {  # by column name, as the sort key sees it
         "unit": {unit: i for i, unit in enumerate(result.evidence.units)},
         "criterion": {c.code: i for i, c in enumerate(result.criteria.criteria)},
     }

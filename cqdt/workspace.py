@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqdt.criteria import LEVELS, find_criteria, load_criteria
+from cqdt.criteria import LEVELS, load_criteria
 from cqdt.evidence import UNIT, find_evidence, load_evidence
 from cqdt.problems import EvidenceError, Problem, ProblemCode
 from cqdt.register import load_units
 from cqdt.scoring import ScoreResult, score
+from cqdt.versions import find_criteria
 
 UNITS_FILE = "don_vi.csv"
 SYNTHETIC_MARKER = "GIA_LAP"

@@ -248,3 +248,35 @@ def sensitivity_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main(["sensitivity", *options]) == 0
     (run,) = out.iterdir()
     return run
+
+
+@pytest.fixture(scope="session")
+def absorbed_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample communes 2018–2020 with one absorption instead of a merger: in 2020 Xã Vinh
+    Phú is merged into Xã Vinh Thái, which goes on under its code (no Xã Phú Gia)."""
+    data = tmp_path_factory.mktemp("absorbed")
+    lines = (SAMPLE / "don_vi.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    changed = {
+        "xa,H06-18,": "xa,H06-18,Xã Vinh Phú,Huyện Phú Vang,,2019,H06-19,sáp nhập\n",
+        "xa,H06-19,": "xa,H06-19,Xã Vinh Thái,Huyện Phú Vang,,,,\n",
+        "xa,H06-21,": "",  # Xã Phú Gia is not made
+    }
+    (data / "don_vi.csv").write_text(
+        "".join(changed.get(line[:10], line) for line in lines), encoding="utf-8"
+    )
+    for year in (2018, 2019, 2020):
+        (data / str(year)).mkdir()
+        text = (SAMPLE / str(year) / "xa.csv").read_text(encoding="utf-8-sig")
+        (data / str(year) / "xa.csv").write_text(
+            text.replace("Xã Phú Gia,", "Xã Vinh Thái,"), encoding="utf-8"
+        )
+    return data
+
+
+@pytest.fixture(scope="session")
+def sample_rerun(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sample_run`` again, from the same inputs and report date, into another folder."""
+    from cqdt.workspace import Workspace
+
+    out = tmp_path_factory.mktemp("sample-rerun")
+    return _batch(out, Workspace.at(CRITERIA, SAMPLE), report_date="2026-11-25")

@@ -112,7 +112,7 @@ def test_score_skips_a_bad_file_and_exits_1(mini_workspace, tmp_path, capsys):
     out = tmp_path / "ket-qua"
     assert run("score", "--criteria", str(criteria), "--data", str(data), "--out", str(out)) == 1
     (folder,) = out.iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == ["huyen-2020"]
+    assert sorted(p.name for p in folder.iterdir()) == ["huyen-2020", "manifest.json"]
     assert "điểm chấm vượt quá điểm tối đa" in capsys.readouterr().err
 
 

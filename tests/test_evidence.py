@@ -235,3 +235,84 @@ def test_xlsx_numeric_and_boolean_cells(tmp_path, mini_criteria):
     book.save(xlsx)
     ev = load_evidence(xlsx, mini_criteria, 2020)
     assert ev.values.loc["Đơn vị Một", ["num", "den", "co"]].tolist() == [45.0, 50.0, 1.0]
+
+
+SAMPLE = ROOT / "data" / "sample"
+
+
+def sample_rows(level: str, year: int = 2020, n: int = 3) -> pd.DataFrame:
+    """The first rows of a sample survey, as text."""
+    return pd.read_csv(SAMPLE / str(year) / f"{level}.csv", dtype=str, keep_default_na=False).head(
+        n
+    )
+
+
+def load_sample(level: str):
+    from cqdt.criteria import load_criteria
+
+    return load_criteria(ROOT / "criteria" / "1784-2018" / f"{level}.yaml")
+
+
+def test_a_fraction_or_percentage_in_a_count_is_refused_naming_the_question(tmp_path):
+    xa = load_sample("xa")
+    table = sample_rows("xa")
+    table.loc[0, "so_cbcc_tap_huan"] = "0.85"  # "85%" typed in Excel is stored as 0.85
+    table.loc[1, "bang_thong_mbps"] = "72.5"  # bandwidth is a number, not a count: fine
+    path = write_survey(tmp_path / "xa.csv", table)
+    assert kinds_of(path, xa) == [
+        (
+            f"dòng 2, đơn vị «{table.loc[0, 'don_vi']}»",
+            "so_cbcc_tap_huan",
+            ProblemCode.NOT_A_WHOLE_NUMBER,
+        )
+    ]
+    (message,) = problems_of(path, xa)
+    assert "«Số CBCC được tập huấn CNTT trong năm» là số đếm nên phải là số nguyên" in message
+
+
+def test_a_criterion_that_always_applies_cannot_be_marked_not_applicable(tmp_path):
+    xa = load_sample("xa")
+    table = sample_rows("xa")
+    table.loc[2, "khong_ap_dung"] = "B3.3; A1.1"  # B3.3 may be, A1.1 (computers) may not
+    path = write_survey(tmp_path / "xa.csv", table)
+    assert kinds_of(path, xa) == [
+        (
+            f"dòng 4, đơn vị «{table.loc[2, 'don_vi']}»",
+            "khong_ap_dung",
+            ProblemCode.NOT_APPLICABLE_REFUSED,
+        )
+    ]
+    assert (
+        "tiêu chí A1.1 (Tỷ lệ CBCC được trang bị máy tính) luôn được đánh giá"
+        in problems_of(path, xa)[0]
+    )
+
+
+def test_marking_not_applicable_exempts_exactly_the_fields_no_applicable_criterion_needs(tmp_path):
+    tinh = load_sample("tinh")  # so_tthc: denominator of B1.3 and of B3.3, both may be excluded
+    table = sample_rows("tinh")
+    table.loc[0, ["khong_ap_dung", "so_tthc_cong_khai", "so_tthc"]] = ["B1.3", "", ""]
+    path = write_survey(tmp_path / "tinh.csv", table)
+    # so_tthc_cong_khai only B1.3 reads: exempt; so_tthc B3.3 still needs: one error, naming B3.3
+    assert kinds_of(path, tinh) == [
+        (f"dòng 2, đơn vị «{table.loc[0, 'don_vi']}»", "so_tthc", ProblemCode.BLANK_VALUE)
+    ]
+    (message,) = problems_of(path, tinh)
+    assert message.endswith(
+        "để trống nhưng tiêu chí B3.3 cần giá trị này; nếu tiêu chí này không áp dụng cho đơn "
+        "vị, ghi B3.3 vào cột «khong_ap_dung»"
+    )
+    table.loc[0, ["khong_ap_dung", "so_tthc_muc34"]] = ["B1.3;B3.3", ""]
+    ev = load_evidence(write_survey(tmp_path / "tinh.csv", table), tinh, 2020)
+    assert ev.not_applicable.iloc[0][["B1.3", "B3.3"]].all()
+
+
+def test_a_blank_cell_several_criteria_need_is_one_problem_naming_them_all(tmp_path):
+    xa = load_sample("xa")
+    table = sample_rows("xa")
+    table.loc[1, "so_cbcc"] = ""  # read by A1.1, A1.3, A2.2, A2.3, B1.3, none may be excluded
+    path = write_survey(tmp_path / "xa.csv", table)
+    (message,) = problems_of(path, xa)
+    assert message.endswith(
+        "trường «so_cbcc»: để trống nhưng tiêu chí A1.1, A1.3, A2.2, A2.3, B1.3 cần giá trị này"
+    )

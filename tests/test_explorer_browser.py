@@ -1,5 +1,10 @@
 """The explorer in a real JupyterLab, driven in Debian's chromium by Playwright.
 
+As an analyst uses it: Run All, Run All again in the same kernel, move a group slider, choose a
+scenario (the sliders then read its values), save the state as a scenario file; at each step
+the page must show what the package computes. Screenshots of the last state are left in the
+temporary folder, as a record.
+
 Needs the ``chromium`` package (``/usr/bin/chromium``) and Playwright for Python (dev extra);
 no browser is downloaded. Under ``CI=true`` a missing browser fails the test, elsewhere it is
 skipped with the reason. The server runs on a free local port with a token, rooted in a
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -21,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from cqdt.explorer import RANKING_CLASS, explore, ranking
+from cqdt.explorer import RANKING_CLASS
+from cqdt.exploring import explore, max_edit, ranking
 from cqdt.numbers import format_points
+from cqdt.scenarios import apply_scenario, load_scenario
 from cqdt.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -38,6 +46,8 @@ CHROMIUM_ARGS = [
 ]
 NOTEBOOK = "notebooks/kham_pha.ipynb"
 SLIDER = "A1"  # the first group of the district criteria, shown in part A's ranking
+
+pytestmark = pytest.mark.slow  # JupyterLab and chromium, for real
 
 
 def _browser_or_reason() -> str:
@@ -109,7 +119,7 @@ def lab(tmp_path_factory):
                         + (root / "server.log").read_text(errors="replace")[-3000:]
                     )
                 time.sleep(0.5)
-        yield url, token
+        yield url, token, root
     finally:
         server.terminate()
         try:
@@ -152,11 +162,33 @@ def _dismiss_news(page) -> None:
             button.first.click()
 
 
-def test_moving_a_weight_slider_updates_the_ranking(lab):
+def _run_again(page) -> None:
+    """Run All a second time in the same kernel: the explorer is built again from scratch."""
+    old = page.locator(f"table.{RANKING_CLASS}").element_handle()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("el => !el.isConnected", arg=old, timeout=90_000)
+    page.locator(f"table.{RANKING_CLASS}").wait_for(state="attached", timeout=90_000)
+
+
+def _wait_for_rows(page, expected: list[list[str]], before: list[list[str]]) -> None:
+    deadline = time.monotonic() + 30
+    while [row[:4] for row in _rows(page)] != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert [row[:4] for row in _rows(page)] == expected, (before, _rows(page))
+
+
+def _slider(page, label: str):
+    """The slider whose description is exactly ``label`` (``Mức I`` is not ``Mức II``)."""
+    exact = page.locator(".widget-label", has_text=re.compile(f"^{re.escape(label)}$"))
+    return page.locator(".widget-hslider").filter(has=exact).first
+
+
+def test_the_explorer_runs_twice_tells_the_truth_and_saves_what_it_shows(lab):
     from playwright.sync_api import sync_playwright
 
-    url, token = lab
-    official = Workspace.at(ROOT / "criteria", ROOT / "data" / "sample").score("huyen", 2020)
+    url, token, root = lab
+    criteria = root / "criteria"
+    official = Workspace.at(criteria, root / "data" / "sample").score("huyen", 2020)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -174,12 +206,16 @@ def test_moving_a_weight_slider_updates_the_ranking(lab):
             _dismiss_news(page)
             _run_all(page)
             _dismiss_news(page)
-            before = _rows(page)
-            assert before and before[0][:4] == _expected(official, 1.0)[0][:4]
+            first = _rows(page)
+            assert [row[:4] for row in first] == _expected(official, criteria)
 
-            slider = page.locator(".widget-hslider", has_text=SLIDER).first
-            handle = slider.locator(".noUi-handle")
-            handle.focus()
+            _run_again(page)  # Run All again, same kernel: no error, the same explorer
+            assert _rows(page) == first
+            assert not page.locator(".jp-OutputArea-output[data-mime-type*='stderr']").count()
+            assert "Traceback" not in page.locator(".jp-Notebook").inner_text()
+
+            slider = _slider(page, SLIDER)
+            slider.locator(".noUi-handle").focus()
             page.keyboard.press("ArrowRight")
             readout = slider.locator(".widget-readout")
             page.wait_for_function(
@@ -188,23 +224,47 @@ def test_moving_a_weight_slider_updates_the_ranking(lab):
                 timeout=10_000,
             )
             factor = float(readout.text_content().strip())
-            assert factor == pytest.approx(1.1)
-            expected = _expected(official, factor)
-            deadline = time.monotonic() + 30
-            while _rows(page) == before and time.monotonic() < deadline:
-                page.wait_for_timeout(100)
-            assert [row[:4] for row in _rows(page)] == [row[:4] for row in expected]
-            assert _rows(page) != before
+            assert factor == pytest.approx(1.05)  # one step of 0.05
+            edit = max_edit(official.criteria, SLIDER, factor)
+            _wait_for_rows(page, _expected(official, criteria, edits=[edit]), first)
+
+            # a scenario chosen: the sliders read its values, the table is the scenario's
+            chosen = criteria / "kich-ban" / "huyen-muc-i-88.yaml"
+            page.locator(".widget-dropdown", has_text="Kịch bản").locator("select").select_option(
+                label=chosen.name
+            )
+            level_i = _slider(page, "Mức I").locator(".widget-readout")
+            page.wait_for_function(
+                "el => el.textContent.trim() === '88%'",
+                arg=level_i.element_handle(),
+                timeout=30_000,
+            )
+            assert _slider(page, SLIDER).locator(".widget-readout").text_content().strip() == "1.00"
+            _wait_for_rows(page, _expected(official, criteria, chosen), first)
+
+            page.get_by_role("button", name="Lưu thành kịch bản (YAML)").click()
+            said = page.locator(".widget-html", has_text="Đã lưu")
+            said.wait_for(timeout=30_000)
+            page.screenshot(path=str(root / "kham-pha.png"))  # for the record: the controls
+            page.locator(f"table.{RANKING_CLASS}").scroll_into_view_if_needed()
+            page.screenshot(path=str(root / "kham-pha-bang.png"))  # and the tables
+            saved = Path(said.locator("code").first.text_content())
+            reproduced = ranking(apply_scenario(load_scenario(saved, criteria), official), "A")
+            assert [row[:4] for row in _rows(page)] == _shown(reproduced)
         finally:
             browser.close()
 
 
-def _expected(official, factor: float) -> list[list[str]]:
-    """Rank, unit, converted points, level as the package computes them for the A1 factor."""
-    table = ranking(explore(official, ROOT / "criteria", group_factors={SLIDER: factor}), "A")
+def _shown(table) -> list[list[str]]:
+    """Rank, unit, converted points, level, as the page prints them."""
     return [
         [rank, unit, format_points(points), level]
         for rank, unit, points, level in table[
             ["Hạng", "Đơn vị", "Điểm quy đổi", "Mức"]
         ].itertuples(index=False)
     ]
+
+
+def _expected(official, criteria: Path, scenario: Path | None = None, edits=()) -> list[list[str]]:
+    """Part A's ranking as the package computes it for a scenario file and edits."""
+    return _shown(ranking(explore(official, criteria, scenario, edits), "A"))

@@ -217,6 +217,74 @@ def test_formula_without_cached_value_and_merged_cells_are_named(tmp_path, mini_
     assert any("dòng 3, ô E3:E4, trường «so»: ô gộp (merged cells)" in f for f in found)
 
 
+def test_excel_error_values_are_named_not_read_as_blank(tmp_path, mini_criteria):
+    path, book, header = survey_book(tmp_path, "loi.xlsx")
+    column = openpyxl.utils.get_column_letter(header.index("d") + 1)
+    book.active[f"{column}3"] = "#DIV/0!"  # what a broken formula leaves behind
+    book.save(path)
+    assert codes(path, mini_criteria) == [ProblemCode.EXCEL_ERROR_VALUE]
+    (message,) = errors(path, mini_criteria)
+    assert f"dòng 3, ô {column}3, trường «d»: ô có giá trị lỗi của Excel «#DIV/0!»" in message
+
+
+def test_a_workbook_saved_under_a_csv_name_is_read_as_the_workbook_it_is(tmp_path, mini_criteria):
+    disguised = tmp_path / "khao-sat.csv"
+    MINI_SURVEY.to_excel(disguised, index=False)  # Excel content, CSV name
+    plain = write_survey(tmp_path / "that.csv", MINI_SURVEY)
+    got, expected = (load_evidence(p, mini_criteria, 2020) for p in (disguised, plain))
+    pd.testing.assert_frame_equal(got.values, expected.values)
+
+
+def test_a_csv_under_an_excel_name_is_refused_saying_what_it_is(tmp_path, mini_criteria):
+    path = write_survey(tmp_path / "khao-sat.xlsx", MINI_SURVEY)
+    assert codes(path, mini_criteria) == [ProblemCode.NOT_EXCEL]
+    (message,) = errors(path, mini_criteria)
+    assert "mang đuôi .xlsx nhưng không phải tệp Excel: nội dung là chữ" in message
+    assert "đổi đuôi tên tệp thành .csv" in message
+
+
+def _zip(path: Path, names: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in names.items():
+            archive.writestr(name, data)
+    return path
+
+
+NOT_TABLES = {
+    "bao-cao.pdf": (b"%PDF-1.7\n...", "tệp PDF"),
+    "anh.png": (b"\x89PNG\r\n\x1a\n" + bytes(64), "tệp ảnh PNG"),
+    "anh.jpg": (b"\xff\xd8\xff\xe0" + bytes(64), "tệp ảnh JPEG"),
+    "trang.xls": (b"<html><body><table><tr><td>don_vi</td></tr></table>", "trang web (HTML)"),
+    "nhi-phan.csv": (bytes(range(256)) * 4, "tệp nhị phân"),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_TABLES))
+def test_files_that_are_no_table_say_what_they_are(tmp_path, mini_criteria, name):
+    content, what = NOT_TABLES[name]
+    path = tmp_path / name
+    path.write_bytes(content)
+    (message,) = errors(path, mini_criteria)
+    assert what in message
+
+
+def test_archives_that_are_no_workbook_say_what_they_are(tmp_path, mini_criteria):
+    word = _zip(tmp_path / "cong-van.xlsx", {"word/document.xml": b"<w/>"})
+    assert "tệp Word (.docx)" in errors(word, mini_criteria)[0]
+    ods = _zip(
+        tmp_path / "bang.ods", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
+    )
+    assert "OpenDocument (.ods" in errors(ods, mini_criteria)[0]
+    other = _zip(tmp_path / "phieu.zip", {"a.csv": b"don_vi\n"})
+    assert "tệp nén .zip" in errors(other, mini_criteria)[0]
+    broken = tmp_path / "hong.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + bytes(100))
+    assert codes(broken, mini_criteria) == [ProblemCode.CORRUPT_WORKBOOK]
+
+
+@pytest.mark.slow  # the file must pass MAX_DATA_ROWS by far: writing and reading it takes seconds
 def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     tmp_path, mini_criteria
 ):
@@ -231,7 +299,7 @@ def test_a_million_wrong_rows_end_quickly_with_the_first_errors_and_a_count(
     tracemalloc.stop()
     err = caught.value
     assert len(err.problems) == 200 and err.omitted > 100_000
-    assert "tệp có hơn 100.000 dòng dữ liệu" in str(err.problems[0])
+    assert "tệp có hơn 100.000 dòng dữ liệu, quá nhiều cho một phiếu" in str(err.problems[0])
     assert err.problems[0].code == ProblemCode.TOO_MANY_ROWS
     assert str(err.problems[1]).startswith(f"[lỗi] {path}, dòng 2, đơn vị «Đơn vị»")
     assert err.lines[-1].startswith(f"  ... và {err.omitted} lỗi nữa")
@@ -427,9 +495,12 @@ def test_collect_names_files_that_are_not_forms_and_refuses_an_empty_folder(tmp_
     assert main(["collect", str(forms), *common, *data]) == 1
     assert "không có phiếu .xlsx nào trong thư mục này" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-    (forms / "phieu-hue.xls").write_bytes(b"old excel")
+    (forms / "phieu-hue.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    (forms / "phieu-vang.csv").write_text("don_vi,so_cbcc\n", encoding="utf-8")
     assert main(["collect", str(forms), *common, *data]) == 1
-    assert "phieu-hue.xls: không phải phiếu .xlsx" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "phieu-hue.xls: tệp Excel định dạng cũ (.xls, Excel 97–2003)" in err
+    assert "phieu-vang.csv: không phải phiếu Excel (.xlsx): nội dung là chữ" in err
 
 
 def test_correct_with_bad_corrected_data_writes_nothing(tmp_path, capsys):

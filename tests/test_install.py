@@ -16,7 +16,11 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CRITERIA, ROOT, SAMPLE
+
+pytestmark = pytest.mark.slow  # builds and installs the wheel, then runs `cqdt report`
 
 
 def test_wheel_installs_and_reports_outside_the_source_tree(tmp_path):

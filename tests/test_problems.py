@@ -14,16 +14,19 @@ from cqdt.problems import Problem, ProblemCode
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cqdt"
-RECORDS = {"Problem", "Finding"}
-"""The records a check creates; both must carry a code."""
+RECORDS = {"Problem", "Finding", "problem_at"}
+"""The records a check creates (``problem_at`` is :meth:`cqdt.yamlfile.Placer.problem_at`, a
+Problem at its line); all must carry a code."""
 
 
 def calls_of(names: set[str]) -> list[tuple[Path, ast.Call]]:
-    """Every call ``Name(...)`` of one of ``names`` in the package's source."""
+    """Every call ``Name(...)`` or ``something.name(...)`` of one of ``names`` in the package."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in names:
+            if not isinstance(node, ast.Call):
+                continue
+            if getattr(node.func, "id", None) in names or getattr(node.func, "attr", None) in names:
                 found.append((path, node))
     return found
 

@@ -71,6 +71,7 @@ def rendered(tmp_path_factory, hostile_data) -> dict:
     return {"folder": folder, "notebook": notebook, "html": page, "pdf": pdf, "result": result}
 
 
+@pytest.mark.slow
 def test_html_has_no_code_and_no_remote_resources(rendered):
     page = rendered["html"]
     assert "report.prepare" not in page and "from_namespace" not in page
@@ -79,6 +80,7 @@ def test_html_has_no_code_and_no_remote_resources(rendered):
     assert 'lang="vi"' in page
 
 
+@pytest.mark.slow
 def test_html_ranking_tables_equal_the_package_results(rendered):
     result = rendered["result"]
     tables = pd.read_html(
@@ -103,6 +105,7 @@ def test_html_ranking_tables_equal_the_package_results(rendered):
         assert shown["Xếp hạng mức độ"].tolist() == expected["Xếp hạng mức độ"].tolist()
 
 
+@pytest.mark.slow
 def test_hostile_unit_name_is_escaped_and_never_a_file_name(rendered):
     page = rendered["html"]
     assert '<script>alert("x")</script>' not in page
@@ -118,6 +121,7 @@ def test_hostile_unit_name_is_escaped_and_never_a_file_name(rendered):
     ]
 
 
+@pytest.mark.slow
 def test_pdf_text_keeps_vietnamese_diacritics(rendered):
     reader = PdfReader(rendered["pdf"])
     text = squash(" ".join(page.extract_text() for page in reader.pages))
@@ -136,12 +140,14 @@ def test_pdf_text_keeps_vietnamese_diacritics(rendered):
     assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
 
 
+@pytest.mark.slow
 def test_cover_says_reconstruction_and_synthetic_data(rendered, tmp_path):
     assert "BẢN TÁI DỰNG" in rendered["html"]
     assert "DỮ LIỆU GIẢ LẬP" not in rendered["html"]  # the hostile copy has no marker file
     assert (SAMPLE / "GIA_LAP").exists()
 
 
+@pytest.mark.slow
 def test_notebook_metadata_has_no_timestamps_or_paths(rendered):
     nb = nbformat.read(rendered["notebook"], as_version=4)
     assert not {"start_time", "end_time", "duration", "input_path", "output_path"} & set(
@@ -166,6 +172,7 @@ def test_unknown_or_ill_typed_parameters_are_refused():
         ReportParameters.checked({"level": "huyen", "year": 2020, "report_date": "25/11/2026"})
 
 
+@pytest.mark.slow
 def test_plain_papermill_with_an_unknown_parameter_stops_the_notebook(tmp_path):
     # `papermill bao_cao.ipynb out.ipynb -p levl huyen` only warns; the notebook itself refuses
     output = tmp_path / "out.ipynb"
@@ -192,6 +199,7 @@ def test_kernel_is_registered_for_this_interpreter(tmp_path):
     assert manager.get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
 
 
+@pytest.mark.slow
 def test_timeout_is_reported_and_the_notebook_kept(tmp_path):
     slow = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("level = 'huyen'\nyear = 2020")
@@ -225,6 +233,7 @@ def copy_sample_with_broken_year(root: Path) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(tmp_path, capsys):
     data = copy_sample_with_broken_year(tmp_path)
     workspace = Workspace.at(CRITERIA, data)
@@ -290,6 +299,7 @@ def test_batch_finishes_the_others_reports_the_failure_and_repeats_identically(t
     assert counts == list(range(1, len(counts) + 1))
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_its_report_and_the_rest_is_still_recorded(tmp_path, capsys):
     # the notebook's kernel kills its parent, the worker process, as `kill -9` would
     nb = nbformat.v4.new_notebook()
@@ -340,6 +350,7 @@ def test_comparing_a_report_with_its_own_year_means_no_comparison(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_notebook_runs_from_jupyterlab_with_its_own_defaults(tmp_path):
     # as an analyst opening notebooks/bao_cao.ipynb: cwd is notebooks/, defaults point to ../
     output = tmp_path / "jupyterlab.ipynb"

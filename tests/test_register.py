@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from cqdt.comparison import compare_years
+from cqdt.comparison import comparable_counts, compare_years, level_moves, merger_table
 from cqdt.problems import EvidenceError, ProblemCode
 from cqdt.register import continuity, load_units
 from cqdt.tables import official_table
@@ -169,7 +173,7 @@ def test_without_register_units_match_by_name(communes):
     }
 
 
-def test_official_report_lists_mergers_and_counts_comparable_units():
+def _summary(data: Path) -> str:
     from cqdt.publishing.kinds import official as report
 
     params = report.Parameters(
@@ -177,10 +181,162 @@ def test_official_report_lists_mergers_and_counts_comparable_units():
         year=2020,
         compare_year=2019,
         criteria_dir=str(ROOT / "criteria"),
-        data_dir=str(SAMPLE),
+        data_dir=str(data),
     )
-    page = report.summary(report.prepare(params)).data
+    return report.summary(report.prepare(params)).data
+
+
+def test_official_report_tabulates_mergers_and_says_between_which_levels_units_moved(communes):
+    page = _summary(SAMPLE)
     assert "chỉ tính trên <strong>138 đơn vị so sánh được</strong>" in page
-    assert "Đơn vị đã sáp nhập, không còn ở năm nay (14 đơn vị)" in page
-    assert "Xã Bình Điền (sáp nhập vào Xã Bình Tiến)" in page
-    assert "Xã Bình Tiến (sáp nhập từ Xã Bình Điền; Xã Hồng Tiến)" in page
+    assert "Sáp nhập: 14 đơn vị năm 2019 nhập vào 7 đơn vị năm 2020." in page
+    (mergers,) = pd.read_html(io.StringIO(page), attrs={"class": "dataframe bang sap-nhap"})
+    assert list(mergers.columns) == [
+        "Đơn vị năm nay",
+        "Đơn vị năm trước",
+        "Phần A: mức 2019",
+        "Phần A: mức 2020",
+        "Phần B: mức 2019",
+        "Phần B: mức 2020",
+    ]
+    assert mergers[mergers["Đơn vị năm nay"] == "Xã Bình Tiến"]["Đơn vị năm trước"].tolist() == [
+        "Xã Bình Điền",
+        "Xã Hồng Tiến",
+    ]
+    # part A: units up from II to I, counted from the two official tables (same name both years)
+    now, before, _ = communes
+    levels = [r.parts[r.parts["part"] == "A"].set_index("unit")["level"] for r in (before, now)]
+    both = pd.concat(levels, axis=1, join="inner", keys=["before", "now"])
+    up = both[(both["before"] == "II") & (both["now"] == "I")].index
+    rank = {"I": 0, "II": 1, "III": 2}
+    climbed = (both["now"].map(rank) < both["before"].map(rank)).sum()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert f"Tăng mức ({climbed} đơn vị): Mức Số đơn vị Đơn vị II → I {len(up)} " in text
+    assert ", ".join(sorted(up)) in text
+    assert "Đơn vị mới, không có ở năm so sánh" not in page  # every new commune is a merger
+
+
+def test_comparable_units_are_those_ranked_in_both_years(tmp_path):
+    # Xã Sơn Thủy is in the register in both years but has no survey in 2020: not compared
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    survey = data / "2020" / "xa.csv"
+    lines = survey.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    survey.write_text("".join(ln for ln in lines if "Xã Sơn Thủy," not in ln), encoding="utf-8")
+    assert "chỉ tính trên <strong>137 đơn vị so sánh được</strong>" in _summary(data)
+
+
+def test_a_unit_renamed_into_one_that_already_existed_is_an_absorption(tmp_path):
+    path = register(
+        tmp_path, "xa,X1,Xã Một,,,2019,X2,đổi tên\nxa,X2,Xã Hai,,,,,\nxa,X3,Xã Ba,,,2019,X2,\n"
+    )
+    with pytest.raises(EvidenceError) as caught:
+        load_units(path)
+    # X1 and X3 both go into X2: not marked as a merger; X2 existed alongside them
+    assert [(p.row, p.code) for p in caught.value.problems] == [
+        (2, ProblemCode.MERGER_NOT_MARKED),
+        (4, ProblemCode.MERGER_NOT_MARKED),
+    ]
+    alone = register(tmp_path, "xa,X1,Xã Một,,,2019,X2,đổi tên\nxa,X2,Xã Hai,,,,,\n")
+    with pytest.raises(
+        EvidenceError,
+        match="dòng 2, đơn vị «Xã Một», trường «thay_doi»: đơn vị "
+        "kế thừa đã tồn tại cùng năm với đơn vị này, nên đây không phải đổi tên",
+    ):
+        load_units(alone)
+
+
+def test_absorption_into_a_unit_that_goes_on(tmp_path):
+    # Vinh Phú is merged into Vinh Thái, which goes on under its own code (no new unit)
+    units = load_units(
+        register(
+            tmp_path,
+            "xa,X1,Xã Vinh Phú,,,2019,X2,sáp nhập\nxa,X2,Xã Vinh Thái,,,,,\nxa,X3,Xã Khác,,,,,\n",
+        )
+    )
+    table = continuity(units, "xa", 2019, 2020)
+    assert table.to_dict("records") == [
+        {
+            "unit_before": "Xã Vinh Phú",
+            "unit": "",
+            "status": "đã sáp nhập",
+            "successor": "Xã Vinh Thái",
+            "predecessors": "",
+        },
+        {
+            "unit_before": "Xã Vinh Thái",
+            "unit": "Xã Vinh Thái",
+            "status": "nhận sáp nhập",
+            "successor": "",
+            "predecessors": "Xã Vinh Phú",
+        },
+        {
+            "unit_before": "Xã Khác",
+            "unit": "Xã Khác",
+            "status": "giữ nguyên",
+            "successor": "",
+            "predecessors": "",
+        },
+    ]
+
+
+@pytest.fixture(scope="module")
+def absorbed(absorbed_data):
+    """The sample communes, with Vinh Phú absorbed by Vinh Thái in 2020 (no Phú Gia)."""
+    workspace = Workspace.at(ROOT / "criteria", absorbed_data)
+    now, before = workspace.score("xa", 2020), workspace.score("xa", 2019)
+    return now, before, compare_years(now, before, workspace.register())
+
+
+def test_the_absorbing_unit_is_compared_with_itself_never_merged_away_and_new(absorbed):
+    now, before, table = absorbed
+    a = table[table["part"] == "A"].set_index("unit")
+    assert a["status"].value_counts().to_dict() == {
+        "giữ nguyên": 138,
+        "đã sáp nhập": 13,
+        "mới": 6,
+        "nhận sáp nhập": 1,
+    }
+    thai = a.loc["Xã Vinh Thái"]
+    assert thai["predecessors"] == "Xã Vinh Phú"
+    rank_now = official_table(now, "A").set_index("Đơn vị").loc["Xã Vinh Thái", "STT"]
+    rank_before = official_table(before, "A").set_index("Đơn vị").loc["Xã Vinh Thái", "STT"]
+    assert (thai["rank"], thai["rank_before"]) == (rank_now, rank_before)
+    assert pd.notna(thai["rank_change"])
+    assert a.loc["Xã Vinh Phú", "successor"] == "Xã Vinh Thái"
+    # 139 units ranked in both years: 138 unchanged and the absorbing one
+    assert comparable_counts(table).to_dict() == {"A": 139, "B": 139}
+
+
+def test_merger_table_pairs_predecessors_levels_with_the_successors(absorbed):
+    now, before, table = absorbed
+    merged = merger_table(table, "2019", "2020").set_index("Đơn vị năm trước")
+    level_before = before.parts.set_index(["unit", "part"])["level"]
+    level_now = now.parts.set_index(["unit", "part"])["level"]
+    for predecessor, successor in [
+        ("Xã Vinh Thái", "Xã Vinh Thái"),  # its own first predecessor
+        ("Xã Vinh Phú", "Xã Vinh Thái"),
+        ("Xã Bình Điền", "Xã Bình Tiến"),
+        ("Xã Hồng Tiến", "Xã Bình Tiến"),
+    ]:
+        row = merged.loc[predecessor]
+        assert row["Đơn vị năm nay"] == successor
+        for part in "AB":
+            assert row[f"Phần {part}: mức 2019"] == level_before[(predecessor, part)]
+            assert row[f"Phần {part}: mức 2020"] == level_now[(successor, part)]
+    assert len(merged) == 14  # six new communes of two each, and Vinh Thái with Vinh Phú
+    assert list(merged["Đơn vị năm nay"]) == sorted(merged["Đơn vị năm nay"])
+
+
+def test_level_moves_say_from_which_level_to_which(communes):
+    now, _, table = communes
+    moves = level_moves(table, now.criteria)
+    comparable = table[table["status"] == "giữ nguyên"].set_index(["unit", "part"])
+    for row in moves.itertuples():
+        names = row.units.split(", ")
+        assert len(names) == row.count
+        for name in names:
+            assert comparable.loc[(name, row.part), "level_before"] == row.level_before
+            assert comparable.loc[(name, row.part), "level"] == row.level
+    changed = comparable[comparable["level"] != comparable["level_before"]]
+    assert moves["count"].sum() == len(changed)

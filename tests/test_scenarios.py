@@ -165,13 +165,13 @@ def test_unknown_codes_and_thresholds_out_of_order(tmp_path, criteria_dir):
     assert "phần «Q» không có" in text
     assert "phần A không có mức «IV»" in text
     assert "Có 6 lỗi" in text
-    assert [p.code for p in caught.value.problems] == [
-        ProblemCode.UNKNOWN_CODE,
+    assert [p.code for p in caught.value.problems] == [  # in file order: the thresholds of
+        ProblemCode.UNKNOWN_CODE,  # part B no longer descend from the third change on
         ProblemCode.PART_MAX_FIXED,
+        ProblemCode.THRESHOLDS_NOT_DECREASING,
         ProblemCode.UNKNOWN_PART,
         ProblemCode.UNKNOWN_LEVEL,
         ProblemCode.UNKNOWN_LEVEL,
-        ProblemCode.THRESHOLDS_NOT_DECREASING,
     ]
 
 

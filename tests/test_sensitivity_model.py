@@ -253,7 +253,7 @@ def test_near_cutoff_worked_by_hand(three_units):
     assert list(sens.at_risk(study, "P")["unit"]) == ["U1"]
     # 94 % is printed 94 with its standard error, U1 moves up: words a director reads
     row = study.units.set_index("unit").loc["U1"]
-    assert sens.level_moves(row, ["I", "II", "III"], 10_000) == "giữ mức II: 94%; lên mức I: 6%"
+    assert sens.level_chances(row, ["I", "II", "III"], 10_000) == "giữ mức II: 94%; lên mức I: 6%"
 
 
 def test_precision_rule_and_rounding():
@@ -275,11 +275,11 @@ def test_level_moves_in_words():
     row = pd.Series(
         {"nominal_level": "II", "p_level_I": 0.38, "p_level_II": 0.62, "p_level_III": 0.0}
     )
-    assert sens.level_moves(row, ["I", "II", "III"], 10_000) == "giữ mức II: 62%; lên mức I: 38%"
+    assert sens.level_chances(row, ["I", "II", "III"], 10_000) == "giữ mức II: 62%; lên mức I: 38%"
     row = pd.Series(
         {"nominal_level": "I", "p_level_I": 0.5, "p_level_II": 0.3, "p_level_III": 0.15}
     )
-    assert sens.level_moves(row, ["I", "II", "III"], 10_000) == (
+    assert sens.level_chances(row, ["I", "II", "III"], 10_000) == (
         "giữ mức I: 50%; xuống mức II: 30%; xuống mức III: 15%; không xếp được mức: 5%"
     )
 

@@ -68,6 +68,7 @@ def test_every_working_reproduces_its_points(level, year):
     assert checked > 0.9 * len(detail)
 
 
+@pytest.mark.slow
 def test_printed_scorecards_reproduce_their_points(sample_run):
     annex = sample_run / "huyen-2020" / "phu-luc-phieu-diem-huyen-2020.html"
     page = lxml.html.fromstring(annex.read_text(encoding="utf-8"))

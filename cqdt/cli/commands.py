@@ -12,21 +12,20 @@ import re
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
-from cqdt.criteria import LEVELS, load_criteria, read_criteria
+from cqdt.collect import MISSING, VALID
+from cqdt.criteria import LEVELS, Level, load_criteria, read_criteria
 from cqdt.output import check_writable, new_run_folder, staged_folder
 from cqdt.problems import ERROR, InputError, Problem, ProblemCode, errors_only
 from cqdt.register import units_in
-from cqdt.results import write_result
 from cqdt.scenarios import SCENARIO_FOLDER, find_scenarios, load_scenario
 from cqdt.scoring import ScoreResult
 from cqdt.sensitivity.settings import Settings, read_settings
-from cqdt.tables import write_result_tables
 from cqdt.workspace import Workspace
 
 if TYPE_CHECKING:  # imported when used
@@ -65,7 +64,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from cqdt.collect import collect_forms, validation_table, write_validation_report
+    from cqdt.collect import collect_forms, survey_for_csv
+    from cqdt.feedback import write_summary, write_unit_feedback
     from cqdt.files import write_csv
 
     folder = Path(args.folder)
@@ -75,25 +75,30 @@ def cmd_collect(args: argparse.Namespace) -> int:
     workspace = Workspace.at(args.criteria, args.data)
     criteria = load_criteria(workspace.criteria_file(args.level, args.year))
     register = _register(workspace)
-    collected = collect_forms(folder, criteria, args.year, register)
-    if not collected.forms and not collected.findings:
+    collected = collect_forms(folder, criteria, args.year, register, latest=args.keep_latest)
+    if not collected.forms:
         raise _missing(folder, "không có phiếu .xlsx nào trong thư mục này")
+    districts = workspace.districts(args.level)
     target = new_run_folder(args.out, "thu-thap")
-    stem = f"{args.level}-{args.year}"
     with staged_folder(target) as run:
         (run / str(args.year)).mkdir()
-        write_csv(collected.survey, run / str(args.year) / f"{args.level}.csv")
+        write_csv(survey_for_csv(collected.survey), run / str(args.year) / f"{args.level}.csv")
         shutil.copyfile(workspace.units_file, run / workspace.units_file.name)
-        title = f"Kết quả kiểm tra phiếu khảo sát {LEVELS[args.level]} năm {args.year}"
-        table = validation_table(collected.findings, criteria)
-        write_validation_report(table, run, f"kiem-tra-{stem}", title)
+        write_summary(collected, criteria, args.year, run, districts)
+        write_unit_feedback(collected, criteria, args.year, run, districts)
+    units = collected.units
     print(
-        f"Đã đọc {collected.forms} phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo sát."
+        f"Đã đọc {collected.forms} tệp phiếu; {len(collected.survey)} phiếu hợp lệ vào bảng khảo "
+        f"sát. Đơn vị: {len(units)} trong danh mục, {(units['status'] != MISSING).sum()} đã gửi, "
+        f"{(units['status'] == VALID).sum()} hợp lệ, {len(collected.missing)} chưa gửi."
     )
     _print_problems([f.problem() for f in collected.findings])
+    for unit, aside in collected.replaced.items():
+        used = units.loc[units["unit"] == unit, "form"].iloc[0]
+        print(f"{unit}: dùng phiếu {used} (lưu sau cùng); không dùng: {', '.join(aside)}")
     if collected.missing:
         print(f"Đơn vị chưa có phiếu ({len(collected.missing)}): " + "; ".join(collected.missing))
-    print(f"Ghi tại: {target}")
+    print(f"Tổng hợp và phản hồi từng đơn vị (thư mục phan-hoi/) ghi tại: {target}")
     return 1 if collected.findings else 0
 
 
@@ -117,6 +122,13 @@ def cmd_correct(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from cqdt.publishing.rerun import replay
+
+    check_writable(args.out)
+    return replay(Path(args.manifest), Path(args.out), jobs=args.jobs, timeout=args.timeout)
+
+
 def _print_problems(problems: Sequence[Problem], omitted: int = 0) -> None:
     for problem in problems:
         print(f"  {problem}", file=sys.stderr if problem.severity == ERROR else sys.stdout)
@@ -134,7 +146,7 @@ def _years(value: str) -> str | int:
 
 def _selected(
     args: argparse.Namespace, required: bool = True
-) -> tuple[Workspace, list[tuple[str, int]]]:
+) -> tuple[Workspace, list[tuple[Level, int]]]:
     workspace = Workspace.at(args.criteria, args.data)
     found = workspace.surveys(args.level, _years(args.year))
     if found.empty and required:
@@ -144,11 +156,13 @@ def _selected(
             f"{'mọi năm' if args.year == 'all' else f'năm {args.year}'}); "
             "cần dạng <năm>/<cấp>.csv"
         )
-    return workspace, list(zip(found["level"], found["year"].astype(int), strict=True))
+    # survey files are found by level key (evidence.find_evidence): each level is a Level
+    levels = [cast(Level, level) for level in found["level"]]
+    return workspace, list(zip(levels, found["year"].astype(int), strict=True))
 
 
 def _score_each(
-    workspace: Workspace, selected: list[tuple[str, int]]
+    workspace: Workspace, selected: list[tuple[Level, int]]
 ) -> tuple[list[tuple[str, ScoreResult]], int]:
     """Score every selection; print the problems of those that fail, which are not scored."""
     results, failed = [], 0
@@ -206,16 +220,47 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not results:
         print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
         return 1
-    target = new_run_folder(args.out, "diem")
+    from cqdt.publishing.batch import write_manifest
+    from cqdt.publishing.scores import SCORE_KIND, publish_scores
+
+    started = datetime.now()
+    target = new_run_folder(args.out, SCORE_KIND, started)
+    with staged_folder(target) as folder:
+        records = []
+        for label, result in results:
+            records.append(publish_scores(workspace, result, folder))
+            print(
+                f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi "
+                f"{len(records[-1].outputs)} tệp"
+            )
+            _print_problems(result.evidence.warnings)
+        write_manifest(records, folder, started, jobs=1)  # what `correct` and `rerun` verify
+    print(f"Kết quả ghi tại: {target}")
+    return 1 if failed else 0
+
+
+def cmd_next_level(args: argparse.Namespace) -> int:
+    from cqdt.caveats import output_warnings
+    from cqdt.next_level import next_level, write_next_level_tables
+
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return 1
+    target = new_run_folder(args.out, "len-muc")
     with staged_folder(target) as folder:
         for label, result in results:
+            found = next_level(result)
+            warnings = output_warnings(result.criteria.status != "official", workspace.synthetic)
             subfolder = folder / f"{result.level}-{result.year}"
-            written = write_result_tables(
-                result, subfolder, workspace.districts(result.level), workspace.synthetic
+            write_next_level_tables(found, result, subfolder, warnings)
+            units = found.needs["unit"].nunique()
+            print(
+                f"{label}: {units}/{len(result.evidence.units)} đơn vị chưa đạt mức cao nhất ở ít "
+                f"nhất một phần ({len(found.needs)} lượt đơn vị × phần)"
             )
-            write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
-            print(f"{label}: đã chấm {len(result.evidence.units)} đơn vị, ghi {len(written)} tệp")
-            _print_problems(result.evidence.warnings)
     print(f"Kết quả ghi tại: {target}")
     return 1 if failed else 0
 
@@ -251,14 +296,32 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     check_writable(args.out)
     workspace = Workspace.at(args.criteria, args.data)
+    files = [Path(f) for f in args.scenarios]
     try:
-        planned = scenario.plan(workspace, Path(args.scenario), args.year, date.today())
+        planned = scenario.plan(workspace, files, args.year, date.today())
     except InputError as err:
-        print(f"Kịch bản {args.scenario}: có lỗi, không ghi gì", file=sys.stderr)
+        print(f"Kịch bản {', '.join(args.scenarios)}: có lỗi, không ghi gì", file=sys.stderr)
         _print_problems(err.problems)
         return 1
     _print_notes(planned)
-    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.kinds import panel
+
+    check_writable(args.out)
+    workspace = Workspace.at(args.criteria, args.data)
+    chosen = list(LEVELS) if args.level == "all" else [args.level]
+    levels = [cast(Level, level) for level in chosen]  # argparse choices: level keys
+    planned = panel.plan(workspace, levels, args.year, date.today())
+    _print_notes(planned)
+    return run_reports(
+        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
+    )
 
 
 def _print_notes(planned: Sequence[Outcome]) -> None:
@@ -305,6 +368,9 @@ COMMANDS = {
     "template": cmd_template,
     "collect": cmd_collect,
     "correct": cmd_correct,
+    "rerun": cmd_rerun,
     "sensitivity": cmd_sensitivity,
+    "next-level": cmd_next_level,
+    "panel": cmd_panel,
 }
 """Each command's function, by the name typed after ``cqdt``."""

@@ -138,6 +138,19 @@ def _iso_date(value: str) -> str:
         ) from None
 
 
+def year_list(value: str) -> list[int] | str:
+    """An argparse type: ``all``, one year, or years separated by commas (``2018,2020``)."""
+    if value == "all":
+        return value
+    parts = [part.strip() for part in value.split(",")]
+    if not all(re.fullmatch(r"\d{4}", part) for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"năm phải là một năm bốn chữ số (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) "
+            f"hoặc all, không phải «{value}»"
+        )
+    return sorted({int(part) for part in parts})
+
+
 def _integer_from(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number not below ``minimum``."""
 
@@ -231,30 +244,88 @@ def build_parser() -> argparse.ArgumentParser:
     whatif = commands.add_parser(
         "whatif",
         add_help=False,
-        help="áp dụng một kịch bản giả định (tệp YAML) cho một năm; so sánh trước và sau",
-        description="Kiểm tra tệp kịch bản (báo mọi lỗi một lần, không ghi gì nếu có lỗi), chấm "
-        "năm được chọn theo bộ tiêu chí gốc của kịch bản, áp dụng các thay đổi và ghi vào một "
-        "thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/: bảng so sánh từng đơn vị và "
-        "phần, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Định dạng tệp kịch bản: "
-        "criteria/README.md, mục 7; ví dụ trong criteria/kich-ban/.",
+        help="áp dụng một hay nhiều kịch bản giả định (tệp YAML) cho một, vài hay mọi năm; so "
+        "sánh với kết quả chính thức",
+        description="Kiểm tra các tệp kịch bản (báo mọi lỗi của mọi tệp một lần, không ghi gì "
+        "nếu có lỗi), chấm từng năm được chọn theo bộ tiêu chí gốc của các kịch bản, áp dụng "
+        "các thay đổi và ghi vào một thư mục mới <thư mục kết quả>/kich-ban-<ngày>-<giờ>/, mỗi "
+        "năm một báo cáo: bảng so sánh từng đơn vị và phần, bảng đối chiếu chính thức với từng "
+        "kịch bản, bảng chuyển mức (CSV, Excel) và báo cáo HTML, PDF. Các kịch bản phải cùng bộ "
+        "tiêu chí gốc. Định dạng tệp kịch bản: criteria/README.md, mục 7; ví dụ trong "
+        "criteria/kich-ban/.",
     )
     _vietnamese(whatif)
     whatif._positionals.title = "đối số"
-    whatif.add_argument("scenario", metavar="KỊCH_BẢN", help="tệp kịch bản YAML")
     whatif.add_argument(
-        "--year", required=True, type=_integer_from(2000), metavar="NĂM", help="năm đánh giá"
+        "scenarios", nargs="+", metavar="KỊCH_BẢN", help="một hay nhiều tệp kịch bản YAML"
+    )
+    whatif.add_argument(
+        "--year",
+        required=True,
+        type=year_list,
+        metavar="NĂM",
+        help="năm đánh giá: một năm (2020), vài năm cách nhau bằng dấu phẩy (2018,2020) hoặc all "
+        "(mọi năm có dữ liệu mà bộ tiêu chí gốc có hiệu lực)",
     )
     _add_inputs(whatif, selection=False)
     whatif.add_argument(
         "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
     )
-    _add_publishing(whatif, jobs=False)
+    _add_publishing(whatif)
     _add_sensitivity(commands)
     _add_field_commands(commands)
+    _add_exploring(commands)
     return parser
 
 
-def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
+def _add_exploring(commands: argparse._SubParsersAction) -> None:
+    """``next-level`` and ``panel``: what units need, and how they fared over the years."""
+    needs = _command(
+        commands,
+        "next-level",
+        "mỗi đơn vị còn thiếu bao nhiêu điểm để lên mức, ở tiêu chí nào ít thay đổi nhất",
+        "Chấm từng cấp và năm được chọn, rồi với mỗi đơn vị và phần chưa đạt mức cao nhất: số "
+        "điểm còn thiếu để lên mức trên (kèm phép chia kiểm tra được) và các tiêu chí còn cho "
+        "được điểm, mỗi tiêu chí với thay đổi số liệu nhỏ nhất và điểm mới tính lại, xếp từ ít "
+        "thay đổi nhất. Ghi CSV và Excel vào một thư mục mới <thư mục kết quả>/len-muc-<ngày>-"
+        "<giờ>/<cấp>-<năm>/.",
+    )
+    _add_inputs(needs)
+    needs.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    panel = _command(
+        commands,
+        "panel",
+        "báo cáo diễn biến nhiều năm của một cấp: tỷ lệ, hạng, mức từng đơn vị qua các năm",
+        "Chấm mọi năm được chọn của cấp (mỗi năm theo bộ tiêu chí có hiệu lực năm đó), so sánh "
+        "mỗi năm với năm liền trước theo danh mục đơn vị, và lập báo cáo HTML, PDF cùng bảng "
+        "CSV, Excel: số đơn vị theo mức từng năm, chuyển mức từng năm, các cuộc sáp nhập với mức "
+        "trước và sau, tỷ lệ, hạng, mức của từng đơn vị qua các năm (theo dõi qua đổi tên, sáp "
+        "nhập), vào một thư mục mới <thư mục kết quả>/nhieu-nam-<ngày>-<giờ>/.",
+    )
+    _add_inputs(panel, selection=False)
+    panel.add_argument(
+        "--level",
+        default="all",
+        choices=[*LEVELS, "all"],
+        help="cấp đánh giá: tinh, huyen, xa hoặc all (mỗi cấp một báo cáo; mặc định: all)",
+    )
+    panel.add_argument(
+        "--year",
+        default="all",
+        type=year_list,
+        metavar="NĂM",
+        help="các năm, cách nhau bằng dấu phẩy (2018,2020), ít nhất hai; hoặc all (mặc định: mọi "
+        "năm có dữ liệu)",
+    )
+    panel.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(panel)
+
+
+def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True, pdf: bool = True) -> None:
     """Options of commands that publish reports: parallel jobs, timeout, PDF or not."""
     if jobs:
         parser.add_argument(
@@ -271,9 +342,10 @@ def _add_publishing(parser: argparse.ArgumentParser, jobs: bool = True) -> None:
         metavar="GIÂY",
         help="thời gian tối đa cho mỗi ô lệnh của sổ báo cáo (mặc định: 900 giây)",
     )
-    parser.add_argument(
-        "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
-    )
+    if pdf:
+        parser.add_argument(
+            "--no-pdf", action="store_true", help="không xuất PDF (nhanh hơn, chỉ HTML và Excel)"
+        )
 
 
 def _add_level_year(parser: argparse.ArgumentParser) -> None:
@@ -306,7 +378,8 @@ def _command(
 
 
 def _add_field_commands(commands: argparse._SubParsersAction) -> None:
-    """``template``, ``collect`` and ``correct``: the field work around a survey."""
+    """``template``, ``collect``, ``correct`` and ``rerun``: the field work around a survey and
+    the audit of a published run."""
     template = _command(
         commands,
         "template",
@@ -320,14 +393,22 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
         commands,
         "collect",
         "đọc thư mục phiếu đã điền, kiểm tra, ghi bảng khảo sát và báo cáo kiểm tra",
-        "Đọc mọi phiếu .xlsx trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi bảng "
-        "khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có lỗi) cùng danh mục đơn vị và báo cáo "
-        "kiểm tra (Excel, HTML) gửi lại đơn vị vào thư mục mới <thư mục kết quả>/thu-thap-<ngày>-"
-        "<giờ>/. Liệt kê đơn vị chưa gửi phiếu, phiếu trùng, phiếu khác cấp hoặc năm; mã thoát 1 "
+        "Đọc mọi phiếu trong THƯ_MỤC_PHIẾU, kiểm tra từng phiếu, ghi vào thư mục mới <thư mục "
+        "kết quả>/thu-thap-<ngày>-<giờ>/: bảng khảo sát (<năm>/<cấp>.csv, chỉ gồm phiếu không có "
+        "lỗi, kèm tệp phiếu, mã SHA-256 và thời điểm đọc), danh mục đơn vị, bảng tổng hợp cho Sở "
+        "(số đơn vị đã gửi, hợp lệ, có lỗi, chưa gửi, theo huyện với cấp xã) và mỗi đơn vị một tệp "
+        "phản hồi (Excel, HTML) trong phan-hoi/<mã đơn vị>, chỉ gồm lỗi của đơn vị đó. Mã thoát 1 "
         "nếu có lỗi.",
     )
     collect.add_argument("folder", metavar="THƯ_MỤC_PHIẾU", help="thư mục chứa các phiếu đã điền")
     _add_level_year(collect)
+    collect.add_argument(
+        "--keep-latest",
+        action="store_true",
+        help="đơn vị gửi nhiều phiếu: dùng phiếu lưu sau cùng (theo thời điểm lưu ghi trong tệp "
+        "Excel), các phiếu trước được ghi là không dùng; không có tùy chọn này thì không dùng "
+        "phiếu nào của đơn vị đó",
+    )
     correct = _command(
         commands,
         "correct",
@@ -343,6 +424,26 @@ def _add_field_commands(commands: argparse._SubParsersAction) -> None:
     )
     _add_level_year(correct)
     _add_publishing(correct, jobs=False)
+    rerun = _command(
+        commands,
+        "rerun",
+        "chạy lại một lần chạy đã ghi trong manifest.json và đối chiếu từng byte",
+        "Đọc manifest.json của một lần chạy (cqdt score, report, whatif, sensitivity, correct), "
+        "kiểm tra mọi tệp đầu vào ghi trong đó bằng mã SHA-256 (tệp đã khác hoặc không còn: "
+        "dừng, nêu tên từng tệp), chạy lại đúng các báo cáo với đúng tham số vào thư mục mới "
+        "<thư mục kết quả>/chay-lai-<ngày>-<giờ>/ rồi so từng tệp kết quả với mã băm đã ghi: "
+        "giống hệt từng byte hay không, tệp nào khác. Chạy lệnh từ đúng thư mục làm việc của "
+        "lần chạy gốc (đường dẫn tương đối trong manifest.json tính từ đó). Mã thoát 0 khi mọi "
+        "tệp giống hệt, 1 khi có tệp khác.",
+    )
+    rerun._positionals.title = "đối số"
+    rerun.add_argument(
+        "manifest", metavar="MANIFEST", help="tệp manifest.json, hoặc thư mục lần chạy chứa nó"
+    )
+    rerun.add_argument(
+        "--out", default="output", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: output)"
+    )
+    _add_publishing(rerun, pdf=False)  # PDFs are made again if the recorded run made them
 
 
 def _add_sensitivity(commands: argparse._SubParsersAction) -> None:

@@ -58,13 +58,20 @@ LINKS = {
     ".html": "HTML",
     ".pdf": "PDF",
     ".xlsx": "Excel",
-    ".docx": None,
+    ".docx": "Word",
     ".csv": None,  # labelled with its file name: one CSV per part
     ".ipynb": "Sổ tính Jupyter (.ipynb)",
 }
 """Output files linked from the index, in this order, with the labels of the report's own files
 and of the only file of a type (others, such as annexes and tables, go by their names)."""
-WORKER_MODULES = ("papermill", "nbformat", "cqdt.publishing.render", "cqdt.publishing.annex_pdf")
+WORKER_MODULES = (
+    "papermill",
+    "nbformat",
+    "cqdt.publishing.render",
+    "cqdt.publishing.annex_pdf",
+    "cqdt.publishing.report_docx",
+    "cqdt.publishing.audit",
+)
 """What only workers use (3 s to import): imported once, by the process workers fork from."""
 
 
@@ -110,13 +117,21 @@ def _worker_kernel() -> ReusedKernel:
 
 
 def run_one(
-    outcome: Outcome, root: Path, timeout: int, pdf: bool, notebook: Path | None = None
+    outcome: Outcome,
+    root: Path,
+    timeout: int,
+    pdf: bool,
+    notebook: Path | None = None,
+    command: tuple[str, ...] = (),
 ) -> Outcome:
-    """Execute, convert and render one report and its annexes into ``root/outcome.folder``.
+    """Execute, convert and render one report and its annexes into ``root/outcome.folder``,
+    then write its audit record (:mod:`cqdt.publishing.audit`; ``command`` is what ran).
 
     Runs in a worker; its kernel is reused from the worker's previous report. Time spent is
-    recorded per stage: ``kernel`` (start or reset), ``execute``, ``html``, ``pdf`` (main
-    report) and ``annex`` (annexes the notebook wrote, with their separate parts).
+    recorded per stage: ``kernel`` (start or reset), ``execute`` (and in it ``cell:<name>``
+    for each cell, by the function it calls), ``html``, ``word`` (the report as a Word
+    document), ``pdf`` (main report), ``annex`` (annexes the notebook wrote, with their
+    separate parts) and ``audit``.
     """
     folder = root / outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,19 +146,26 @@ def run_one(
         clock = now
 
     from cqdt.publishing.annex_pdf import annex_to_pdf
+    from cqdt.publishing.audit import write_audit
     from cqdt.publishing.render import html_to_pdf, notebook_to_html
+    from cqdt.publishing.report_docx import has_document, write_report_docx
 
     try:
         kernel = _worker_kernel()
         source = notebook or NOTEBOOKS / outcome.notebook
-        execute_report(executed, source, outcome.parameters, timeout=timeout, kernel=kernel)
+        parameters = outcome.notebook_parameters()
+        cells = execute_report(executed, source, parameters, timeout=timeout, kernel=kernel)
         lap("execute")
+        outcome.seconds.update({f"cell:{name}": s for name, s in cells.items()})  # in execute
         outcome.seconds["kernel"] = round(kernel.seconds, 3)  # part of "execute"
         title = f"{outcome.title} {LEVELS[outcome.level]} năm {outcome.year}"
         page = notebook_to_html(executed, title=title)
         with replaced_atomically(folder / f"{stem}.html") as temporary:
             temporary.write_text(page, encoding="utf-8")
         lap("html")
+        if has_document(page):
+            write_report_docx(page, folder / f"{stem}.docx")
+            lap("word")
         if pdf:
             with replaced_atomically(folder / f"{stem}.pdf") as temporary:
                 html_to_pdf(page, temporary)
@@ -155,6 +177,8 @@ def run_one(
         saved = result_file(folder, outcome.level, outcome.year)
         if saved.exists():  # kinds that publish official tables save their result
             outcome.levels = read_result(saved).level_counts()
+        write_audit(outcome, folder, list(command), pdf)
+        lap("audit")
     except Exception as exc:  # every failure is recorded, the batch goes on
         outcome.status, outcome.error = FAILED, _describe(exc)
     return _record_outputs(outcome, root)
@@ -190,7 +214,8 @@ def _links(o: Outcome) -> str:
 
     def label(file: str, suffix: str) -> str:
         single = sum(f.endswith(suffix) for f in top) == 1
-        return LINKS[suffix] if LINKS[suffix] and (file.startswith(own) or single) else file
+        link = LINKS[suffix]
+        return link if link and (file.startswith(own) or single) else file
 
     links = [
         f'<a href="{esc(o.folder)}/{esc(file)}">{esc(label(file, suffix))}</a>'
@@ -274,13 +299,20 @@ Nhật ký chạy: <a href="manifest.json">manifest.json</a>.</p>
     return path
 
 
+def command_line() -> list[str]:
+    """The command that ran, as typed (``cqdt report …``): the program by its name only, so no
+    absolute path of the installation is recorded."""
+    program = Path(sys.argv[0]).name
+    return ["cqdt" if program in ("__main__.py", "cqdt.exe") else program, *sys.argv[1:]]
+
+
 def write_manifest(outcomes: list[Outcome], folder: Path, started: datetime, jobs: int) -> Path:
     """The run record: versions, inputs and outputs with hashes, parameters, timings, outcomes."""
     finished = datetime.now()
     manifest = {
         "cqdt_version": __version__,
         "python": sys.version.split()[0],
-        "command": sys.argv,
+        "command": command_line(),
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 2),
@@ -321,7 +353,10 @@ def run_reports(
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(planned)), mp_context=context, initializer=_ignore_sigint
         ) as pool:
-            futures = {pool.submit(run_one, o, folder, timeout, pdf, notebook): o for o in planned}
+            command = tuple(command_line())
+            futures = {
+                pool.submit(run_one, o, folder, timeout, pdf, notebook, command): o for o in planned
+            }
             bar = tqdm(as_completed(futures), total=len(futures), desc="Báo cáo", unit="báo cáo")
             try:
                 for future in bar:

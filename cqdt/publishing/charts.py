@@ -1,32 +1,124 @@
 """Static charts (matplotlib ``Figure`` objects, no pyplot state) with Vietnamese labels.
 
-Static images are used on purpose: WeasyPrint runs no JavaScript, and the same PNG serves the
-HTML report and the PDF.
+Charts are drawn as they are printed: :data:`PRINT_WIDTH` wide at most, never taller than
+:data:`MAX_HEIGHT` (so no page squashes them), in the report's serif (the Liberation Serif the
+package ships, registered with matplotlib under a family name of its own, as WeasyPrint does),
+numbers on axes in Vietnamese format (``32,5``), titles wrapped to the figure's width.
+:func:`svg` writes the vector image the HTML and the PDF show (text kept as text, set in the
+same font by WeasyPrint); :func:`png` a raster copy for the Word document. WeasyPrint runs no
+JavaScript, hence static images.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.text import Text
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from cqdt.criteria import Part
 from cqdt.numbers import format_number
+from cqdt.tables import top_with_ties
 
 LEVEL_COLOURS = {"I": "#2e7d32", "II": "#f9a825", "III": "#c62828", "IV": "#6d4c41"}
 OTHER_COLOUR = "#757575"
-FONT = "DejaVu Sans"  # has every Vietnamese glyph
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "cqdt Liberation Serif"
+"""The shipped serif's family name in matplotlib (and in the PDF's ``@font-face``): a name of
+our own, so a system-wide Liberation Serif, perhaps one without Vietnamese letters, is never
+used instead."""
 PRINT_WIDTH = 6.4
 """Chart width in inches: the A4 text width, so charts print at their own size and a font
 size here is the size on paper (never below 8 pt)."""
+MAX_HEIGHT = 9.0
+"""Tallest chart in inches: fits the A4 text height under a heading, so it is never scaled."""
 TEXT, SMALL = 9, 8
 """Font sizes (pt at print size) of labels and of ticks, legends, cell values."""
+RASTER_PPI = 150
+"""Resolution of the raster copy (Word document); the PDF and HTML get the vector image."""
+STYLE: dict[Any, Any] = {
+    "font.family": [FONT, "serif"],
+    "svg.fonttype": "none",  # text stays text: set in the embedded font by WeasyPrint, searchable
+    "svg.hashsalt": "cqdt",  # ids derived from content, not random: the same chart, the same bytes
+}
+
+
+@cache
+def register_font() -> str:
+    """Make the shipped serif (4 styles) known to matplotlib as :data:`FONT`; return its name."""
+    for path in sorted(FONTS.glob("LiberationSerif-*.ttf")):
+        entry = font_manager.ttfFontProperty(font_manager.get_font(path))
+        font_manager.fontManager.ttflist.append(dataclasses.replace(entry, name=FONT))
+    return FONT
 
 
 def _figure(height: float, width: float = PRINT_WIDTH) -> Figure:
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+    """An empty figure of the given size (inches), its height capped at :data:`MAX_HEIGHT`."""
+    return Figure(figsize=(width, min(height, MAX_HEIGHT)), dpi=72, layout="constrained")
+
+
+def vietnamese_number(value: float, _position: object = None) -> str:
+    """An axis tick in Vietnamese format: ``32,5``, ``1.000``, ``−30`` (a true minus sign)."""
+    return format_number(value).replace("-", "\u2212")
+
+
+def _title(fig: Figure, title: str, size: float = TEXT + 1) -> None:
+    """The chart's title at its top left, wrapped between words to the figure's width."""
+    register_font()
+    prop = font_manager.FontProperties(family=FONT, size=size)
+    room = fig.get_figwidth() * 72 * 0.98  # points
+    measure = TextToPath()
+
+    def fits(line: str) -> bool:
+        return measure.get_text_width_height_descent(line, prop, ismath=False)[0] <= room
+
+    lines: list[str] = []
+    for word in title.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    fig.suptitle("\n".join(lines), x=0.0, ha="left", fontsize=size, parse_math=False)
+
+
+def _prepared(fig: Figure) -> None:
+    """Before saving: every text in the report's serif, numeric axes in Vietnamese format."""
+    register_font()
+    for text in fig.findobj(Text):
+        text.set_fontfamily([FONT, "serif"])
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), ScalarFormatter):
+                axis.set_major_formatter(FuncFormatter(vietnamese_number))
+
+
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG, text as text in :data:`FONT`; the same chart gives the same bytes."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        _prepared(fig)
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def png(fig: Figure, ppi: int = RASTER_PPI) -> bytes:
+    """The figure as PNG at ``ppi``, laid out as its SVG was (call :func:`svg` first)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        _prepared(fig)
+        fig.set_layout_engine("none")  # keep the layout of the vector image, skip a second one
+        fig.savefig(buffer, format="png", dpi=ppi, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _axis_start(values: pd.Series, top: float) -> float:
@@ -46,7 +138,7 @@ def _thresholds(ax, part: Part, horizontal: bool = False) -> list:
         at = threshold.min_rate * part.max
         draw = ax.axhline if horizontal else ax.axvline
         line = draw(at, color="#424242", linestyle=next(styles), linewidth=0.9)
-        line.set_label(f"Ngưỡng mức {threshold.level} ({threshold.min_rate:.0%})")
+        line.set_label(f"Ngưỡng mức {threshold.level} ({format_number(threshold.min_rate * 100)}%)")
         lines.append(line)
     return lines
 
@@ -68,8 +160,6 @@ def _level_legend(fig: Figure, ax, part: Part, extra: list) -> None:
 
 def _style(ax) -> None:
     ax.spines[["top", "right"]].set_visible(False)
-    for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
-        label.set_fontfamily(FONT)
 
 
 def ranked_bars(rows: pd.DataFrame, part: Part, title: str) -> Figure:
@@ -94,8 +184,10 @@ def _points_axis(fig: Figure, ax, part: Part, start: float, label: str, title: s
     ax.set_xlim(start, part.max)
     ax.tick_params(axis="x", labelsize=SMALL)
     _level_legend(fig, ax, part, _thresholds(ax, part))
-    ax.set_xlabel(label + (f" (trục bắt đầu từ {start:g})" if start else ""), fontsize=TEXT)
-    ax.set_title(title, fontsize=TEXT + 1, loc="left")
+    ax.set_xlabel(
+        label + (f" (trục bắt đầu từ {format_number(start)})" if start else ""), fontsize=TEXT
+    )
+    _title(fig, title)
     _style(ax)
     return fig
 
@@ -137,7 +229,9 @@ def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) 
     fig = _figure(0.26 * len(rate) + 2.0)
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["RdYlGn"]
-    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    edges_x, edges_y = np.arange(rate.shape[1] + 1) - 0.5, np.arange(len(rate) + 1) - 0.5
+    image = ax.pcolormesh(edges_x, edges_y, values, cmap=cmap, vmin=0, vmax=100)  # vector cells
+    ax.invert_yaxis()
     ax.set_xticks(range(rate.shape[1]), [group_labels[c] for c in rate.columns], fontsize=SMALL)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rate)), rate.index, fontsize=SMALL, parse_math=False)
@@ -150,9 +244,11 @@ def group_heatmap(rate: pd.DataFrame, group_labels: dict[str, str], title: str) 
         colour = "white" if dark else "black"
         ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=SMALL, color=colour)
     key = fig.colorbar(image, ax=ax, location="bottom", shrink=0.5, aspect=30, pad=0.02)
+    if key.solids is not None:
+        key.solids.set_rasterized(False)  # a vector colour key too
     key.set_label("Tỷ lệ thực hiện (%); ô «–»: mọi tiêu chí của nhóm không áp dụng", fontsize=SMALL)
     key.ax.tick_params(labelsize=SMALL)
-    ax.set_title(title, fontsize=TEXT + 1, loc="left")
+    _title(fig, title)
     _style(ax)
     return fig
 
@@ -176,11 +272,15 @@ def rate_distribution(rates: dict[str, pd.Series], parts: list[Part]) -> Figure:
 
 
 def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
-    """Rank gained (+) or lost (−) per unit; at most ``most`` climbers and ``most`` fallers."""
+    """Rank gained (+) or lost (−) per unit; with many units, the ``most`` biggest climbers and
+    fallers, and every unit tied with the last of them (the title says how many)."""
     moved = changes.dropna(subset=["rank_change"]).sort_values("rank_change", ascending=False)
     if len(moved) > 2 * most:
-        moved = pd.concat([moved.head(most), moved.tail(most)])
-        title += f" ({most} đơn vị tăng và {most} đơn vị giảm nhiều nhất)"
+        up = top_with_ties(moved, "rank_change", most)
+        down = top_with_ties(moved, "rank_change", most, largest=False).iloc[::-1]
+        moved = pd.concat([up, down])
+        ties = " (kể cả đơn vị bằng đơn vị cuối)" if len(moved) > 2 * most else ""
+        title += f" ({len(up)} đơn vị tăng và {len(down)} đơn vị giảm nhiều nhất{ties})"
     fig = _figure(0.24 * max(len(moved), 1) + 1.3)
     ax = fig.add_subplot()
     y = np.arange(len(moved))
@@ -193,7 +293,7 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="x", labelsize=SMALL)
     ax.set_xlabel("Số bậc thay đổi trong xếp hạng (+ là tăng hạng)", fontsize=TEXT)
-    ax.set_title(title, fontsize=TEXT + 1, loc="left")
+    _title(fig, title)
     _style(ax)
     return fig
 
@@ -201,8 +301,8 @@ def rank_changes(changes: pd.DataFrame, title: str, most: int = 20) -> Figure:
 def _finish(fig: Figure, ax, xlabel: str, title: str, legend_columns: int = 0) -> Figure:
     """Axis label, title, legend below the chart (if any) and the common style."""
     ax.set_xlabel(xlabel, fontsize=TEXT)
-    ax.set_title(title, fontsize=TEXT + 1, loc="left")
     ax.tick_params(labelsize=SMALL)
+    _title(fig, title)
     if legend_columns:
         fig.legend(loc="outside lower center", ncol=legend_columns, fontsize=SMALL, frameon=False)
     _style(ax)
@@ -334,3 +434,53 @@ def running_estimates(rows: pd.DataFrame, threshold: float, title: str) -> Figur
     columns = min(3, rows["unit"].nunique())
     label = f"Số mẫu; vạch đứt: {format_number(threshold * 100)}%; dải màu: ± 2 sai số chuẩn"
     return _finish(fig, ax, label, title, columns)
+
+
+def levels_by_year(counts: pd.DataFrame, parts: list[Part], title: str) -> Figure:
+    """Units per level in each year, one panel per part: stacked bars, best level at the bottom.
+
+    ``counts`` has columns ``Phần``, ``Mức`` and one per year (:func:`cqdt.panel.level_table`).
+    """
+    years = [c for c in counts.columns if c not in ("Phần", "Mức")]
+    fig = _figure(2.5)
+    axes = fig.subplots(1, len(parts), squeeze=False, sharey=True)[0]
+    for ax, part in zip(axes, parts, strict=True):
+        own = counts[counts["Phần"] == part.code].set_index("Mức")
+        bottom = np.zeros(len(years))
+        for threshold in part.levels:
+            values = (
+                own.loc[threshold.level, years].to_numpy(dtype=float)
+                if threshold.level in own.index
+                else np.zeros(len(years))
+            )
+            colour = LEVEL_COLOURS.get(threshold.level, OTHER_COLOUR)
+            ax.bar(
+                years,
+                values,
+                bottom=bottom,
+                color=colour,
+                width=0.6,
+                label=f"Mức {threshold.level}",
+            )
+            for x, (low, value) in enumerate(zip(bottom, values, strict=True)):
+                if value:
+                    ax.text(
+                        x,
+                        low + value / 2,
+                        f"{value:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=SMALL,
+                        color="white",
+                    )
+            bottom += values
+        ax.set_title(f"Phần {part.code}", fontsize=TEXT)
+        ax.tick_params(labelsize=SMALL)
+        _style(ax)
+    axes[0].set_ylabel("Số đơn vị", fontsize=SMALL)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=len(labels), fontsize=SMALL, frameon=False
+    )
+    fig.suptitle(title, fontsize=TEXT + 1, x=0.01, ha="left")
+    return fig

@@ -5,7 +5,7 @@ the signatory block are settings of a run, never code: administration has been r
 since the sample years. They come from a small YAML file, by default ``van_ban.yaml`` in the
 data folder (documented in ``data/sample/van_ban.yaml``); without one, the defaults describe the
 period of the sample data. :func:`load_document_settings` checks the file (unknown keys,
-repeated keys, wrong types) and reports every problem in Vietnamese at once.
+repeated keys, wrong types) and reports every problem in Vietnamese at once, each with its line.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cqdt.criteria import pydantic_code, pydantic_message
 from cqdt.problems import InputError, Problem, ProblemCode
-from cqdt.yamlfile import read_yaml
+from cqdt.validation import validation_problems
+from cqdt.yamlfile import read_yaml_document
 
 SETTINGS_FILE = "van_ban.yaml"
 """The settings file looked for in the data folder."""
@@ -27,6 +27,10 @@ SEPARATE_PREFIX = "rieng-"
 """Id prefix of the parts of an annex that are also printed as files of their own."""
 NUMBER_SPACE = "\u00a0" * 8
 """Room left for a number written by hand."""
+SAMPLE_SIGNATORY = "Nguyễn Văn A"
+"""The placeholder name of the sample settings (no one signs as "Nguyễn Văn A")."""
+SAMPLE_MARK = "THÔNG TIN BAN HÀNH MẪU"
+"""Short form of :func:`sample_warning`, for the foot of every page."""
 
 
 class _Settings(BaseModel):
@@ -39,7 +43,7 @@ class Signatory(_Settings):
     authority: str = "KT. GIÁM ĐỐC"
     """Signing authority (``KT.``, ``TM.``, ``Q.``...), empty when the head signs."""
     title: str = "PHÓ GIÁM ĐỐC"
-    name: str = "Nguyễn Văn A"
+    name: str = SAMPLE_SIGNATORY
 
 
 class DocumentSettings(_Settings):
@@ -66,22 +70,52 @@ class DocumentSettings(_Settings):
     """Addressees under "Nơi nhận:", the last one ``Lưu: VT, ...``."""
     signatory: Signatory = Signatory()
 
+    @field_validator("superior", "issuer")
+    @classmethod
+    def _lines(cls, name: str) -> str:
+        """One space between words; line breaks written in the file are kept for the header."""
+        return "\n".join(" ".join(line.split()) for line in name.splitlines() if line.strip())
+
     @property
     def number_and_symbol(self) -> str:
         """``15/BC-STTTT``, or a blank for the number: ``      /BC-STTTT``."""
         return f"{self.number or NUMBER_SPACE}/{self.symbol}"
 
 
+def in_text(name: str) -> str:
+    """A body's name as written in a sentence: on one line, whatever breaks the header has."""
+    return " ".join(name.split())
+
+
+def sample_warning(doc: DocumentSettings) -> str:
+    """The sentence a document carries while its issuer or signatory is the sample's; empty once
+    real ones are given.
+
+    The issuer is the sample's when no settings file gave one (the default describes the sample
+    data); the signatory when it is still the placeholder :data:`SAMPLE_SIGNATORY`.
+    """
+    parts = ["cơ quan ban hành"] * ("issuer" not in doc.model_fields_set)
+    parts += ["người ký"] * (doc.signatory.name == SAMPLE_SIGNATORY)
+    if not parts:
+        return ""
+    return (
+        f"{' và '.join(parts).capitalize()} là THÔNG TIN MẪU, không phải của một văn bản thật: "
+        f"ghi thông tin thật vào tệp {SETTINGS_FILE} trước khi ban hành."
+    )
+
+
 def load_document_settings(path: str | Path | None) -> DocumentSettings:
     """Read and check a settings file; ``None`` gives the defaults.
 
-    Raises :class:`~cqdt.problems.InputError` naming the file, the key and what is wrong.
+    Raises :class:`~cqdt.problems.InputError` naming, for every problem at once (a repeated
+    key, an unknown one, a wrong value), the file, its line, the key and what is wrong.
     """
     if path is None:
         return DocumentSettings()
     file = str(path)
-    raw = read_yaml(path)  # repeated keys, syntax, encoding: every problem named, in Vietnamese
-    if raw is None:
+    document = read_yaml_document(path)  # syntax, encoding: named in Vietnamese
+    raw = document.data
+    if raw is None and not document.repeated:
         return DocumentSettings()
     if not isinstance(raw, dict):
         raise InputError(
@@ -92,18 +126,13 @@ def load_document_settings(path: str | Path | None) -> DocumentSettings:
             ]
         )
     try:
-        return DocumentSettings.model_validate(raw)
+        settings = DocumentSettings.model_validate(raw)
     except ValidationError as err:
-        raise InputError(
-            Problem(
-                file,
-                "",
-                ".".join(str(k) for k in e["loc"]),
-                pydantic_message(e),
-                code=pydantic_code(e),
-            )
-            for e in err.errors()
-        ) from None
+        problems = validation_problems(err, DocumentSettings, raw, file, document.lines)
+        raise InputError(document.repeated + problems) from None
+    if document.repeated:
+        raise InputError(document.repeated)
+    return settings
 
 
 def find_document_settings(data_dir: str | Path, path: str | Path = "") -> DocumentSettings:

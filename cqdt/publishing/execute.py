@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import time
@@ -67,12 +68,26 @@ def ensure_kernel() -> str:
 VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
-def clean_notebook(path: Path) -> None:
+CALL = re.compile(r"\.(\w+)\([^()]*\)\s*$")
+"""The function a report cell calls last (``report.rankings(ctx)``): the name of its time."""
+
+
+def clean_notebook(path: Path) -> dict[str, float]:
     """Remove run-specific metadata from an executed notebook, in place; execution counts are
-    renumbered 1, 2, 3… (a reused kernel goes on counting from the previous notebook)."""
+    renumbered 1, 2, 3… (a reused kernel goes on counting from the previous notebook).
+
+    Returns the seconds each cell took (papermill's timings, removed from the notebook), by
+    the function the cell calls (``rankings``, ``scorecards``…): where a report's time goes.
+    """
     import nbformat  # 1 s (jsonschema): only where notebooks are run, not in the batch's parent
 
     nb = nbformat.read(path, as_version=4)
+    seconds = {}
+    for cell in nb.cells:
+        duration = cell.metadata.get("papermill", {}).get("duration")
+        called = CALL.search(cell.source) if cell.cell_type == "code" else None
+        if duration is not None and called:
+            seconds[called.group(1)] = round(duration, 3)
     for key in VOLATILE_NOTEBOOK_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
     executed = [c for c in nb.cells if c.cell_type == "code" and c.execution_count is not None]
@@ -88,6 +103,7 @@ def clean_notebook(path: Path) -> None:
         for key in VOLATILE_NOTEBOOK_KEYS:
             cell.metadata.get("papermill", {}).pop(key, None)
     nbformat.write(nb, path)
+    return seconds
 
 
 RESET = "get_ipython().run_line_magic('reset', '-f')\nimport os\nos.chdir({cwd!r})\ndel os"
@@ -113,17 +129,18 @@ class ReusedKernel:
     def ready(self, cwd: Path) -> AsyncKernelManager:
         """The kernel manager to hand to papermill: the last kernel, reset, or a new one."""
         start = time.perf_counter()
-        if self.manager is None or not run_sync(self._reset)(cwd):
+        if self.manager is None or not run_sync(self._reset)(self.manager, cwd):
             self.shutdown()
             self.manager = AsyncKernelManager(kernel_name=ensure_kernel())
             run_sync(self.manager.start_kernel)(cwd=str(cwd))
         self.seconds = time.perf_counter() - start
         return self.manager
 
-    async def _reset(self, cwd: Path) -> bool:
-        if not await self.manager.is_alive():
+    @staticmethod
+    async def _reset(manager: AsyncKernelManager, cwd: Path) -> bool:
+        if not await manager.is_alive():
             return False
-        client = self.manager.client()
+        client = manager.client()
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=60)
@@ -149,8 +166,9 @@ def execute_report(
     parameters: dict[str, Any],
     timeout: int = 900,
     kernel: ReusedKernel | None = None,
-) -> None:
-    """Execute ``notebook`` with ``parameters`` into ``output`` (cwd = its folder).
+) -> dict[str, float]:
+    """Execute ``notebook`` with ``parameters`` into ``output`` (cwd = its folder); return the
+    seconds of its cells (:func:`clean_notebook`).
 
     Every parameter is passed explicitly (the notebook's own defaults serve interactive use
     only); with ``kernel``, that kernel is reused instead of starting one. Raises papermill's
@@ -175,7 +193,7 @@ def execute_report(
     except BaseException:
         if kernel:
             kernel.shutdown()
-        raise
-    finally:
         if output.exists():
             clean_notebook(output)
+        raise
+    return clean_notebook(output)

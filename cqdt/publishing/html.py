@@ -9,8 +9,8 @@ inlined as images, numbered sections, lists of unit names, dates in the style of
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
-import io
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,9 @@ from matplotlib.figure import Figure
 
 from cqdt.numbers import format_number
 from cqdt.output import safe_name
+from cqdt.publishing import charts
 from cqdt.publishing.document import DocumentSettings
+from cqdt.publishing.names import header_lines
 
 CHART_CHUNK = 30
 """Units per chart, so bar charts of ~150 communes stay readable and fit a page."""
@@ -36,20 +38,34 @@ def esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def figure_html(fig: Figure, alt: str) -> str:
-    """A figure as an inline PNG, so the HTML file stands alone and WeasyPrint needs no fetch.
+def figure_html(fig: Figure, alt: str, raster: Path | None = None) -> str:
+    """A figure as an inline SVG image (vector: sharp in print), so the HTML file stands alone
+    and WeasyPrint needs no fetch.
 
     The image is printed at the figure's own size, so a font size in the chart is the size on
-    paper (charts are at most :data:`cqdt.publishing.charts.PRINT_WIDTH` wide).
+    paper (charts are at most :data:`cqdt.publishing.charts.PRINT_WIDTH` wide and
+    :data:`~cqdt.publishing.charts.MAX_HEIGHT` tall, so never scaled). With ``raster`` (a
+    folder), a PNG copy is written there and named in ``data-raster`` for the Word document.
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    width = f"{fig.get_figwidth():.2f}in"
+    image = charts.svg(fig)
+    data = base64.b64encode(image).decode("ascii")
+    copy = ""
+    if raster is not None:
+        raster.mkdir(parents=True, exist_ok=True)
+        name = f"{safe_name(alt)[:60]}-{hashlib.sha256(image).hexdigest()[:8]}.png"
+        (raster / name).write_bytes(charts.png(fig))
+        copy = f' data-raster="{esc(f"{raster.name}/{name}")}"'
     return (
-        f'<figure><img src="data:image/png;base64,{data}" style="width:{width}" '
-        f'alt="{esc(alt)}"/></figure>'
+        f'<figure><img src="data:image/svg+xml;base64,{data}" '
+        f'style="width:{fig.get_figwidth():.2f}in" alt="{esc(alt)}"{copy}/></figure>'
     )
+
+
+def ties_note(shown: int, n: int) -> str:
+    """Says why a list of "the ``n`` best" shows ``shown`` units: ties with the last one."""
+    if shown <= n:
+        return ""
+    return f" ({shown} đơn vị: {n} đơn vị đầu và {shown - n} đơn vị bằng đơn vị thứ {n})"
 
 
 def table_html(table: pd.DataFrame, css_class: str = "bang") -> str:
@@ -72,6 +88,11 @@ def section(title: str, body: str, new_page: bool = True) -> HTML:
     return HTML(
         f'<section class="{css}"><h2 id="{anchor(title)}">{esc(title)}</h2>{body}</section>'
     )
+
+
+def landscape(block: HTML) -> HTML:
+    """A block (a section with wide tables) printed on landscape A4 pages."""
+    return HTML(f'<div class="ngang">{block.data}</div>')
 
 
 def file_name(name: str) -> str:
@@ -105,14 +126,12 @@ def counted(label: str, names: pd.Series) -> str:
 
 
 def vietnamese_date(day: date) -> str:
-    """``ngày 05 tháng 3 năm 2026``: days below 10 and months 1, 2 take a zero (NĐ 30/2020)."""
+    """``ngày 05 tháng 3 năm 2026``: days below 10 and months 1, 2 take a zero (NĐ 30/2020).
+
+    The one style of date in the text of every document (header, "Kèm theo" lines, annexes).
+    """
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-def short_date(day: date) -> str:
-    """``7/12/2026``."""
-    return f"{day.day}/{day.month}/{day.year}"
 
 
 def marks_html(mark: str, sentences: Sequence[str]) -> tuple[str, str]:
@@ -122,6 +141,12 @@ def marks_html(mark: str, sentences: Sequence[str]) -> tuple[str, str]:
     return page, "".join(f'<p class="canh-bao">{esc(w)}</p>' for w in sentences)
 
 
+def header_name(name: str, bold: bool) -> str:
+    """A body's name in the header: capitals, broken where :func:`header_lines` says, each line
+    kept whole (no-break spaces), so no browser breaks it inside a word."""
+    return "<br/>".join(esc(line).replace(" ", "\u00a0") for line in header_lines(name, bold=bold))
+
+
 def document_header(doc: DocumentSettings, day: date, numbered: bool = True) -> str:
     """The two-column header of an administrative document (Nghị định 30/2020, Phụ lục I).
 
@@ -129,9 +154,10 @@ def document_header(doc: DocumentSettings, day: date, numbered: bool = True) -> 
     symbol; right: national name, motto with its rule, place and date in italics.
     """
     number = f'\n<span class="so">Số: {esc(doc.number_and_symbol)}</span>' if numbered else ""
+    issuer = f'<strong class="ban-hanh">{header_name(doc.issuer, True)}</strong>'
     return f"""<table class="quoc-hieu"><tr>
-<td class="co-quan"><span class="chu-quan">{esc(doc.superior.upper())}</span><br/>
-<strong class="ban-hanh">{esc(doc.issuer.upper())}</strong><span class="gach"></span>{number}</td>
+<td class="co-quan"><span class="chu-quan">{header_name(doc.superior, False)}</span><br/>
+{issuer}<span class="gach"></span>{number}</td>
 <td class="quoc-hieu"><strong class="qh">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong><br/>
 <strong class="tieu-ngu">Độc lập - Tự do - Hạnh phúc</strong><br/>
 <em class="dia-danh">{esc(doc.place)}, {vietnamese_date(day)}</em></td>

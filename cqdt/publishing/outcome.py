@@ -33,7 +33,8 @@ class Outcome:
     folder: str
     """The report's sub-folder, relative to the run folder."""
     parameters: dict[str, Any]
-    """Every parameter of the notebook, as validated by the kind's parameter model."""
+    """Every parameter of the notebook, as validated by the kind's parameter model; those named
+    in :attr:`paths` relative to the working folder the command ran in."""
     inputs: dict[str, dict[str, str]]
     """Input files by role: path relative to the working folder, SHA-256 (:func:`hashed_input`)."""
     compare_year: int | None = None
@@ -48,18 +49,33 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)
     levels: dict[str, dict[str, int]] = field(default_factory=dict)
     """Units per level in each part of the report's saved result (part -> level -> count)."""
+    paths: list[str] = field(default_factory=list)
+    """The parameters that are paths (relative to the working folder, like the inputs')."""
 
     @property
     def stem(self) -> str:
         """File name (without suffix) of the report's own outputs: ``<kind>-<level>-<year>``."""
         return f"{self.kind}-{self.level}-{self.year}"
 
+    def notebook_parameters(self) -> dict[str, Any]:
+        """The parameters to run the notebook with: paths made absolute from the working folder
+        (the notebook runs in the report's folder)."""
+        return {
+            name: str(Path(value).resolve()) if name in self.paths and value else value
+            for name, value in self.parameters.items()
+        }
 
-def hashed_input(path: str | Path) -> dict[str, str]:
-    """An input file for the manifest: its path relative to the working directory the command
-    ran in (absolute only when it is on another drive), and its SHA-256."""
+
+def relative_path(path: str | Path) -> str:
+    """``path`` relative to the working directory the command runs in, with ``/`` (absolute
+    only when it is on another drive), as the manifest records paths."""
     try:
         shown = os.path.relpath(path)
     except ValueError:  # Windows: another drive
         shown = str(Path(path).resolve())
-    return {"path": Path(shown).as_posix(), "sha256": file_sha256(path)}
+    return Path(shown).as_posix()
+
+
+def hashed_input(path: str | Path) -> dict[str, str]:
+    """An input file for the manifest: its :func:`relative_path` and its SHA-256."""
+    return {"path": relative_path(path), "sha256": file_sha256(path)}

@@ -15,9 +15,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
-from cqdt.publishing.outcome import Outcome
+from cqdt.publishing.outcome import Outcome, relative_path
+from cqdt.validation import error_message
 
 NOTEBOOKS = Path(str(files("cqdt.notebooks")))
 """The report notebooks (``notebooks/`` of the source tree, package data once installed)."""
@@ -38,6 +40,8 @@ class NotebookParameters(BaseModel):
     kind: ClassVar[str]
     title: ClassVar[str]
     notebook: ClassVar[str]
+    paths: ClassVar[tuple[str, ...]] = ("criteria_dir", "data_dir")
+    """Parameters that are paths: recorded relative to the working folder (see :meth:`outcome`)."""
 
     level: Literal["tinh", "huyen", "xa"]
     year: int = Field(ge=2000, le=2100)
@@ -62,7 +66,16 @@ class NotebookParameters(BaseModel):
 
     def outcome(self, folder: str, inputs: dict[str, dict[str, str]], **record: Any) -> Outcome:
         """The pending report of these parameters in ``folder`` (what the batch runs); ``record``
-        fills the other fields of :class:`~cqdt.publishing.outcome.Outcome`."""
+        fills the other fields of :class:`~cqdt.publishing.outcome.Outcome`.
+
+        Path parameters (:attr:`paths`) are recorded relative to the working folder, as the
+        inputs are, so the manifest holds no absolute path and is read back from that folder;
+        the notebook gets them absolute (:meth:`Outcome.notebook_parameters`).
+        """
+        values = self.model_dump()
+        for name in self.paths:
+            if values[name]:
+                values[name] = relative_path(values[name])
         return Outcome(
             self.kind,
             self.title,
@@ -70,37 +83,46 @@ class NotebookParameters(BaseModel):
             self.level,
             self.year,
             folder,
-            self.model_dump(),
+            values,
             inputs,
+            paths=list(self.paths),
             **record,
         )
 
+    @field_validator("report_date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        """An empty date or one as ``YYYY-MM-DD`` (the error's type says it in Vietnamese)."""
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("date_parsing", "not a date") from None
+        return value
+
     @classmethod
     def checked(cls, values: dict[str, Any]) -> Self:
-        """Check parameters; raise ``ValueError`` naming every unknown or ill-typed one."""
+        """Check parameters; raise ``ValueError`` naming, in Vietnamese, every unknown, missing
+        or wrong one (what plain ``papermill -p`` shows when the notebook stops)."""
         try:
-            params = cls.model_validate(values)
-            _ = params.date
+            return cls.model_validate(values)
         except ValidationError as err:
             lines = []
             for error in err.errors():
                 name = ".".join(str(part) for part in error["loc"]) or "?"
                 if error["type"] == "extra_forbidden":
                     lines.append(
-                        f"tham số «{name}» không có trong sổ {cls.notebook} (gõ nhầm tên?)"
+                        f"tham số «{name}» không có trong sổ {cls.notebook} (gõ nhầm tên?); các "
+                        f"tham số: {', '.join(cls.model_fields)}"
                     )
                 elif error["type"] == "missing":
                     lines.append(f"thiếu tham số bắt buộc «{name}»")
                 else:
                     lines.append(
-                        f"tham số «{name}» = {error.get('input')!r} không hợp lệ: {error['msg']}"
+                        f"tham số «{name}» = {error.get('input')!r} không hợp lệ: "
+                        f"{error_message(error, in_yaml=False)}"
                     )
             raise ValueError("Tham số không hợp lệ:\n  " + "\n  ".join(lines)) from None
-        except ValueError as err:
-            raise ValueError(
-                f"Tham số không hợp lệ: report_date phải dạng NNNN-TT-NN ({err})"
-            ) from None
-        return params
 
     @classmethod
     def from_namespace(cls, namespace: dict[str, Any]) -> Self:

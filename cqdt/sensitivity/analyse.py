@@ -100,7 +100,7 @@ def _tracked(units: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
     risky = units[(units["p_keep"] < KEEP_LEVEL_SHARE) | units["near_cutoff"]]
     risky = risky.sort_values(["part", "p_keep"], kind="stable")
     return {
-        part: index.get_indexer(rows["unit"].head(effects.TRACKED_UNITS))
+        str(part): index.get_indexer(pd.Index(rows["unit"].head(effects.TRACKED_UNITS)))
         for part, rows in risky.groupby("part", sort=False)
     }
 
@@ -146,10 +146,12 @@ def analyse(
         if progress is not None:
             progress(rows.stop - rows.start)
 
-    parts = result.parts
+    part_scores = result.parts
 
     def part_tables(part: Part) -> PartStatistics:
-        converted = parts[parts["part"] == part.code].set_index("unit")["converted_published"]
+        converted = part_scores[part_scores["part"] == part.code].set_index("unit")[
+            "converted_published"
+        ]
         return part_statistics(
             part.code,
             points.index,

@@ -280,7 +280,7 @@ def leave_one_out(result: ScoreResult, nominal: Evaluation) -> pd.DataFrame:
         return pd.DataFrame(columns=LEAVE_OUT_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     for column in ("nominal_rank", "rank"):
-        table[column] = pd.array(table[column].where(table[column] > 0), dtype="Int64")
+        table[column] = table[column].where(table[column] > 0).astype("Int64")
     for column in ("nominal_level", "level"):
         table[column] = table[column].astype("string")
     return table

@@ -338,24 +338,24 @@ def extremes(
     multipliers = np.ones((2 * len(table), len(column_of)))
     thresholds: dict[str, np.ndarray] = {}
     values = []
-    for i, var in enumerate(table.itertuples()):
+    for i, var in enumerate(table.to_dict("records")):
         for j, sign in enumerate((-1, 1)):
             at = 2 * i + j
-            if var.kind == "weight":
-                share = official[var.factor]
-                if settings.scheme == "uniform" or np.isinf(var.alpha):  # (δ = 0: no move)
+            if var["kind"] == "weight":
+                share = official[var["factor"]]
+                if settings.scheme == "uniform" or np.isinf(var["alpha"]):  # (δ = 0: no move)
                     multiplier = 1 + sign * settings.delta
                     value = share * multiplier / (1 + share * (multiplier - 1))
                 else:
-                    rest = alpha_total[i] - var.alpha
-                    value = float(betaincinv(var.alpha, rest, OAT_QUANTILES[j]))
+                    rest = alpha_total[i] - var["alpha"]
+                    value = float(betaincinv(var["alpha"], rest, OAT_QUANTILES[j]))
                     multiplier = value * (1 - share) / (share * (1 - value))
-                multipliers[at, column_of == var.factor] = multiplier
+                multipliers[at, column_of == var["factor"]] = multiplier
             else:
-                part = next(p for p in criteria.parts if p.code == var.part)
+                part = next(p for p in criteria.parts if p.code == var["part"])
                 base = np.array([t.min_rate for t in part.levels])
-                moved = thresholds.setdefault(var.part, np.tile(base, (len(multipliers), 1)))
-                level = [t.level for t in part.levels].index(var.factor)
+                moved = thresholds.setdefault(var["part"], np.tile(base, (len(multipliers), 1)))
+                level = [t.level for t in part.levels].index(var["factor"])
                 value = float(np.clip(base[level] + sign * settings.threshold_range / 100, 0, 1))
                 moved[at, level] = value
             values.append(value)

@@ -212,7 +212,7 @@ def precision_rule(n: int) -> str:
     )
 
 
-def level_moves(row: pd.Series, levels: list[str], n: int) -> str:
+def level_chances(row: pd.Series, levels: list[str], n: int) -> str:
     """Where a unit would be, in words: «giữ mức II: 62%; lên mức I: 38%» (levels printed at
     0 % left out; «không xếp được mức» for samples without a level)."""
     nominal = row["nominal_level"]
@@ -433,7 +433,7 @@ def robustness_table(study: Study, titles: dict[str, str]) -> pd.DataFrame:
     """Per unit, for each part: the official level and the probability of keeping it (%),
     «sát ngưỡng» after it when it is within two standard errors of the cut-off."""
     n = study.settings.n
-    columns = {}
+    columns: dict[str, pd.Series | list[str]] = {}
     for part in titles:
         rows = part_rows(study.units, part).set_index("unit")
         text = percent_texts(rows["p_keep"], n, keep=True)

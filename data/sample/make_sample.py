@@ -43,12 +43,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cqdt.criteria import LEVELS, CriteriaSet, Criterion, find_criteria, load_criteria
+from cqdt.criteria import LEVELS, CriteriaSet, Criterion, load_criteria
 from cqdt.evidence import load_evidence
 from cqdt.methods import METHODS, criterion_fields
 from cqdt.problems import CriteriaError, InputError
 from cqdt.register import load_units, units_in
 from cqdt.scoring import score
+from cqdt.versions import find_criteria
 
 SEED = 1784
 YEARS = (2018, 2019, 2020)
@@ -420,7 +421,7 @@ def generate_values(plans: list[FieldPlan], row: Row) -> dict[str, float | str]:
         rng = rng_for("value", row.code, row.year, plan.name)
         if plan.role == "share":
             values[plan.name] = _share(plan, row, values, rng)
-        elif plan.role in ("count", "unused") and plan.type == "number":
+        elif plan.role in ("count", "unused") and plan.type != "yes_no":
             values[plan.name] = _count(plan, row)
         elif plan.role == "intensity":
             denominator = by_name[plan.depends_on[0]]
@@ -449,9 +450,10 @@ def generate_values(plans: list[FieldPlan], row: Row) -> dict[str, float | str]:
 def not_applicable_candidates(cs: CriteriaSet) -> list[Criterion]:
     """Criteria a unit may plausibly declare not applicable.
 
-    A ``rate`` or ``rate_vs_best`` whose denominator no other criterion reads and whose
-    numerator feeds nothing else: its denominator can be 0 for a unit (no level-3/4
-    applications that year, no separate IT budget line), so the criterion cannot be computed.
+    A ``rate`` or ``rate_vs_best`` the criteria file allows to be marked not applicable, whose
+    denominator no other criterion reads and whose numerator feeds nothing else: its
+    denominator can be 0 for a unit (no level-3/4 applications that year, no separate IT
+    budget line), so the criterion cannot be computed.
     """
     readers: dict[str, int] = {}
     for crit in cs.criteria:
@@ -460,7 +462,8 @@ def not_applicable_candidates(cs: CriteriaSet) -> list[Criterion]:
     return [
         c
         for c in cs.criteria
-        if c.method in ("rate", "rate_vs_best")
+        if c.allow_not_applicable
+        and c.method in ("rate", "rate_vs_best")
         and readers[c.denominator] == 1
         and readers[c.numerator] == 1
     ]

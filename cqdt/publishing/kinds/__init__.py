@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "do-nhay": "sensitivity",
     "kich-ban": "scenario",
     "dinh-chinh": "correction",
+    "nhieu-nam": "panel",
 }
 """Every kind of report: its name (first part of its file names) -> its module in this folder.
 Modules are imported when a kind is used, so running one kind never loads the others."""

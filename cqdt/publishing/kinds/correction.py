@@ -25,8 +25,10 @@ from cqdt.corrections import (
     folder_hashes,
     read_published,
 )
-from cqdt.criteria import LEVEL_TITLES, LEVELS
+from cqdt.criteria import LEVEL_TITLES, LEVELS, Level
 from cqdt.files import write_workbook
+from cqdt.manifest import check_published
+from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.publishing.context import document_warnings, warning_html
@@ -69,8 +71,10 @@ class CorrectionContext:
 
 
 def prepare(params: Parameters) -> CorrectionContext:
-    """Score the corrected data (errors stop the report) and compare it with the published run."""
+    """Check the published run against its manifest, score the corrected data (errors stop the
+    report) and compare it with the published run."""
     run = Path(params.published_run)
+    check_published(run)  # also here: the notebook may be run on its own
     hashes = folder_hashes(run)
     workspace = Workspace.at(params.criteria_dir, params.data_dir)
     result = workspace.score(
@@ -100,8 +104,8 @@ def part_table(ctx: CorrectionContext, changed_only: bool = True) -> pd.DataFram
             "Đơn vị": rows["unit"],
             "Điểm quy đổi đã công bố": rows["converted_before"],
             "Điểm quy đổi sau đính chính": rows["converted_after"],
-            "Hạng đã công bố": rows["rank_before"].astype("Int64").astype(str),
-            "Hạng sau đính chính": rows["rank_after"].astype("Int64").astype(str),
+            "Hạng đã công bố": rows["rank_before"].astype("Int64"),
+            "Hạng sau đính chính": rows["rank_after"].astype("Int64"),
             "Mức đã công bố": rows["level_before"],
             "Mức sau đính chính": rows["level_after"],
         }
@@ -112,6 +116,7 @@ def criterion_table(ctx: CorrectionContext) -> pd.DataFrame:
     """Per unit and criterion whose points changed: before, after and why (Vietnamese)."""
     rows = ctx.changes.criteria
     names = {c.code: c.name for c in ctx.result.criteria.criteria}
+    decimals = ctx.result.criteria.rounding.points_decimals  # 4.77 -> 5.00 is 0.23, not 0.2399…
     return pd.DataFrame(
         {
             "Đơn vị": rows["unit"],
@@ -119,7 +124,7 @@ def criterion_table(ctx: CorrectionContext) -> pd.DataFrame:
             "Tiêu chí": rows["criterion"].map(names),
             "Điểm đã công bố": rows["points_before"],
             "Điểm sau đính chính": rows["points_after"],
-            "Chênh lệch": rows["delta"],
+            "Chênh lệch": round_half_up(rows["delta"], decimals),
             "Cách tính đã công bố": rows["explanation_before"],
             "Cách tính sau đính chính": rows["explanation_after"],
         }
@@ -163,6 +168,8 @@ def summary(ctx: CorrectionContext) -> HTML:
             f"<p>Đơn vị đã công bố nhưng không còn trong dữ liệu: {esc(', '.join(c.removed))}.</p>"
         )
     table = part_table(ctx)
+    ranks = ["Hạng đã công bố", "Hạng sau đính chính"]  # a unit added or removed has one: «–»
+    table[ranks] = table[ranks].astype(object).where(table[ranks].notna(), "–")
     body.append(
         table_html(table)
         if len(table)
@@ -190,12 +197,31 @@ def reproducibility(ctx: CorrectionContext) -> HTML:
         ("Dữ liệu sau phúc khảo", Path(ctx.result.evidence.source).name),
         ("SHA-256 dữ liệu sau phúc khảo", ctx.result.evidence.sha256),
         ("Bộ tiêu chí", f"{ctx.result.criteria.version} ({ctx.result.criteria.status_label})"),
-        ("Số tệp của lần công bố (không bị sửa)", str(len(ctx.published_hashes))),
+        (
+            "Số tệp của lần công bố (đúng mã SHA-256 trong manifest.json, không bị sửa)",
+            str(len(ctx.published_hashes)),
+        ),
     ]
     cells = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return section(
         "III. Thông tin tái lập", f'<table class="thong-tin">{cells}</table>', new_page=False
     )
+
+
+CHANGE_FORMATS = {
+    **dict.fromkeys(["Hạng đã công bố", "Hạng sau đính chính"], "0"),
+    **dict.fromkeys(
+        [
+            "Điểm quy đổi đã công bố",
+            "Điểm quy đổi sau đính chính",
+            "Điểm đã công bố",
+            "Điểm sau đính chính",
+            "Chênh lệch",
+        ],
+        "0.00",
+    ),
+}
+"""Excel number formats of the change tables: ranks as whole numbers, points with 2 decimals."""
 
 
 def write_outputs(ctx: CorrectionContext) -> HTML:
@@ -210,6 +236,7 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
             },
             folder / f"{stem}.xlsx",
             document_warnings(ctx),
+            CHANGE_FORMATS,
         ),
         *write_result_tables(ctx.result, folder, synthetic=ctx.synthetic),
     ]
@@ -219,10 +246,11 @@ def write_outputs(ctx: CorrectionContext) -> HTML:
 
 
 def plan(
-    workspace: Workspace, published: Path, survey: Path, level: str, year: int, report_date: date
+    workspace: Workspace, published: Path, survey: Path, level: Level, year: int, report_date: date
 ) -> list[Outcome]:
-    """Check the published run and the corrected data (raising
-    :class:`~cqdt.problems.InputError`) and plan one change report; nothing is written."""
+    """Check the published run (every file against its manifest, before anything is read from
+    it) and the corrected data, raising :class:`~cqdt.problems.InputError`, and plan one change
+    report; nothing is written."""
     if not published.is_dir():
         raise InputError(
             [
@@ -247,6 +275,7 @@ def plan(
                 )
             ]
         )
+    check_published(published)
     result_file = find_published_result(published, level, year)
     result = workspace.score(level, year, survey=survey)  # bad data stops here
     params = Parameters(

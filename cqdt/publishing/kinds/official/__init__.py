@@ -2,7 +2,8 @@
 
 - :mod:`.context`  its parameters (:class:`Parameters`) and what it rests on (:func:`prepare`)
 - :mod:`.body`     cover, summary, ranking tables, analysis, robustness, signature
-- :mod:`.annexes`  Phụ lục I–III and the files written beside the report
+- :mod:`.annexes`  Phụ lục I (in the report), II and III (documents of their own), and the
+                   files written beside the report
 
 :func:`plan` turns the levels and years asked for into pending reports; the notebook calls
 :func:`prepare`, then one function per section, in the order of the document.
@@ -11,13 +12,14 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
 
-from cqdt.criteria import load_criteria
+from cqdt.criteria import Level, load_criteria
 from cqdt.problems import InputError
+from cqdt.publishing.document import SETTINGS_FILE, load_document_settings
 from cqdt.publishing.kinds.official.annexes import (
     methodology,
-    reproducibility,
     scorecards,
     write_outputs,
 )
@@ -37,7 +39,7 @@ from cqdt.workspace import Workspace
 
 def plan(
     workspace: Workspace,
-    selected: list[tuple[str, int]],
+    selected: list[tuple[Level, int]],
     compare_year: str = "previous",
     report_date: str = "",
     document_file: str = "",
@@ -47,12 +49,21 @@ def plan(
 
     ``compare_year`` is a year, ``previous`` (the year before, if it has data) or ``none``.
     ``report_date`` (YYYY-MM-DD) is the date printed on the reports; empty for the date of the
-    document settings (``document_file``, or the data folder's ``van_ban.yaml``), else today.
+    document settings (``document_file``, or the data folder's ``van_ban.yaml``), else today:
+    the date found is recorded, so a run can be repeated to the byte. The settings file used,
+    given or found in the data folder, is recorded and hashed as an input.
     """
     years = {
         (level, year)
         for level, year in workspace.surveys()[["level", "year"]].itertuples(index=False)
     }
+    found = Path(document_file) if document_file else workspace.data_dir / SETTINGS_FILE
+    settings = found if found.is_file() else None
+    if not report_date:
+        day = None
+        with suppress(InputError):  # a broken file is reported by the run itself
+            day = load_document_settings(settings).date
+        report_date = (day or date.today()).isoformat()
     synthetic = workspace.synthetic
     planned = []
     for level, year in selected:
@@ -67,11 +78,11 @@ def plan(
         parameters = Parameters(
             level=level,
             year=int(year),
-            criteria_dir=str(workspace.criteria_dir.resolve()),
-            data_dir=str(workspace.data_dir.resolve()),
+            criteria_dir=str(workspace.criteria_dir),
+            data_dir=str(workspace.data_dir),
             compare_year=compare,
             report_date=report_date,
-            document_file=str(Path(document_file).resolve()) if document_file else "",
+            document_file=str(settings) if settings else "",
         )
         survey = workspace.survey(level, year)
         outcome = parameters.outcome(
@@ -95,6 +106,8 @@ def plan(
                 outcome.inputs["compare_survey"] = hashed_input(workspace.survey(level, compare))
         if workspace.units_file.exists():
             outcome.inputs["units"] = hashed_input(workspace.units_file)
+        if settings:
+            outcome.inputs["document"] = hashed_input(settings)
         with suppress(InputError):
             outcome.unit_count = len(read_table(survey))
         planned.append(outcome)
@@ -111,7 +124,6 @@ __all__ = [
     "plan",
     "prepare",
     "rankings",
-    "reproducibility",
     "robustness",
     "scorecards",
     "signature",

@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
 
 from cqdt import sensitivity as sens
+from cqdt.caveats import marking
 from cqdt.comparison import compare_years
 from cqdt.criteria import LEVELS
+from cqdt.next_level import NextLevel, next_level
 from cqdt.problems import InputError
-from cqdt.publishing.document import DocumentSettings, find_document_settings
-from cqdt.publishing.html import anchor, esc, short_date
+from cqdt.publishing.context import document_warnings
+from cqdt.publishing.document import (
+    SAMPLE_MARK,
+    DocumentSettings,
+    find_document_settings,
+    in_text,
+    sample_warning,
+)
+from cqdt.publishing.html import anchor, esc, marks_html, vietnamese_date
 from cqdt.publishing.parameters import NotebookParameters
+from cqdt.publishing.report_docx import IMAGES_PREFIX
 from cqdt.scoring import ScoreResult
 from cqdt.tables import official_table, part_titles
 from cqdt.workspace import Workspace
@@ -31,6 +43,12 @@ class Parameters(NotebookParameters):
     kind: ClassVar[str] = "bao-cao"
     title: ClassVar[str] = "Báo cáo kết quả đánh giá"
     notebook: ClassVar[str] = "bao_cao.ipynb"
+    paths: ClassVar[tuple[str, ...]] = (
+        *NotebookParameters.paths,
+        "criteria_file",
+        "survey_file",
+        "document_file",
+    )
 
     criteria_file: str = ""
     """A criteria file to use instead of the one in force in ``criteria_dir``."""
@@ -58,6 +76,11 @@ class ReportContext:
     """Unit -> district (communes), from the register; ``None`` when it does not say."""
     robustness: sens.SensitivityResult | None = None
     """The default weight-sensitivity study (:func:`cqdt.sensitivity.robustness_settings`)."""
+
+    @cached_property
+    def next_level(self) -> NextLevel:
+        """What each unit needs for the next level (for the scorecards), computed once."""
+        return next_level(self.result)
 
 
 def prepare(params: Parameters) -> ReportContext:
@@ -108,12 +131,35 @@ def subject(ctx: ReportContext) -> str:
 
 
 def annex_of(ctx: ReportContext) -> str:
-    """``Kèm theo Báo cáo số …/BC-STTTT ngày 25/11/2026 của Sở Thông tin và Truyền thông``."""
+    """``Kèm theo Báo cáo số …/BC-STTTT ngày 25 tháng 11 năm 2026 của Sở Thông tin và Truyền
+    thông``: the date in the style of the header."""
     doc = ctx.document
     return (
-        f"Kèm theo Báo cáo số {doc.number_and_symbol} ngày {short_date(document_date(ctx))} "
-        f"của {doc.issuer}"
+        f"Kèm theo Báo cáo số {doc.number_and_symbol} {vietnamese_date(document_date(ctx))} "
+        f"của {in_text(doc.issuer)}"
     )
+
+
+def report_warnings(ctx: ReportContext) -> tuple[list[str], str]:
+    """The report's warning sentences and the marking of its pages: reconstructed criteria,
+    synthetic data, and an issuer or signatory still the sample's
+    (:func:`~cqdt.publishing.document.sample_warning`)."""
+    found = document_warnings(ctx)
+    sample = sample_warning(ctx.document)
+    mark = " · ".join(m for m in (marking(found), SAMPLE_MARK * bool(sample)) if m)
+    return [*found, *[sample] * bool(sample)], mark
+
+
+def report_warning_html(ctx: ReportContext) -> tuple[str, str]:
+    """:func:`report_warnings` as HTML: the page marking, and the sentences for a first page."""
+    sentences, mark = report_warnings(ctx)
+    return marks_html(mark, sentences)
+
+
+def images(ctx: ReportContext) -> Path:
+    """Where the report's charts are copied as PNG for its Word document: a work folder beside
+    the report, removed once the Word document is written (:data:`IMAGES_PREFIX`)."""
+    return Path(ctx.params.output_dir) / f"{IMAGES_PREFIX}{ctx.params.level}-{ctx.params.year}"
 
 
 def annex_heading(ctx: ReportContext, title: str) -> str:

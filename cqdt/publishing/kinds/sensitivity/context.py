@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cqdt import sensitivity as sens
-from cqdt.criteria import LEVELS
+from cqdt.criteria import LEVELS, Level
 from cqdt.publishing.kinds.sensitivity.sentences import SIMPLEX_WARNING
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
@@ -47,7 +47,7 @@ def prepare(params: Parameters) -> SensitivityContext:
 
 
 def plan(
-    workspace: Workspace, level: str, year: int | None, settings: sens.Settings, report_date: str
+    workspace: Workspace, level: Level, year: int | None, settings: sens.Settings, report_date: str
 ) -> list[Outcome]:
     """Check the settings against the level's criteria and data and plan one report.
 

@@ -328,7 +328,7 @@ def sobol(ctx: SensitivityContext) -> HTML:
         sentences = sobol_sentences(study, part, units)
         body.append("<ul>" + "".join(f"<li>{x}</li>" for x in sentences) + "</ul>")
         for (output, unit), own in rows.groupby(["output", "unit"], sort=False, dropna=False):
-            label = sens.OUTPUTS[output] + ("" if pd.isna(unit) else f" của {unit}")
+            label = sens.OUTPUTS[str(output)] + ("" if pd.isna(unit) else f" của {unit}")  # type: ignore[call-overload]
             chart_title = f"Phần {part}: {label}"
             body.append(figure_html(charts.sobol_indices(own, chart_title), chart_title))
         own_table = table[table["Phần"] == part].drop(columns="Phần")

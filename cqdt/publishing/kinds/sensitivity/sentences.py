@@ -39,7 +39,7 @@ def named(rows: pd.DataFrame, study: sens.SensitivityResult) -> str:
     """``Huyện Phú Vang (giữ mức I: 74%; xuống mức II: 26%), …``; beyond ten, counted."""
     names, n = level_names(study), study.settings.n
     named = [
-        f"{esc(r['unit'])} ({esc(sens.level_moves(r, names, n))})"
+        f"{esc(r['unit'])} ({esc(sens.level_chances(r, names, n))})"
         for _, r in rows.head(AT_RISK_NAMED).iterrows()
     ]
     if len(rows) > AT_RISK_NAMED:
@@ -113,11 +113,10 @@ def conclusion_sentences(study: sens.SensitivityResult, titles: dict[str, str]) 
             text += f"; có nguy cơ đổi mức: {named(risky, study)}"
         if len(near):
             text += f"; sát ngưỡng (bên nào tùy hạt giống): {named(near, study)}"
-        row = overall.loc[part]
         text += (
             f". Tương quan Spearman trung vị với xếp hạng chính thức "
-            f"{format_number(row['spearman_median'], 3)}; trung bình mỗi đơn vị dịch chuyển "
-            f"{format_number(row['mean_abs_shift'], 2)} bậc."
+            f"{format_number(overall['spearman_median'].loc[part], 3)}; trung bình mỗi đơn vị "
+            f"dịch chuyển {format_number(overall['mean_abs_shift'].loc[part], 2)} bậc."
         )
         sentences.append(text)
         sentences += sobol_sentences(study, part, units)
