@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from cqdt import sensitivity as sens
 from cqdt.criteria import LEVELS, Level
+from cqdt.numbers import format_number
 from cqdt.publishing.kinds.sensitivity.sentences import SIMPLEX_WARNING
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
@@ -80,8 +81,9 @@ def plan(
         inputs["units"] = hashed_input(workspace.units_file)
     cs = result.criteria
     note = (
-        f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {settings.n} mẫu trọng số "
-        f"({settings.scheme}, theo {settings.by}), hạt giống {settings.seed}"
+        f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {format_number(settings.n, 0)} mẫu "
+        f"trọng số ({settings.scheme}, theo {sens.FACTOR_LEVELS[settings.by]}), "
+        f"hạt giống {settings.seed}"
     )
     if settings.scheme == "simplex":
         note += f"\nCảnh báo: {SIMPLEX_WARNING}"
