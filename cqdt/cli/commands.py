@@ -177,6 +177,20 @@ def _score_each(
     return results, failed
 
 
+def _scored_for_output(
+    args: argparse.Namespace,
+) -> tuple[Workspace, list[tuple[str, ScoreResult]], int] | None:
+    """Check that the output folder can be written, then score the selection: the workspace,
+    what was scored and how many failed; None (and why, printed) when nothing could be."""
+    check_writable(args.out)
+    workspace, selected = _selected(args)
+    results, failed = _score_each(workspace, selected)
+    if not results:
+        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+        return None
+    return workspace, results, failed
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     workspace, selected = _selected(args, required=False)
     failed = 0
@@ -214,12 +228,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    check_writable(args.out)
-    workspace, selected = _selected(args)
-    results, failed = _score_each(workspace, selected)
-    if not results:
-        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+    scored = _scored_for_output(args)
+    if scored is None:
         return 1
+    workspace, results, failed = scored
     from cqdt.publishing.batch import write_manifest
     from cqdt.publishing.scores import SCORE_KIND, publish_scores
 
@@ -243,12 +255,10 @@ def cmd_next_level(args: argparse.Namespace) -> int:
     from cqdt.caveats import output_warnings
     from cqdt.next_level import next_level, write_next_level_tables
 
-    check_writable(args.out)
-    workspace, selected = _selected(args)
-    results, failed = _score_each(workspace, selected)
-    if not results:
-        print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
+    scored = _scored_for_output(args)
+    if scored is None:
         return 1
+    workspace, results, failed = scored
     target = new_run_folder(args.out, "len-muc")
     with staged_folder(target) as folder:
         for label, result in results:

@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cqdt.output import file_sha256
+
+if TYPE_CHECKING:
+    from cqdt.criteria import CriteriaSet
+    from cqdt.scoring import ScoreResult
+    from cqdt.workspace import Workspace
 
 OK, FAILED, INTERRUPTED = "thành công", "lỗi", "bị dừng"
 """Status of a report, as printed in the index and the manifest."""
@@ -79,3 +84,20 @@ def relative_path(path: str | Path) -> str:
 def hashed_input(path: str | Path) -> dict[str, str]:
     """An input file for the manifest: its :func:`relative_path` and its SHA-256."""
     return {"path": relative_path(path), "sha256": file_sha256(path)}
+
+
+def scored_inputs(workspace: Workspace, result: ScoreResult) -> dict[str, dict[str, str]]:
+    """The inputs of one scored level and year, hashed: its survey, its criteria file and the
+    unit register when the workspace has one."""
+    inputs = {
+        "survey": hashed_input(result.evidence.source),
+        "criteria": hashed_input(result.criteria.source),
+    }
+    if workspace.units_file.exists():
+        inputs["units"] = hashed_input(workspace.units_file)
+    return inputs
+
+
+def criteria_record(criteria: CriteriaSet) -> dict[str, str]:
+    """The criteria set an outcome was computed with, as the manifest and the index show it."""
+    return {"version": criteria.version, "status": criteria.status, "label": criteria.status_label}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cqdt.corrections import folder_hashes
-from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.outcome import Outcome, criteria_record, scored_inputs
 from cqdt.results import read_result, write_result
 from cqdt.scoring import ScoreResult
 from cqdt.tables import write_result_tables
@@ -29,13 +29,6 @@ def publish_scores(workspace: Workspace, result: ScoreResult, run: Path) -> Outc
     subfolder = run / name
     write_result_tables(result, subfolder, workspace.districts(result.level), workspace.synthetic)
     saved = write_result(result, subfolder, workspace.synthetic)  # for corrections, programs
-    inputs = {
-        "survey": hashed_input(result.evidence.source),
-        "criteria": hashed_input(result.criteria.source),
-    }
-    if workspace.units_file.exists():
-        inputs["units"] = hashed_input(workspace.units_file)
-    criteria = result.criteria
     return Outcome(
         SCORE_KIND,
         "Bảng xếp hạng chính thức (cqdt score)",
@@ -49,12 +42,8 @@ def publish_scores(workspace: Workspace, result: ScoreResult, run: Path) -> Outc
             "criteria_dir": workspace.criteria_dir.as_posix(),
             "data_dir": workspace.data_dir.as_posix(),
         },
-        inputs,
-        criteria={
-            "version": criteria.version,
-            "status": criteria.status,
-            "label": criteria.status_label,
-        },
+        scored_inputs(workspace, result),
+        criteria=criteria_record(result.criteria),
         synthetic=workspace.synthetic,
         unit_count=len(result.evidence.units),
         outputs=folder_hashes(subfolder),

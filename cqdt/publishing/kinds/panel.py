@@ -27,7 +27,7 @@ from cqdt.problems import InputError, Problem, ProblemCode
 from cqdt.publishing import charts
 from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.html import esc, figure_html, file_name, landscape, section, table_html
-from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.outcome import Outcome, criteria_record, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scoring import ScoreResult
 from cqdt.tables import INFO_SHEET, NUMBER_FORMATS, part_titles
@@ -141,11 +141,7 @@ def plan(
                 f"nhieu-nam-{level}-{chosen[0]}-{chosen[-1]}",
                 inputs,
                 compare_year=chosen[0],
-                criteria={
-                    "version": last.version,
-                    "status": last.status,
-                    "label": last.status_label,
-                },
+                criteria=criteria_record(last),
                 synthetic=workspace.synthetic,
                 unit_count=len(panel.lineage["lineage"].unique()),
                 note=f"Diễn biến {LEVELS[level]} {chosen[0]}–{chosen[-1]}: "

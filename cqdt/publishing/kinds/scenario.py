@@ -26,7 +26,7 @@ from cqdt.problems import CriteriaError, InputError, Problem, ProblemCode
 from cqdt.publishing import charts
 from cqdt.publishing.context import document_warnings, warning_html
 from cqdt.publishing.html import esc, figure_html, file_name, landscape, section, table_html
-from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.outcome import Outcome, criteria_record, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scenarios import Scenario, WhatIf, apply_scenario, load_scenario
 from cqdt.scoring import ScoreResult
@@ -209,11 +209,7 @@ def plan(
             params.outcome(
                 f"{name}-{base.level}-{year}",
                 inputs,
-                criteria={
-                    "version": base.version,
-                    "status": base.status,
-                    "label": base.status_label,
-                },
+                criteria=criteria_record(base),
                 synthetic=workspace.synthetic,
                 unit_count=len(what_ifs[0].before.evidence.units),
                 note="\n".join(notes),

@@ -32,7 +32,7 @@ from cqdt.publishing.kinds.official.body import (
     summary,
 )
 from cqdt.publishing.kinds.official.context import Parameters, ReportContext, prepare
-from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.outcome import Outcome, criteria_record, hashed_input
 from cqdt.reading import read_table
 from cqdt.workspace import Workspace
 
@@ -95,12 +95,7 @@ def plan(
         with suppress(InputError):
             criteria_file = workspace.criteria_file(level, year)
             outcome.inputs["criteria"] = hashed_input(criteria_file)
-            cs = load_criteria(criteria_file)
-            outcome.criteria = {
-                "version": cs.version,
-                "status": cs.status,
-                "label": cs.status_label,
-            }
+            outcome.criteria = criteria_record(load_criteria(criteria_file))
         if compare:
             with suppress(InputError):
                 outcome.inputs["compare_survey"] = hashed_input(workspace.survey(level, compare))

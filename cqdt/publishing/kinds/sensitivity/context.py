@@ -10,7 +10,7 @@ from cqdt import sensitivity as sens
 from cqdt.criteria import LEVELS, Level
 from cqdt.numbers import format_number
 from cqdt.publishing.kinds.sensitivity.sentences import SIMPLEX_WARNING
-from cqdt.publishing.outcome import Outcome, hashed_input
+from cqdt.publishing.outcome import Outcome, criteria_record, scored_inputs
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.scoring import ScoreResult
 from cqdt.sensitivity.settings import SettingsFields
@@ -73,13 +73,6 @@ def plan(
         report_date=report_date,
         **sens.offered_values(settings),
     )
-    inputs = {
-        "survey": hashed_input(result.evidence.source),
-        "criteria": hashed_input(result.criteria.source),
-    }
-    if workspace.units_file.exists():
-        inputs["units"] = hashed_input(workspace.units_file)
-    cs = result.criteria
     note = (
         f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {format_number(settings.n, 0)} mẫu "
         f"trọng số ({settings.scheme}, theo {sens.FACTOR_LEVELS[settings.by]}), "
@@ -89,8 +82,8 @@ def plan(
         note += f"\nCảnh báo: {SIMPLEX_WARNING}"
     outcome = params.outcome(
         f"{level}-{chosen}",
-        inputs,
-        criteria={"version": cs.version, "status": cs.status, "label": cs.status_label},
+        scored_inputs(workspace, result),
+        criteria=criteria_record(result.criteria),
         synthetic=workspace.synthetic,
         unit_count=len(result.points),
         note=note,
