@@ -109,6 +109,9 @@ def test_change_report_html_and_pdf_say_what_changed(corrected):
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "Thị xã" in text and "Tóm tắt thay đổi" in text
     assert not {"/CreationDate", "/ModDate"} & set(reader.metadata or {})
+    # no van_ban.yaml in this data folder: issuer and signatory are the sample's, and it says so
+    assert "Cơ quan ban hành và người ký là THÔNG TIN MẪU" in page
+    assert all("THÔNG TIN BAN HÀNH MẪU" in p.extract_text() for p in reader.pages)
 
 
 @pytest.mark.slow

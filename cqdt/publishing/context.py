@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from cqdt.caveats import marking, output_warnings
+from cqdt.publishing.document import SAMPLE_MARK, DocumentSettings, sample_warning
 from cqdt.publishing.html import marks_html
 from cqdt.scoring import ScoreResult
 
@@ -34,3 +35,13 @@ def warning_html(ctx: Presented, *marks: str) -> tuple[str, str]:
     warning sentences for a cover; empty strings for official criteria, real data, no marks."""
     found = document_warnings(ctx)
     return marks_html(" · ".join(m for m in (marking(found), *marks) if m), found)
+
+
+def issued_warnings(ctx: Presented, document: DocumentSettings) -> tuple[list[str], str]:
+    """The warning sentences and page marking of a document an office issues: those of
+    :func:`document_warnings`, and an issuer or signatory still the sample's
+    (:func:`~cqdt.publishing.document.sample_warning`)."""
+    found = document_warnings(ctx)
+    sample = sample_warning(document)
+    mark = " · ".join(m for m in (marking(found), SAMPLE_MARK * bool(sample)) if m)
+    return [*found, *[sample] * bool(sample)], mark

@@ -31,9 +31,9 @@ from cqdt.manifest import check_published
 from cqdt.numbers import round_half_up
 from cqdt.output import file_sha256
 from cqdt.problems import InputError, Problem, ProblemCode
-from cqdt.publishing.context import document_warnings, warning_html
+from cqdt.publishing.context import document_warnings, issued_warnings
 from cqdt.publishing.document import DocumentSettings, find_document_settings
-from cqdt.publishing.html import document_header, esc, section, table_html
+from cqdt.publishing.html import document_header, esc, marks_html, section, table_html
 from cqdt.publishing.outcome import Outcome, hashed_input
 from cqdt.publishing.parameters import NotebookParameters
 from cqdt.results import write_result
@@ -135,7 +135,8 @@ def cover(ctx: CorrectionContext) -> HTML:
     """Title block (issuing body and place from the document settings, as the official report),
     date, level, year, the published run corrected, and what the document rests on."""
     p, doc = ctx.params, ctx.document
-    marking, sentences = warning_html(ctx)
+    found, mark = issued_warnings(ctx, doc)
+    marking, sentences = marks_html(mark, found)
     return HTML(
         f"""<section class="cover">
 {marking}

@@ -16,18 +16,15 @@ from typing import ClassVar
 import pandas as pd
 
 from cqdt import sensitivity as sens
-from cqdt.caveats import marking
 from cqdt.comparison import compare_years
 from cqdt.criteria import LEVELS
 from cqdt.next_level import NextLevel, next_level
 from cqdt.problems import InputError
-from cqdt.publishing.context import document_warnings
+from cqdt.publishing.context import issued_warnings
 from cqdt.publishing.document import (
-    SAMPLE_MARK,
     DocumentSettings,
     find_document_settings,
     in_text,
-    sample_warning,
 )
 from cqdt.publishing.html import anchor, esc, marks_html, vietnamese_date
 from cqdt.publishing.parameters import NotebookParameters
@@ -141,13 +138,9 @@ def annex_of(ctx: ReportContext) -> str:
 
 
 def report_warnings(ctx: ReportContext) -> tuple[list[str], str]:
-    """The report's warning sentences and the marking of its pages: reconstructed criteria,
-    synthetic data, and an issuer or signatory still the sample's
-    (:func:`~cqdt.publishing.document.sample_warning`)."""
-    found = document_warnings(ctx)
-    sample = sample_warning(ctx.document)
-    mark = " · ".join(m for m in (marking(found), SAMPLE_MARK * bool(sample)) if m)
-    return [*found, *[sample] * bool(sample)], mark
+    """The report's warning sentences and the marking of its pages
+    (:func:`~cqdt.publishing.context.issued_warnings`)."""
+    return issued_warnings(ctx, ctx.document)
 
 
 def report_warning_html(ctx: ReportContext) -> tuple[str, str]:
