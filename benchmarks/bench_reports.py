@@ -5,7 +5,8 @@ scorecard annex and one scorecard per unit) with ``--jobs <cores>`` (or the ``--
 and prints:
 
 - wall time, and CPU time of the whole process tree (the machine may be shared: CPU time is
-  the steadier figure; Linux only);
+  the steadier figure; Linux only), with the load average before and after (other work on
+  the machine lengthens the wall time);
 - per report, from the run's manifest: kernel start (or reset of the reused kernel, part of
   execution), notebook execution, HTML, Word report, PDF of the main report, annexes (PDF and
   per-unit files), audit record;
@@ -130,8 +131,12 @@ def main() -> None:
         print(f"import cqdt.publishing.batch: {import_seconds('cqdt.publishing.batch'):.2f} s")
         print(f"kernel start-up + one cell + shutdown: {kernel_startup_seconds(out):.2f} s")
         for jobs in args.jobs or [cores]:
+            load = os.getloadavg()[0]
             wall, cpu, runs = batch(jobs, args.level, out, not args.no_pdf)
-            print(f"\n--jobs {jobs}: {len(runs)} reports in {wall:.1f} s wall, {cpu:.1f} s CPU")
+            print(
+                f"\n--jobs {jobs}: {len(runs)} reports in {wall:.1f} s wall, {cpu:.1f} s CPU "
+                f"(load average {load:.2f} before, {os.getloadavg()[0]:.2f} after)"
+            )
             print(f"  {'report':<12}" + "".join(f"{stage:>9}" for stage in STAGES))
             totals = dict.fromkeys(STAGES, 0.0)
             for run in runs:

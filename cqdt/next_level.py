@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +59,20 @@ class NextLevel:
     change of the unit's data, in words) and ``how`` (the new points, computed)."""
 
     def of(self, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """One unit's needs and options."""
-        return self.needs[self.needs["unit"] == unit], self.options[self.options["unit"] == unit]
+        """One unit's needs and options (rows in the order of the whole tables)."""
+        needs, options = self._by_unit
+        return (
+            needs.get(unit, self.needs.iloc[:0]),
+            options.get(unit, self.options.iloc[:0]),
+        )
+
+    @cached_property
+    def _by_unit(self) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """Both tables split by unit once: a scorecard per unit of 145 asks for every unit."""
+        return (
+            {str(unit): rows for unit, rows in self.needs.groupby("unit", sort=False)},
+            {str(unit): rows for unit, rows in self.options.groupby("unit", sort=False)},
+        )
 
 
 def _ceil(values: pd.Series, decimals: int) -> pd.Series:

@@ -104,11 +104,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_correct(args: argparse.Namespace) -> int:
     from cqdt.corrections import folder_hashes
-    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.batch import run_reports, start_workers
     from cqdt.publishing.kinds import correction
 
     published = Path(args.published)
     check_writable(args.out)
+    start_workers()  # its imports run while this command checks and plans
     workspace = Workspace.at(args.criteria, args.data)
     planned = correction.plan(
         workspace, published, Path(args.survey), args.level, args.year, date.today()
@@ -276,11 +277,12 @@ def cmd_next_level(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
     from cqdt.publishing.document import find_document_settings
     from cqdt.publishing.kinds import official
 
     check_writable(args.out)
+    start_workers()  # its imports run while this command checks and plans
     workspace, selected = _selected(args)
     try:  # a bad settings file stops the run before any report starts
         find_document_settings(workspace.data_dir, args.document)
@@ -301,10 +303,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
     from cqdt.publishing.kinds import scenario
 
     check_writable(args.out)
+    start_workers()  # its imports run while this command checks and plans
     workspace = Workspace.at(args.criteria, args.data)
     files = [Path(f) for f in args.scenarios]
     try:
@@ -320,10 +323,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports  # heavy imports only when publishing
+    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
     from cqdt.publishing.kinds import panel
 
     check_writable(args.out)
+    start_workers()  # its imports run while this command checks and plans
     workspace = Workspace.at(args.criteria, args.data)
     chosen = list(LEVELS) if args.level == "all" else [args.level]
     levels = [cast(Level, level) for level in chosen]  # argparse choices: level keys
@@ -354,11 +358,12 @@ def _sensitivity_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports
+    from cqdt.publishing.batch import run_reports, start_workers
     from cqdt.publishing.kinds import sensitivity
 
     settings = _sensitivity_settings(args)
     check_writable(args.out)
+    start_workers()  # its imports run while this command checks and plans
     workspace = Workspace.at(args.criteria, args.data)
     try:
         planned = sensitivity.plan(
