@@ -740,6 +740,8 @@ def test_official_report_shows_the_documented_robustness_run():
     page = squash(report.robustness(ctx).data)
     assert "Độ vững của kết quả" in page and "10.000 mẫu, hạt giống 1784" in page
     assert "đến 1%" in page  # the rounding rule
+    # its table prints no standard errors, and the text does not say it does
+    assert "sai số chuẩn của nó" not in page and "Sai số chuẩn" not in page
     (shown,) = pd.read_html(
         io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
     )

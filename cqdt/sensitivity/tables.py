@@ -201,15 +201,16 @@ def sobol_text(sobol_n: int, units: int) -> str:
     return text
 
 
-def precision_rule(n: int) -> str:
-    """The rounding rule of probabilities, in words, with this N's largest standard error."""
+def precision_rule(n: int, errors_shown: bool = True) -> str:
+    """The rounding rule of probabilities, in words, with this N's largest standard error;
+    ``errors_shown``: the tables print each P(keep)'s own standard error beside it, and say so."""
     largest = format_number(50 / np.sqrt(n), 2)
     unit = "1%" if percent_decimals(n) == 0 else "0,1%"
-    return (
+    rule = (
         f"đến {unit}: với N = {format_number(n, 0)} mẫu, sai số chuẩn Monte Carlo của một xác "
-        f"suất p là √(p(1 − p)/N), lớn nhất {largest} điểm % (ở p = 50%); xác suất giữ mức ghi "
-        "kèm sai số chuẩn của nó"
+        f"suất p là √(p(1 − p)/N), lớn nhất {largest} điểm % (ở p = 50%)"
     )
+    return rule + "; xác suất giữ mức ghi kèm sai số chuẩn của nó" * errors_shown
 
 
 def level_chances(row: pd.Series, levels: list[str], n: int) -> str:

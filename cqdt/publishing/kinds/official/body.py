@@ -370,6 +370,7 @@ def robustness(ctx: ReportContext) -> HTML:
     titles = part_titles(ctx.result)
     names = [c.removeprefix("p_level_") for c in study.units.columns if c.startswith("p_level_")]
     cutoff = format_number(KEEP_LEVEL_SHARE * 100)
+    rule = precision_rule(n, errors_shown=False)  # the table below prints no standard errors
     items = []
     for part in titles:
         risky, near = at_risk(study, part), near_cutoff(study, part)
@@ -386,7 +387,7 @@ def robustness(ctx: ReportContext) -> HTML:
         f"[{format_number(1 - settings.delta)}; {format_number(1 + settings.delta)}] "
         f"({format_number(n, 0)} mẫu, hạt giống {settings.seed}; điểm tối đa mỗi phần giữ "
         "nguyên), mỗi đơn vị giữ mức đã công bố với xác suất dưới đây, làm tròn "
-        f"{esc(precision_rule(n))}. Đơn vị có nguy cơ đổi mức giữ mức trong dưới {cutoff}% số "
+        f"{esc(rule)}. Đơn vị có nguy cơ đổi mức giữ mức trong dưới {cutoff}% số "
         "mẫu; trong ngoặc là mức nó có thể rơi vào. «Sát ngưỡng»: xác suất giữ mức cách "
         f"{cutoff}% không quá hai sai số chuẩn, nên có ở bên này hay bên kia là tùy mẫu ngẫu "
         "nhiên chứ không do trọng số. Mức có xác suất giữ thấp phụ thuộc nhiều vào trọng số; "
