@@ -361,3 +361,30 @@ def test_robustness_table_marks_near_units(three_units):
         "100",
         "100",
     ]
+
+
+def test_a_study_by_group_with_a_part_that_never_changes_level_is_reported():
+    # district part C has a single group: studied by group, nothing in it varies, so no unit of
+    # C ever changes level and C has no running estimate; the report still has A's and B's
+    from cqdt.publishing.kinds.sensitivity.context import Parameters, prepare
+    from cqdt.publishing.kinds.sensitivity.sections import convergence
+
+    ctx = prepare(
+        Parameters(
+            level="huyen",
+            year=2020,
+            criteria_dir=str(ROOT / "criteria"),
+            data_dir=str(ROOT / "data" / "sample"),
+            by="group",
+            n=4000,
+            sobol_n=1024,
+        )
+    )
+    running = ctx.study.running
+    c = ctx.study.units[ctx.study.units["part"] == "C"]
+    assert (c["p_keep"] == 1).all() and "C" not in set(running["part"])
+    assert set(running["part"]) == {"A", "B"}
+    assert running["p_keep"].dtype == float and running["samples"].dtype.kind == "i"
+    page = convergence(ctx).data
+    assert "Phần A: xác suất giữ mức" in page and "Phần B: xác suất giữ mức" in page
+    assert "Phần C: xác suất giữ mức" not in page

@@ -184,7 +184,10 @@ def analyse(
         units=units,
         overall=pd.DataFrame([s.overall for s in statistics]),
         convergence=pd.DataFrame([row for s in statistics for row in s.convergence]),
-        running=pd.concat([s.running for s in statistics], ignore_index=True),
+        running=pd.concat(
+            [s.running for s in statistics if len(s.running)] or [statistics[0].running],
+            ignore_index=True,
+        ),
         sobol=effects.sobol(result, settings, table, nominal, _tracked(units, points.index)),
         one_at_a_time=effects.one_at_a_time(result, settings, table, nominal),
         leave_one_out=effects.leave_one_out(result, nominal)

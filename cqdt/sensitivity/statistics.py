@@ -388,8 +388,19 @@ def _running(
                 }
             )
         )
-    columns = ["part", "unit", "samples", "p_keep", "se"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    # no unit of the part ever changes level (say, one group studied by group): an empty table
+    # with the columns' own types, so joining it to the other parts' keeps them numeric
+    return pd.DataFrame(
+        {
+            "part": pd.Series(dtype=object),
+            "unit": pd.Series(dtype=object),
+            "samples": pd.Series(dtype=np.int64),
+            "p_keep": pd.Series(dtype=float),
+            "se": pd.Series(dtype=float),
+        }
+    )
 
 
 def stable(convergence: pd.DataFrame, n: int) -> bool:
