@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -101,6 +102,40 @@ def test_numbers_are_vietnamese(study):
         assert ticks and not english, (name, english)
     legend = charts.tornado(_part(study.one_at_a_time), end_labels(study), "x").legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["Trọng số × 0,8", "Trọng số × 1,2"]
+
+
+def test_tick_labels_are_the_values_they_mark(study):
+    # a whole-number axis never shows 87,5 rounded to «88» (the tornado's axis shows sizes of
+    # shifts both ways, so its left half is labelled without the sign)
+    for name, fig in district_charts(study).items():
+        FigureCanvasAgg(fig).draw()
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                for value, label in zip(
+                    axis.get_majorticklocs(), axis.get_ticklabels(), strict=True
+                ):
+                    text = label.get_text().replace(".", "").replace(",", ".").replace("−", "-")
+                    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+                        assert abs(float(text)) == pytest.approx(abs(value), abs=1e-9), (
+                            name,
+                            value,
+                            text,
+                        )
+
+
+def test_running_estimate_axis_between_whole_numbers_is_labelled_truly():
+    rows = pd.DataFrame(
+        {
+            "unit": "U",
+            "samples": [1000, 2000, 3000],
+            "p_keep": [0.85, 0.92, 1.0],  # matplotlib alone ticks this range at 87,5, 92,5…
+            "se": [0.0, 0.0, 0.0],
+        }
+    )
+    fig = charts.running_estimates(rows, 0.95, "x")
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    assert all(float(v).is_integer() for v in ax.yaxis.get_majorticklocs())
 
 
 def test_a_page_of_communes_fits_the_page_at_print_width(communes):

@@ -313,7 +313,10 @@ def _finish(fig: Figure, ax, xlabel: str, title: str, legend_columns: int = 0) -
 
 
 def _decimal_comma(axis, decimals: int = 2) -> None:
-    """Tick labels of an axis in Vietnamese: 0,2; 1.000."""
+    """Tick labels of an axis in Vietnamese: 0,2; 1.000. With no decimals the ticks are put at
+    whole numbers, so no label is a rounded 87,5."""
+    if decimals == 0:
+        axis.set_major_locator(MaxNLocator(integer=True))
     axis.set_major_formatter(lambda value, _: format_number(value, decimals))
 
 
