@@ -742,6 +742,8 @@ def test_official_report_shows_the_documented_robustness_run():
     assert "đến 1%" in page  # the rounding rule
     # its table prints no standard errors, and the text does not say it does
     assert "sai số chuẩn của nó" not in page and "Sai số chuẩn" not in page
+    # «sát ngưỡng» checkable from the page: 2 × √(0,95 × 0,05 / 10.000) = 0,44 points
+    assert "không quá 2 sai số chuẩn tính tại 95% (± 0,44 điểm %)" in page
     (shown,) = pd.read_html(
         io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
     )

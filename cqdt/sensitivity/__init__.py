@@ -57,7 +57,7 @@ from cqdt.sensitivity.settings import (
     robustness_settings,
     settings_of,
 )
-from cqdt.sensitivity.statistics import QUANTILES
+from cqdt.sensitivity.statistics import QUANTILES, cutoff_se
 from cqdt.sensitivity.tables import (
     CONVERGENCE_SHEET,
     CSV_NAMES,
@@ -127,6 +127,7 @@ __all__ = [
     "chunk_size",
     "concentration_for_delta",
     "concentrations",
+    "cutoff_se",
     "delta_for_concentration",
     "evaluate",
     "factors",

@@ -93,7 +93,7 @@ def check_fits(settings: Settings, criteria: CriteriaSet, unit_count: int) -> No
     if settings.point_range and not (criteria.criteria_table()["method"] == ASSESSED).any():
         problems.append(
             f"--point-range: bộ tiêu chí {criteria.version} ({LEVELS[criteria.level]}) không có "
-            f"tiêu chí nào do người thẩm định cho điểm (cách chấm {ASSESSED})"
+            f"tiêu chí nào do người thẩm định cho điểm (method: {ASSESSED} trong tệp tiêu chí)"
         )
     if problems:
         raise ValueError("; ".join(problems))

@@ -40,7 +40,9 @@ from cqdt.register import ABSORBED, ENDED, MERGED_AWAY, NEW, RENAMED
 from cqdt.scoring import ScoreResult, group_rates
 from cqdt.sensitivity import (
     KEEP_LEVEL_SHARE,
+    NEAR_CUTOFF_SE,
     at_risk,
+    cutoff_se,
     level_chances,
     near_cutoff,
     precision_rule,
@@ -389,7 +391,9 @@ def robustness(ctx: ReportContext) -> HTML:
         "nguyên), mỗi đơn vị giữ mức đã công bố với xác suất dưới đây, làm tròn "
         f"{esc(rule)}. Đơn vị có nguy cơ đổi mức giữ mức trong dưới {cutoff}% số "
         "mẫu; trong ngoặc là mức nó có thể rơi vào. «Sát ngưỡng»: xác suất giữ mức cách "
-        f"{cutoff}% không quá hai sai số chuẩn, nên có ở bên này hay bên kia là tùy mẫu ngẫu "
+        f"{cutoff}% không quá {NEAR_CUTOFF_SE} sai số chuẩn tính tại {cutoff}% "
+        f"(± {format_number(NEAR_CUTOFF_SE * cutoff_se(n) * 100, 2)} điểm %), nên có ở bên "
+        "này hay bên kia là tùy mẫu ngẫu "
         "nhiên chứ không do trọng số. Mức có xác suất giữ thấp phụ thuộc nhiều vào trọng số; "
         "phân tích đầy đủ: báo cáo phân tích độ nhạy riêng.</p>"
         f"<ul>{''.join(items)}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")

@@ -92,7 +92,7 @@ def method(ctx: SensitivityContext) -> HTML:
         )
     if s.point_range:
         extra.append(
-            "điểm các tiêu chí do người thẩm định cho (cách chấm direct) của từng đơn vị dao "
+            "điểm các tiêu chí do tổ thẩm định chấm trực tiếp của từng đơn vị dao "
             f"động đều trong ± {format_number(s.point_range * 100)}% điểm tối đa của tiêu chí, "
             "trong khoảng từ 0 đến điểm tối đa"
         )
@@ -122,7 +122,10 @@ cùng tham số cho đúng cùng kết quả.</p>
 √(p(1 − p)/N); xác suất được làm tròn {esc(sens.precision_rule(s.n))}. Đơn vị «có nguy cơ đổi
 mức» giữ mức trong dưới {percent(sens.KEEP_LEVEL_SHARE, s.n)} số mẫu; đơn vị «sát ngưỡng» có
 xác suất giữ mức cách {percent(sens.KEEP_LEVEL_SHARE, s.n)} không quá
-{sens.NEAR_CUTOFF_SE} sai số chuẩn: bên nào của ngưỡng là do hạt giống, không do trọng số.</p>
+{sens.NEAR_CUTOFF_SE} sai số chuẩn tính tại {percent(sens.KEEP_LEVEL_SHARE, s.n)} (với N này:
+{format_number(sens.cutoff_se(s.n) * 100, 2)} điểm %, tức trong khoảng
+± {format_number(sens.NEAR_CUTOFF_SE * sens.cutoff_se(s.n) * 100, 2)} điểm %): bên nào của
+ngưỡng là do hạt giống, không do trọng số.</p>
 <p>Thứ hạng mức 5% (95%) là thứ hạng mà đơn vị đạt hoặc tốt hơn trong ít nhất 5% (95%) số
 mẫu. Tương quan Spearman được tính giữa thứ hạng của mẫu và thứ hạng chính thức. Ảnh hưởng
 riêng của từng nhân tố được đo trên <em>cùng mô hình</em> (cùng nhân tố, cùng cách lấy mẫu):

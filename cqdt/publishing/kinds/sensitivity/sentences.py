@@ -75,7 +75,13 @@ def sobol_sentence(rows: pd.DataFrame, subject: str, base: int) -> str:
     small = rows[rows["ST"] + rows["ST_conf"] < NEGLIGIBLE]
     if len(small):
         listed = ", ".join(esc(g) for g in small["group"])
-        text += f"; ảnh hưởng của {listed} không đáng kể (ST dưới {format_number(NEGLIGIBLE)})"
+        # a share of variance, not a verdict: a factor with a small share can still carry a
+        # unit sitting on a threshold across it (section V lists those)
+        text += (
+            f"; {listed} gây dưới {format_number(NEGLIGIBLE * 100, 0)}% phương sai của đầu ra "
+            f"này (ST dưới {format_number(NEGLIGIBLE)}), nhưng vẫn có thể làm một đơn vị sát "
+            "ngưỡng đổi mức (xem mục V)"
+        )
     return text + "."
 
 
