@@ -21,6 +21,7 @@ are the functions; import from their modules with ``from cqdt.sensitivity.tables
 """
 
 from cqdt.sensitivity.analyse import SensitivityResult, analyse
+from cqdt.sensitivity.effects import TRACKED_UNITS
 from cqdt.sensitivity.evaluate import Evaluation, chunk_size, evaluate
 from cqdt.sensitivity.sample import (
     Inputs,
@@ -113,6 +114,7 @@ __all__ = [
     "SETTINGS_SHEET",
     "SOBOL_SHEET",
     "STATISTICS",
+    "TRACKED_UNITS",
     "UNITS_SHEET",
     "Evaluation",
     "Inputs",

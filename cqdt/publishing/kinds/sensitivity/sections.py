@@ -318,9 +318,11 @@ def sobol(ctx: SensitivityContext) -> HTML:
         "<p>Chỉ số Sobol chia phương sai của một đầu ra cho các nhóm: S1 là phần do riêng nhóm "
         "đó gây ra, ST kể cả khi kết hợp với các nhóm khác. Mỗi phần được phân tích riêng với "
         "các nhóm của nó (trong phần chỉ có một nhóm: từng tiêu chí). Đầu ra của mỗi phần: "
-        "dịch chuyển hạng trung bình, số đơn vị đổi mức, và điểm quy đổi của từng đơn vị có "
-        "nguy cơ đổi mức (điểm vượt hay tụt qua ngưỡng quyết định mức). Chỉ số chỉ được dùng "
-        "để kết luận khi khoảng tin cậy 95% cho phép; đầu ra không đổi ở mọi mẫu được ghi 0.</p>"
+        "dịch chuyển hạng trung bình, số đơn vị đổi mức, và điểm quy đổi của các đơn vị có "
+        "nguy cơ đổi mức hoặc sát ngưỡng (điểm vượt hay tụt qua ngưỡng quyết định mức), tối "
+        f"đa {sens.TRACKED_UNITS} đơn vị mỗi phần, xác suất giữ mức thấp nhất trước. Chỉ số "
+        "chỉ được dùng để kết luận khi khoảng tin cậy 95% cho phép; đầu ra không đổi ở mọi mẫu "
+        "được ghi 0.</p>"
     ]
     table = study.tables[sens.SOBOL_SHEET]
     for part, title in titles.items():
