@@ -154,8 +154,8 @@ def settings_table(result: Study) -> pd.DataFrame:
     rows = [
         ("Cấp đánh giá", LEVELS[result.level].capitalize()),
         ("Năm đánh giá", str(result.year)),
-        ("Cách lấy mẫu trọng số", f"{s.scheme}: {SCHEMES[s.scheme]}"),
-        ("Mức nhân tố", f"{s.by}: {FACTOR_LEVELS[s.by]}"),
+        ("Cách lấy mẫu trọng số", f"{SCHEMES[s.scheme]} (--scheme {s.scheme})"),
+        ("Mức nhân tố", f"{FACTOR_LEVELS[s.by]} (--by {s.by})"),
         ("Số mẫu N", format_number(s.n, 0)),
         ("δ (biên độ hệ số nhân)", _number(s.delta)),
         ("Độ tập trung Dirichlet", concentration),

@@ -75,7 +75,7 @@ def plan(
     )
     note = (
         f"Phân tích độ nhạy {LEVELS[level]} năm {chosen}: {format_number(settings.n, 0)} mẫu "
-        f"trọng số ({settings.scheme}, theo {sens.FACTOR_LEVELS[settings.by]}), "
+        f"trọng số (--scheme {settings.scheme}, theo {sens.FACTOR_LEVELS[settings.by]}), "
         f"hạt giống {settings.seed}"
     )
     if settings.scheme == "simplex":
