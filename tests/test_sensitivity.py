@@ -763,6 +763,29 @@ def test_official_report_shows_the_documented_robustness_run():
     assert f"Huyện Phú Vang ({words})" in page
 
 
+def test_official_robustness_table_lists_the_units_that_may_move_and_counts_the_rest():
+    from cqdt.publishing.kinds import official as report
+
+    ctx = report.prepare(
+        report.Parameters(
+            level="xa",
+            year=2020,
+            criteria_dir=str(ROOT / "criteria"),
+            data_dir=str(ROOT / "data" / "sample"),
+        )
+    )
+    page = squash(report.robustness(ctx).data)
+    (shown,) = pd.read_html(
+        io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
+    )
+    units = ctx.robustness.units
+    moving = set(units.loc[units["p_keep"] < 1, "unit"])
+    assert set(shown["Đơn vị"]) == moving and 0 < len(moving) < 145
+    assert f"{145 - len(moving)} đơn vị còn lại giữ mức đã công bố ở mọi phần" in page
+    kept = units[~units["unit"].isin(moving)]
+    assert (kept["p_keep"] == 1).all()  # nobody left out who might move
+
+
 def test_unknown_option_is_explained_without_argparse_english(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["sensitivity", "--samples", "10"])

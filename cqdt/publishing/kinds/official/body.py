@@ -41,6 +41,7 @@ from cqdt.scoring import ScoreResult, group_rates
 from cqdt.sensitivity import (
     KEEP_LEVEL_SHARE,
     NEAR_CUTOFF_SE,
+    SensitivityResult,
     at_risk,
     cutoff_se,
     level_chances,
@@ -357,6 +358,26 @@ def analysis(ctx: ReportContext) -> HTML:
     return section("III. Phân tích", "".join(body))
 
 
+def _robustness_table_html(study: SensitivityResult, titles: dict[str, str]) -> str:
+    """The units that do not keep their level in every sample, in some part (the others are
+    counted, so a commune report does not print pages of «100»)."""
+    table = robustness_table(study, titles)
+    units = study.units
+    moving = units.loc[~(units["p_keep"] == 1), "unit"]  # a unit with no level is listed too
+    shown = table[table["Đơn vị"].isin(moving)]
+    kept = len(table) - len(shown)
+    if shown.empty:
+        return f"<p>Cả {kept} đơn vị giữ mức đã công bố ở mọi phần, trong mọi mẫu.</p>"
+    intro = (
+        f"<p>Bảng dưới đây nêu {len(shown)} đơn vị có ít nhất một phần không giữ mức trong mọi "
+        f"mẫu; {kept} đơn vị còn lại giữ mức đã công bố ở mọi phần, trong mọi mẫu (xác suất "
+        "100%).</p>"
+        if kept
+        else ""
+    )
+    return intro + table_html(shown, "bang do-vung")
+
+
 def robustness(ctx: ReportContext) -> HTML:
     """Section "Độ vững của kết quả": P(keep level) per unit and part from the default run,
     the units at risk with the levels they would move to, the units near the cut-off.
@@ -396,6 +417,6 @@ def robustness(ctx: ReportContext) -> HTML:
         "này hay bên kia là tùy mẫu ngẫu "
         "nhiên chứ không do trọng số. Mức có xác suất giữ thấp phụ thuộc nhiều vào trọng số; "
         "phân tích đầy đủ: báo cáo phân tích độ nhạy riêng.</p>"
-        f"<ul>{''.join(items)}</ul>" + table_html(robustness_table(study, titles), "bang do-vung")
+        f"<ul>{''.join(items)}</ul>" + _robustness_table_html(study, titles)
     )
     return section("IV. Độ vững của kết quả", body)
