@@ -282,6 +282,13 @@ def test_level_moves_in_words():
     assert sens.level_chances(row, ["I", "II", "III"], 10_000) == (
         "giữ mức I: 50%; xuống mức II: 30%; xuống mức III: 15%; không xếp được mức: 5%"
     )
+    # 94,6 % just under the 95 % cut-off is said as the tables print it, never «95%»
+    row = pd.Series(
+        {"nominal_level": "II", "p_level_I": 0.054, "p_level_II": 0.946, "p_level_III": 0.0}
+    )
+    assert sens.level_chances(row, ["I", "II", "III"], 10_000) == (
+        "giữ mức II: 94,6%; lên mức I: 5%"
+    )
 
 
 # --- convergence ----------------------------------------------------------------------------

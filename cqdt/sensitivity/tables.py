@@ -222,16 +222,17 @@ def level_chances(row: pd.Series, levels: list[str], n: int) -> str:
     chances = {name: row[f"p_level_{name}"] for name in levels}
     chances[""] = max(1 - sum(chances.values()), 0.0)
     for name, chance in sorted(chances.items(), key=lambda item: -item[1]):
-        shown = float(as_percent(np.array([chance]), n)[0])
-        if shown <= 0:
+        if float(as_percent(np.array([chance]), n)[0]) <= 0:
             continue
+        # keeping the level: as the tables print it (94,6, never 95 across the cut-off)
+        (shown,) = percent_texts(np.array([chance]), n, keep=name == nominal)
         if name == nominal:
             words = f"giữ mức {name}"
         elif not name:
             words = "không xếp được mức"
         else:
             words = f"{'lên' if levels.index(name) < order else 'xuống'} mức {name}"
-        parts.append(f"{words}: {format_number(shown, percent_decimals(n))}%")
+        parts.append(f"{words}: {shown}%")
     return "; ".join(parts)
 
 
