@@ -343,6 +343,8 @@ def test_sobol_sentence_names_a_group_only_when_its_interval_is_clear():
     unclear = sobol_sentence(overlapping, "Số đơn vị đổi mức", 512)
     assert "chưa đủ chính xác" in unclear and "chồng lên nhau" in unclear
     assert "phụ thuộc nhiều nhất" not in unclear
+    narrow = rows.assign(ST=[0.70, 0.20, 0.01], ST_conf=[0.05, 0.004, 0.01])
+    assert "0,20 ± dưới 0,01" in sobol_sentence(narrow, "Số đơn vị đổi mức", 16_384)
     constant = rows.assign(ST=0.0, ST_conf=0.0)
     assert "không đổi ở mọi mẫu" in sobol_sentence(constant, "Số đơn vị đổi mức", 512)
 

@@ -48,7 +48,10 @@ def named(rows: pd.DataFrame, study: sens.SensitivityResult) -> str:
 
 
 def _index(value: float, conf: float) -> str:
-    return f"{format_number(value, 2, fixed=True)} ± {format_number(conf, 2, fixed=True)}"
+    """``0,70 ± 0,05``; an interval narrower than the last printed digit is said so, not
+    «± 0,00»."""
+    width = format_number(conf, 2, fixed=True) if conf >= 0.005 else "dưới 0,01"
+    return f"{format_number(value, 2, fixed=True)} ± {width}"
 
 
 def sobol_sentence(rows: pd.DataFrame, subject: str, base: int) -> str:
