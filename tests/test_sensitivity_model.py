@@ -399,3 +399,18 @@ def test_a_study_by_group_with_a_part_that_never_changes_level_is_reported():
     page = convergence(ctx).data
     assert "Phần A: xác suất giữ mức" in page and "Phần B: xác suất giữ mức" in page
     assert "Phần C: xác suất giữ mức" not in page
+
+
+def test_settings_a_scheme_does_not_use_are_said_unused(district):
+    def shown(scheme: str) -> dict[str, str]:
+        study = sens.analyse(district, sens.Settings(scheme=scheme, n=1000, sobol_n=0))
+        table = sens.settings_table(study)
+        return dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+
+    unused = "không dùng với cách lấy mẫu này"
+    simplex, uniform, dirichlet = shown("simplex"), shown("uniform"), shown("dirichlet")
+    assert simplex["δ (biên độ hệ số nhân)"] == unused == simplex["Độ tập trung Dirichlet"]
+    assert (
+        uniform["δ (biên độ hệ số nhân)"] == "0,2" and uniform["Độ tập trung Dirichlet"] == unused
+    )
+    assert dirichlet["Độ tập trung Dirichlet"].startswith("theo δ")

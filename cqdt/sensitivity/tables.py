@@ -146,8 +146,11 @@ def _number(value: float) -> str:
 def settings_table(result: Study) -> pd.DataFrame:
     """What the run did and from what: enough to explain and repeat it."""
     s, source = result.settings, result.source
+    unused = "không dùng với cách lấy mẫu này"
     concentration = (
-        _number(s.concentration)
+        unused
+        if s.scheme != "dirichlet"
+        else _number(s.concentration)
         if s.concentration
         else "theo δ (mỗi phần một độ tập trung, xem bảng «Tương đương δ»)"
     )
@@ -157,7 +160,7 @@ def settings_table(result: Study) -> pd.DataFrame:
         ("Cách lấy mẫu trọng số", f"{SCHEMES[s.scheme]} (--scheme {s.scheme})"),
         ("Mức nhân tố", f"{FACTOR_LEVELS[s.by]} (--by {s.by})"),
         ("Số mẫu N", format_number(s.n, 0)),
-        ("δ (biên độ hệ số nhân)", _number(s.delta)),
+        ("δ (biên độ hệ số nhân)", _number(s.delta) if s.scheme != "simplex" else unused),
         ("Độ tập trung Dirichlet", concentration),
         (
             "Biên độ điểm thẩm định (± phần của điểm tối đa)",

@@ -102,6 +102,16 @@ def method(ctx: SensitivityContext) -> HTML:
         else ""
     )
     warning = f'<p class="canh-bao">{esc(SIMPLEX_WARNING)}</p>' if s.scheme == "simplex" else ""
+    # uniform and Dirichlet are compared through δ; simplex uses neither
+    equivalence = (
+        f"""<p>Độ tập trung Dirichlet tương đương δ = {format_number(s.delta)}: cùng hệ số biến
+thiên (trung bình theo tỷ trọng) của trọng số mỗi nhân tố trong phần, c = 3(K − 1) / (δ²(1 −
+Σs²)) − 1 với K nhân tố có tỷ trọng chính thức s. Khi độ tập trung được cho, cột δ là δ tương
+ứng.</p>
+{table_html(study.tables[sens.EQUIVALENCE_SHEET], "bang tuong-duong trai-1")}"""
+        if s.scheme != "simplex"
+        else ""
+    )
     body = f"""
 <p><strong>Câu hỏi:</strong> nếu trọng số của các tiêu chí khác đi một cách hợp lý, thứ hạng
 và mức (I, II, III) của từng đơn vị có còn giữ nguyên không? Một mức phụ thuộc nhiều vào
@@ -113,10 +123,7 @@ Với mỗi mẫu, điểm từng tiêu chí đã chấm được cộng lại, 
 cùng tham số cho đúng cùng kết quả.</p>
 {warning}
 {table_html(schemes, "bang cach-lay-mau trai-2")}
-<p>Độ tập trung Dirichlet tương đương δ = {format_number(s.delta)}: cùng hệ số biến thiên
-(trung bình theo tỷ trọng) của trọng số mỗi nhân tố trong phần, c = 3(K − 1) / (δ²(1 − Σs²)) −
-1 với K nhân tố có tỷ trọng chính thức s. Khi độ tập trung được cho, cột δ là δ tương ứng.</p>
-{table_html(study.tables[sens.EQUIVALENCE_SHEET], "bang tuong-duong trai-1")}
+{equivalence}
 {also}
 <p><strong>Độ chính xác:</strong> mỗi xác suất là tỷ lệ mẫu, có sai số chuẩn Monte Carlo
 √(p(1 − p)/N); xác suất được làm tròn {esc(sens.precision_rule(s.n))}. Đơn vị «có nguy cơ đổi
