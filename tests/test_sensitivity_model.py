@@ -414,3 +414,23 @@ def test_settings_a_scheme_does_not_use_are_said_unused(district):
         uniform["δ (biên độ hệ số nhân)"] == "0,2" and uniform["Độ tập trung Dirichlet"] == unused
     )
     assert dirichlet["Độ tập trung Dirichlet"].startswith("theo δ")
+
+
+def test_the_question_says_when_thresholds_or_assessor_points_vary_too():
+    from cqdt.publishing.kinds.sensitivity.context import Parameters, prepare
+    from cqdt.publishing.kinds.sensitivity.sections import method
+
+    def page(**varied) -> str:
+        params = Parameters(
+            level="huyen",
+            year=2020,
+            criteria_dir=str(ROOT / "criteria"),
+            data_dir=str(ROOT / "data" / "sample"),
+            n=1000,
+            sobol_n=0,
+            **varied,
+        )
+        return method(prepare(params)).data
+
+    assert "còn cho ngưỡng mức dao động cùng với trọng số" in page(threshold_range=2)
+    assert "còn cho" not in page()

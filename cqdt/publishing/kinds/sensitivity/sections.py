@@ -102,6 +102,17 @@ def method(ctx: SensitivityContext) -> HTML:
         else ""
     )
     warning = f'<p class="canh-bao">{esc(SIMPLEX_WARNING)}</p>' if s.scheme == "simplex" else ""
+    varied = [
+        w
+        for w, used in (("ngưỡng mức", s.threshold_range), ("điểm thẩm định", s.point_range))
+        if used
+    ]
+    besides = (
+        f" Nghiên cứu này còn cho {' và '.join(varied)} dao động cùng với trọng số (xem dưới): "
+        "một đơn vị có thể đổi mức vì chúng, không chỉ vì trọng số."
+        if varied
+        else ""
+    )
     # uniform and Dirichlet are compared through δ; simplex uses neither
     equivalence = (
         f"""<p>Độ tập trung Dirichlet tương đương δ = {format_number(s.delta)}: cùng hệ số biến
@@ -115,7 +126,7 @@ thiên (trung bình theo tỷ trọng) của trọng số mỗi nhân tố trong
     body = f"""
 <p><strong>Câu hỏi:</strong> nếu trọng số của các tiêu chí khác đi một cách hợp lý, thứ hạng
 và mức (I, II, III) của từng đơn vị có còn giữ nguyên không? Một mức phụ thuộc nhiều vào
-trọng số thì cần thận trọng khi công bố.</p>
+trọng số thì cần thận trọng khi công bố.{besides}</p>
 <p><strong>Cách làm:</strong> lấy {format_number(s.n, 0)} mẫu trọng số, mỗi nhân tố là
 {by}. Điểm tối đa của mỗi phần giữ nguyên, nên mỗi mẫu là một cách chia lại điểm trong phần.
 Với mỗi mẫu, điểm từng tiêu chí đã chấm được cộng lại, quy đổi, làm tròn, xếp hạng và xếp mức
