@@ -187,6 +187,10 @@ def test_panel_report_files_and_record(panel_run):
     assert {"survey 2018", "survey 2019", "survey 2020", "units"} <= set(entry["inputs"])
     history = pd.read_csv(folder / "nhieu-nam-xa-2020-tung-nam.csv", encoding="utf-8-sig")
     assert history.groupby("Năm")["Đơn vị"].nunique().to_dict() == {2018: 152, 2019: 152, 2020: 145}
+    # the index names the years the report covers, and compares with no other year
+    (index,) = pd.read_html(panel_run / "index.html")
+    row = index.iloc[0]
+    assert (row["Năm"], row["So sánh với năm"]) == ("2018–2020", "không")
 
 
 @pytest.mark.slow

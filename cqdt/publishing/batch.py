@@ -270,7 +270,7 @@ def write_index(outcomes: list[Outcome], folder: Path, name: str, started: datet
         cells = (
             o.title,
             LEVELS[o.level].capitalize(),
-            str(o.year),
+            f"{o.first_year}–{o.year}" if o.first_year else str(o.year),
             criteria,
             str(o.compare_year or "không"),
             count,

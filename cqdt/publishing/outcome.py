@@ -43,6 +43,8 @@ class Outcome:
     inputs: dict[str, dict[str, str]]
     """Input files by role: path relative to the working folder, SHA-256 (:func:`hashed_input`)."""
     compare_year: int | None = None
+    first_year: int | None = None
+    """For a report over several years (``first_year`` to :attr:`year`): the first."""
     criteria: dict[str, str] = field(default_factory=dict)  # version, status, label
     synthetic: bool = False
     unit_count: int | None = None

@@ -140,7 +140,7 @@ def plan(
             params.outcome(
                 f"nhieu-nam-{level}-{chosen[0]}-{chosen[-1]}",
                 inputs,
-                compare_year=chosen[0],
+                first_year=chosen[0],
                 criteria=criteria_record(last),
                 synthetic=workspace.synthetic,
                 unit_count=len(panel.lineage["lineage"].unique()),
