@@ -44,7 +44,7 @@ from cqdt.reading import (
     normalise_names,
     read_table,
 )
-from cqdt.register import units_in
+from cqdt.register import CODE, units_in
 
 FIXED_COLUMNS = RESERVED_FIELDS
 UNIT, UNIT_CODE, NOT_APPLICABLE, NOTE, FORM_FILE, FORM_SHA256, FORM_READ_AT = FIXED_COLUMNS
@@ -368,6 +368,12 @@ def check_evidence(
     )
 
     missing_units: tuple[str, ...] = ()
+    typed_codes = (
+        table[UNIT_CODE].fillna("").astype(str).str.strip()
+        if UNIT_CODE in table
+        else pd.Series("", index=table.index)
+    )
+    unit_codes = typed_codes
     if units is not None:
         known = units_in(units, criteria.level, year)
         label = f"{LEVELS[criteria.level]} năm {year}"
@@ -375,6 +381,16 @@ def check_evidence(
         found.rows(
             unknown, UNIT, f"đơn vị không có trong danh mục {label}", code=ProblemCode.UNKNOWN_UNIT
         )
+        # the register's code is the unit's code (file names, results); one typed otherwise is
+        # a row pasted from another unit, or a formula, and is refused
+        registered = names.map(known.drop_duplicates(UNIT).set_index(UNIT)[CODE]).fillna("")
+        found.rows(
+            (typed_codes != "") & (registered != "") & (typed_codes != registered),
+            UNIT_CODE,
+            "mã đơn vị khác mã của đơn vị này trong danh mục (sửa hoặc xóa ô mã)",
+            code=ProblemCode.UNIT_CODE_MISMATCH,
+        )
+        unit_codes = registered.where(registered != "", typed_codes)
         missing_units = tuple(known[UNIT][~known[UNIT].isin(names)])
         for name in missing_units:
             found.add(
@@ -456,7 +472,6 @@ def check_evidence(
     index = pd.Index(names.to_numpy(dtype=object), dtype=UNIT_DTYPE, name="unit")
     values.index = index
     not_applicable.index = index
-    unit_codes = table[UNIT_CODE] if UNIT_CODE in table else pd.Series("", index=table.index)
     return Evidence(
         level=criteria.level,
         year=year,

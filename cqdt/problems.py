@@ -123,6 +123,8 @@ class ProblemCode(StrEnum):
     """A unit with two rows in one survey."""
     UNKNOWN_UNIT = "unknown_unit"
     """A unit not in the register for that level and year."""
+    UNIT_CODE_MISMATCH = "unit_code_mismatch"
+    """A survey row whose unit code is not the register's code for its unit."""
     UNIT_NOT_SURVEYED = "unit_not_surveyed"
     """A registered unit without a survey row: not scored."""
     BLANK_UNIT_CODE = "blank_unit_code"

@@ -268,7 +268,7 @@ def absorbed_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (data / str(year)).mkdir()
         text = (SAMPLE / str(year) / "xa.csv").read_text(encoding="utf-8-sig")
         (data / str(year) / "xa.csv").write_text(
-            text.replace("Xã Phú Gia,", "Xã Vinh Thái,"), encoding="utf-8"
+            text.replace("H06-21,Xã Phú Gia,", "H06-19,Xã Vinh Thái,"), encoding="utf-8"
         )
     return data
 

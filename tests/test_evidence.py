@@ -65,6 +65,27 @@ def test_unknown_unit_against_register(tmp_path, mini_criteria):
     ]
 
 
+def test_unit_code_must_be_the_registers(tmp_path, mini_criteria):
+    # in the sample register Thành phố Huế is H01 and Huyện A Lưới H09
+    units = load_units(ROOT / "data" / "sample" / "don_vi.csv")
+    table = MINI_SURVEY.copy()
+    table["don_vi"] = ["Thành phố Huế", "Huyện A Lưới", "Huyện Nam Đông"]
+    table.insert(0, "ma_don_vi", ['=HYPERLINK("x")', "", "H08"])
+    path = write_survey(tmp_path / "s.csv", table)
+    errors = problems_of(path, mini_criteria, units=units)
+    assert errors == [
+        f"[lỗi] {path}, dòng 2, đơn vị «Thành phố Huế», trường «ma_don_vi»: mã đơn vị khác "
+        "mã của đơn vị này trong danh mục (sửa hoặc xóa ô mã)"
+    ]
+    table["ma_don_vi"] = ["H01", "", "H08"]  # a blank code is the register's
+    ev = load_evidence(write_survey(tmp_path / "s.csv", table), mini_criteria, 2020, units=units)
+    assert ev.codes.to_dict() == {
+        "Thành phố Huế": "H01",
+        "Huyện A Lưới": "H09",
+        "Huyện Nam Đông": "H08",
+    }
+
+
 def test_missing_column(tmp_path, mini_criteria):
     errors = problems_of(changed(tmp_path, lambda t: t.pop("d")), mini_criteria)
     assert errors == [

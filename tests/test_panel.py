@@ -101,7 +101,10 @@ def test_a_renamed_unit_is_one_row_under_its_latest_name(tmp_path):
     register.write_text("".join(renamed), encoding="utf-8")
     survey = data / "2020" / "xa.csv"
     survey.write_text(
-        survey.read_text(encoding="utf-8-sig").replace("Xã Sơn Thủy,", "Xã Sơn Thủy Mới,"),
+        survey.read_text(encoding="utf-8-sig").replace(
+            "H09-10,Xã Sơn Thủy,",
+            "X-NEW,Xã Sơn Thủy Mới,",  # the new name has the new code
+        ),
         encoding="utf-8",
     )
     results, panel = panel_of(data)
