@@ -104,7 +104,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_correct(args: argparse.Namespace) -> int:
     from cqdt.corrections import folder_hashes
-    from cqdt.publishing.batch import run_reports, start_workers
+    from cqdt.publishing.batch import start_workers
     from cqdt.publishing.kinds import correction
 
     published = Path(args.published)
@@ -115,7 +115,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
         workspace, published, Path(args.survey), args.level, args.year, date.today()
     )
     before = folder_hashes(published)
-    code = run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    code = _run_planned(planned, args, jobs=1)
     if folder_hashes(published) != before:
         print(f"LỖI: thư mục đã công bố {published} bị thay đổi trong khi chạy", file=sys.stderr)
         return 1
@@ -190,6 +190,16 @@ def _scored_for_output(
         print("Không có tệp nào chấm được; không ghi kết quả.", file=sys.stderr)
         return None
     return workspace, results, failed
+
+
+def _run_planned(planned: list[Outcome], args: argparse.Namespace, jobs: int | None = None) -> int:
+    """Run the planned reports into ``--out`` with the command's ``--jobs`` (or ``jobs``),
+    ``--timeout`` and ``--no-pdf``; the exit code."""
+    from cqdt.publishing.batch import run_reports  # heavy: only when publishing
+
+    workers = args.jobs if jobs is None else jobs
+    pdf = not args.no_pdf
+    return run_reports(planned, Path(args.out), jobs=workers, timeout=args.timeout, pdf=pdf)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -277,7 +287,7 @@ def cmd_next_level(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
+    from cqdt.publishing.batch import start_workers  # heavy: when publishing
     from cqdt.publishing.document import find_document_settings
     from cqdt.publishing.kinds import official
 
@@ -297,13 +307,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     planned = official.plan(
         workspace, selected, args.compare_year, args.report_date or "", args.document
     )
-    return run_reports(
-        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
-    )
+    return _run_planned(planned, args)
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
+    from cqdt.publishing.batch import start_workers  # heavy: when publishing
     from cqdt.publishing.kinds import scenario
 
     check_writable(args.out)
@@ -317,13 +325,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         _print_problems(err.problems)
         return 1
     _print_notes(planned)
-    return run_reports(
-        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
-    )
+    return _run_planned(planned, args)
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports, start_workers  # heavy: when publishing
+    from cqdt.publishing.batch import start_workers  # heavy: when publishing
     from cqdt.publishing.kinds import panel
 
     check_writable(args.out)
@@ -333,9 +339,7 @@ def cmd_panel(args: argparse.Namespace) -> int:
     levels = [cast(Level, level) for level in chosen]  # argparse choices: level keys
     planned = panel.plan(workspace, levels, args.year, date.today())
     _print_notes(planned)
-    return run_reports(
-        planned, Path(args.out), jobs=args.jobs, timeout=args.timeout, pdf=not args.no_pdf
-    )
+    return _run_planned(planned, args)
 
 
 def _print_notes(planned: Sequence[Outcome]) -> None:
@@ -358,7 +362,7 @@ def _sensitivity_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from cqdt.publishing.batch import run_reports, start_workers
+    from cqdt.publishing.batch import start_workers
     from cqdt.publishing.kinds import sensitivity
 
     settings = _sensitivity_settings(args)
@@ -372,7 +376,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise SystemExit(f"Lỗi: {err}") from None
     _print_notes(planned)
-    return run_reports(planned, Path(args.out), jobs=1, timeout=args.timeout, pdf=not args.no_pdf)
+    return _run_planned(planned, args, jobs=1)
 
 
 COMMANDS = {
