@@ -22,6 +22,7 @@ from cqdt.caveats import output_warnings
 from cqdt.cli import main
 from cqdt.criteria import Rounding
 from cqdt.files import NOTE_COLUMN
+from cqdt.publishing.kinds import official as official_report
 from cqdt.scoring import aggregate
 from cqdt.sensitivity.evaluate import _published_keys
 from cqdt.workspace import Workspace
@@ -726,18 +727,20 @@ def test_report_has_no_code_and_the_pdf_keeps_vietnamese_headings(command_run):
     assert "-0,00" not in text
 
 
-def test_official_report_shows_the_documented_robustness_run():
-    from cqdt.publishing.kinds import official as report
-
-    ctx = report.prepare(
-        report.Parameters(
-            level="huyen",
-            year=2020,
-            criteria_dir=str(ROOT / "criteria"),
-            data_dir=str(ROOT / "data" / "sample"),
-        )
+def official_context(level: str):
+    """The official report's context of a sample level in 2020 (it runs the robustness study)."""
+    params = official_report.Parameters(
+        level=level,
+        year=2020,
+        criteria_dir=str(ROOT / "criteria"),
+        data_dir=str(ROOT / "data" / "sample"),
     )
-    page = squash(report.robustness(ctx).data)
+    return official_report.prepare(params)
+
+
+def test_official_report_shows_the_documented_robustness_run():
+    ctx = official_context("huyen")
+    page = squash(official_report.robustness(ctx).data)
     assert "Độ vững của kết quả" in page and "10.000 mẫu, hạt giống 1784" in page
     assert "đến 1%" in page  # the rounding rule
     # its table prints no standard errors, and the text does not say it does
@@ -764,17 +767,8 @@ def test_official_report_shows_the_documented_robustness_run():
 
 
 def test_official_robustness_table_lists_the_units_that_may_move_and_counts_the_rest():
-    from cqdt.publishing.kinds import official as report
-
-    ctx = report.prepare(
-        report.Parameters(
-            level="xa",
-            year=2020,
-            criteria_dir=str(ROOT / "criteria"),
-            data_dir=str(ROOT / "data" / "sample"),
-        )
-    )
-    page = squash(report.robustness(ctx).data)
+    ctx = official_context("xa")
+    page = squash(official_report.robustness(ctx).data)
     (shown,) = pd.read_html(
         io.StringIO(page), attrs={"class": "dataframe bang do-vung"}, decimal=",", thousands="."
     )
